@@ -72,4 +72,17 @@ char *tp_http_connect_request(const char *host, int port, const char *user, cons
  * tlspath/<version>, Accept: star/star, Connection: close, and optional Proxy-Authorization. */
 char *tp_http_request(const char *method, const char *scheme, const char *host, int port,
                       const char *path, bool absolute, const char *user, const char *pass);
+
+/* Behaviour notes (httpparse.c):
+ * - max_head 0 means 16 KiB. The head is rejected as TP_HP_MALFORMED on the first byte
+ *   that cannot start "HTTP/1." (a TLS record, HTTP/0.9, "HTTP/2"), and on a NUL byte.
+ * - With Transfer-Encoding present, content_length is reported as -1 (TE overrides CL).
+ * - max_body bounds the decoded body whether kept or only counted: a longer body is
+ *   TP_HP_TOO_LARGE (a Content-Length above max_body fails on the first feed).
+ * - Builders return NULL for a host, path, method or credential holding a control
+ *   character or space (CR/LF smuggling), a user-id with ':', or a port outside
+ *   1..65535. tp_http_request sends Proxy-Authorization only with absolute = true:
+ *   in origin-form the request goes to the origin, which must never see proxy
+ *   credentials. The Host header omits the scheme's default port. The returned
+ *   request may hold credentials: callers should wipe it before free. */
 #endif
