@@ -1,0 +1,396 @@
+/* app.c — the sub-commands: wires config, catalogs, plan, engine, verdicts and
+ * report sinks together, and turns their outcome into the exit status. */
+#include "app.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "config.h"
+#include "engine.h"
+#include "plan.h"
+#include "report.h"
+#include "verdict.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "tlspath: %s\n", msg);
+    return EXIT_USAGE;
+}
+
+/* ---------- report destinations ---------- */
+
+typedef int (*sink_fn)(const tp_run *, FILE *);
+
+typedef struct sink {
+    const char *format;
+    const char *file_name;   /* name inside --output-dir */
+    sink_fn fn;
+} sink;
+
+static const sink SINKS[] = {
+    {"json", "tlspath-report.json", tp_report_json},
+    {"junit", "tlspath-report.junit.xml", tp_report_junit},
+    {"prom", "tlspath.prom", tp_report_prom},
+    {"html", "tlspath-report.html", tp_report_html},
+};
+
+static const sink *find_sink(const char *format)
+{
+    for (size_t i = 0; i < sizeof SINKS / sizeof SINKS[0]; i++)
+        if (!strcmp(SINKS[i].format, format))
+            return &SINKS[i];
+    return NULL;
+}
+
+/* Writes one report atomically (temp file in the same directory, fsync, rename), so a
+ * reader such as node_exporter's textfile collector never sees half a file and a failed
+ * run never clobbers the previous report. "-" is stdout. */
+static int write_report(const sink *s, const tp_run *run, const char *dest)
+{
+    if (!strcmp(dest, "-")) {
+        int rc = s->fn(run, stdout);
+        fflush(stdout);
+        return rc;
+    }
+    char *tmp = tp_asprintf("%s.tmp.%ld", dest, (long)getpid());
+    if (!tmp)
+        return -1;
+    int rc = -1;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "tlspath: cannot write %s: %s\n", dest, strerror(errno));
+        goto done;
+    }
+    rc = s->fn(run, f);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, dest) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "tlspath: cannot write %s: %s\n", dest, strerror(errno ? errno : EIO));
+        unlink(tmp);
+    }
+done:
+    free(tmp);
+    return rc;
+}
+
+/* Checks before probing that every requested format has somewhere to go. */
+static int check_outputs(const tp_config *cfg, char *err, size_t errlen)
+{
+    size_t non_table = 0;
+    for (size_t i = 0; i < cfg->formats.n; i++)
+        non_table += strcmp(cfg->formats.v[i], "table") != 0;
+    if (cfg->output_dir) {
+        struct stat st;
+        if (stat(cfg->output_dir, &st) != 0 && mkdir(cfg->output_dir, 0755) != 0) {
+            snprintf(err, errlen, "--output-dir: cannot create \"%s\": %s", cfg->output_dir, strerror(errno));
+            return -1;
+        }
+        if (stat(cfg->output_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "--output-dir: \"%s\" is not a directory", cfg->output_dir);
+            return -1;
+        }
+        return 0;
+    }
+    if (non_table > 1) {
+        snprintf(err, errlen, "%zu report formats besides table: give --output-dir DIR to write them all",
+                 non_table);
+        return -1;
+    }
+    if (cfg->output && non_table == 0) {
+        snprintf(err, errlen, "--output: expected a non-table --format (json, junit, prom or html)");
+        return -1;
+    }
+    return 0;
+}
+
+static bool table_wanted(const tp_config *cfg)
+{
+    return tp_strlist_has(&cfg->formats, "table") && !cfg->quiet;
+}
+
+static int emit_reports(const tp_config *cfg, const tp_run *run)
+{
+    int rc = 0;
+    bool stdout_taken = false;
+    for (size_t i = 0; i < cfg->formats.n; i++) {
+        const sink *s = find_sink(cfg->formats.v[i]);
+        if (!s)
+            continue;
+        char *dest = NULL;
+        if (cfg->output_dir)
+            dest = tp_asprintf("%s/%s", cfg->output_dir, s->file_name);
+        else
+            dest = tp_strdup(cfg->output ? cfg->output : "-");
+        if (!dest)
+            return -1;
+        stdout_taken |= !strcmp(dest, "-");
+        rc |= write_report(s, run, dest);
+        free(dest);
+    }
+    if (table_wanted(cfg)) {
+        /* The table shares stdout with a report sent to "-" only if asked for both;
+         * then it goes to stderr so the machine-readable stream stays clean. */
+        FILE *out = stdout_taken ? stderr : stdout;
+        const char *nc = getenv("NO_COLOR");
+        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0};
+        const char *cols = getenv("COLUMNS");
+        if (cols)
+            o.width = atoi(cols);
+        rc |= tp_report_table(run, out, &o);
+        fflush(out);
+    }
+    return rc;
+}
+
+/* ---------- progress ---------- */
+
+typedef struct progress {
+    bool on;
+    int64_t start;
+} progress;
+
+static void on_progress(void *ud, size_t done, size_t total, size_t failed)
+{
+    progress *p = ud;
+    if (p->on)
+        tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
+}
+
+/* ---------- run ---------- */
+
+static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
+{
+    size_t endpoints = cfg->n_paths ? n / cfg->n_paths : 0;
+    printf("plan: %zu endpoint(s) x %zu path(s) = %zu probe(s)\n", endpoints, cfg->n_paths, n);
+    for (size_t p = 0; p < cfg->n_paths; p++) {
+        const tp_path *pa = &cfg->paths[p];
+        if (pa->type == TP_PATH_DIRECT)
+            printf("path %-14s direct", pa->id);
+        else
+            printf("path %-14s http proxy %s:%d%s", pa->id, pa->proxy_host, pa->proxy_port,
+                   pa->username ? " (basic auth)" : "");
+        if (pa->expect_inspection)
+            printf(", inspection expected");
+        if (pa->crl_via)
+            printf(", CRLs via %s", pa->crl_via);
+        if (pa->fallback)
+            printf(", falls back to %s", pa->fallback);
+        printf("\n");
+    }
+    printf("resolver: %s\n", cfg->resolvers.n ? "configured" : "system");
+    for (size_t i = 0; i < cfg->resolvers.n; i++)
+        printf("  %s\n", cfg->resolvers.v[i]);
+    for (size_t i = 0; i < n; i++)
+        printf("%-40s %-12s %-10s %s%s\n", r[i].ep->id, r[i].ep->service, r[i].path->id, r[i].ep->url,
+               r[i].ep->required ? "" : " (optional)");
+}
+
+static int cmd_run(const tp_cli *cli)
+{
+    char err[1024];
+    tp_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    tp_catalog *cats = NULL;
+    size_t n_cats = 0;
+    tp_result *results = NULL;
+    size_t n = 0;
+    int rc = EXIT_USAGE;
+
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, err, sizeof err) != 0 ||
+        tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
+        tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
+        usage_error(err);
+        goto done;
+    }
+    if (n == 0) {
+        usage_error("the selection matches no endpoint (check --service, --geo, --os, --onboarding)");
+        goto done;
+    }
+    if (cfg.dry_run) {
+        print_plan(&cfg, results, n);
+        rc = EXIT_PASS;
+        goto done;
+    }
+
+    tp_run run = {.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n};
+    run.started_at_ms = now_ms();
+    progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    if (tp_engine_run(&cfg, results, n, on_progress, &prog, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (prog.on)
+        fprintf(stderr, "\n");
+    if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    run.finished_at_ms = now_ms();
+
+    tp_summary sum;
+    tp_run_summary(&run, &sum);
+    if (emit_reports(&cfg, &run) != 0) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    rc = sum.pass ? EXIT_PASS : EXIT_FAIL;
+done:
+    tp_plan_free(results, n);
+    tp_catalogs_free(cats, n_cats);
+    tp_config_free(&cfg);
+    return rc;
+}
+
+/* ---------- catalog ---------- */
+
+static cJSON *endpoint_json(const tp_endpoint *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", e->id);
+    cJSON_AddStringToObject(o, "service", e->service);
+    cJSON_AddStringToObject(o, "url", e->url);
+    cJSON_AddStringToObject(o, "method", e->method ? e->method : "GET");
+    cJSON_AddBoolToObject(o, "required", e->required);
+    cJSON_AddStringToObject(o, "geography", e->geography ? e->geography : "WW");
+    cJSON_AddItemToObject(o, "os", cJSON_CreateStringArray((const char *const *)e->os.v, (int)e->os.n));
+    cJSON_AddItemToObject(o, "onboarding",
+                          cJSON_CreateStringArray((const char *const *)e->onboarding.v, (int)e->onboarding.n));
+    if (e->pinset)
+        cJSON_AddStringToObject(o, "pinset", e->pinset);
+    else
+        cJSON_AddNullToObject(o, "pinset");
+    cJSON_AddBoolToObject(o, "inspection_allowed", e->inspection_allowed);
+    cJSON_AddItemToObject(o, "expect_status", cJSON_CreateIntArray(e->expect_status, (int)e->n_expect_status));
+    if (e->wildcard)
+        cJSON_AddStringToObject(o, "wildcard", e->wildcard);
+    else
+        cJSON_AddNullToObject(o, "wildcard");
+    if (e->source)
+        cJSON_AddStringToObject(o, "source", e->source);
+    if (e->description)
+        cJSON_AddStringToObject(o, "description", e->description);
+    return o;
+}
+
+static int cmd_catalog_list(const tp_cli *cli)
+{
+    char err[1024];
+    tp_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    tp_catalog *cats = NULL;
+    size_t n_cats = 0;
+    int rc = EXIT_USAGE;
+    /* Reuse the run's merge so the filters mean exactly what they mean for `run`. */
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
+        tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0) {
+        usage_error(err);
+        goto done;
+    }
+    bool json = tp_strlist_has(&cli->formats, "json");
+    size_t shown = 0;
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    if (!json)
+        printf("%-36s %-12s %-4s %-3s %-8s %s\n", "ID", "SERVICE", "GEO", "REQ", "PINSET", "URL");
+    for (size_t c = 0; c < n_cats; c++)
+        for (size_t i = 0; i < cats[c].n; i++) {
+            const tp_endpoint *e = &cats[c].endpoints[i];
+            if (!tp_endpoint_selected(e, &cfg.select))
+                continue;
+            shown++;
+            if (json)
+                cJSON_AddItemToArray(arr, endpoint_json(e));
+            else
+                printf("%-36s %-12s %-4s %-3s %-8s %s\n", e->id, e->service, e->geography ? e->geography : "WW",
+                       e->required ? "yes" : "no", e->pinset ? e->pinset : "-", e->url);
+        }
+    if (json) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "name", n_cats == 1 && cats[0].name ? cats[0].name : "selection");
+        cJSON_AddItemToObject(doc, "endpoints", arr);
+        char *s = cJSON_Print(doc);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(doc);
+    } else {
+        printf("%zu endpoint(s)\n", shown);
+    }
+    rc = EXIT_PASS;
+done:
+    tp_catalogs_free(cats, n_cats);
+    tp_config_free(&cfg);
+    return rc;
+}
+
+static int cmd_catalog_import(const tp_cli *cli)
+{
+    char err[1024];
+    if (tp_catalog_import_csv(cli->csv, cli->output, err, sizeof err) != 0)
+        return usage_error(err);
+    if (cli->output && strcmp(cli->output, "-"))
+        fprintf(stderr, "tlspath: wrote %s\n", cli->output);
+    return EXIT_PASS;
+}
+
+int tp_app_main(int argc, char **argv)
+{
+    /* A closed pipe on stdout must end in an error we report, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+    char err[1024];
+    tp_cli cli;
+    if (tp_cli_parse(argc, argv, &cli, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);
+        fprintf(stderr, "Try `tlspath --help`.\n");
+        tp_cli_free(&cli);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_USAGE;
+    switch (cli.cmd) {
+    case TP_CMD_HELP:
+        fputs(tp_cli_help(cli.help_for), stdout);
+        rc = argc < 2 ? EXIT_USAGE : EXIT_PASS;
+        break;
+    case TP_CMD_VERSION:
+        printf("tlspath %s\n", TLSPATH_VERSION);
+        rc = EXIT_PASS;
+        break;
+    case TP_CMD_RUN: rc = cmd_run(&cli); break;
+    case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
+    case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
+    default: break;
+    }
+    tp_cli_free(&cli);
+    if (fflush(stdout) != 0 && rc == EXIT_PASS) {
+        fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
+        rc = EXIT_USAGE;
+    }
+    return rc;
+}
