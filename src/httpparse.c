@@ -506,9 +506,10 @@ static int chunked_step(tp_http_body *b, const uint8_t *data, size_t len, size_t
     case BS_CH_SIZE:
         hv = hex_value(c);
         if (hv >= 0) {
-            if (b->chunk_left > (unsigned long long)HP_LENGTH_MAX >> 4)
-                return TP_HP_MALFORMED;
+            /* chunk_left <= 2^50 here, so the shift cannot overflow. */
             b->chunk_left = (b->chunk_left << 4) | (unsigned)hv;
+            if (b->chunk_left > (unsigned long long)HP_LENGTH_MAX)
+                return TP_HP_MALFORMED;
             b->line[0] = 1;
             break;
         }
