@@ -28,4 +28,17 @@ int tp_config_validate(const tp_config *c, char *err, size_t errlen);
 /* Parses "ip", "ip:port", "[v6]:port". Returns 0 or -1. */
 int tp_parse_hostport(const char *s, int default_port, char **host, int *port);
 
+/* The catalogs entry that names the catalog compiled into the binary. */
+#define TP_CATALOG_BUILTIN "builtin:mde"
+/* crl_via value meaning "fetch CRLs over a direct connection", even when no path has
+ * that id. */
+#define TP_CRL_VIA_DIRECT "direct"
+
+/* Frees a path's members (wiping the password first), not p itself. */
+void tp_path_free(tp_path *p);
+/* Moves *p to the end of c->paths (on success *p is zeroed). Returns 0 or -1. */
+int tp_config_add_path(tp_config *c, tp_path *p);
+/* Frees every path of c, leaving none. */
+void tp_config_clear_paths(tp_config *c);
+
 #endif
