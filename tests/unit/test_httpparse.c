@@ -255,6 +255,33 @@ static void test_bytes_after_head_preserved(void **state)
     }
 }
 
+/* An interim 100 Continue, then the final answer in the same read: the caller parses
+ * the first head, sees 1xx, and starts a new head on the bytes left over. */
+static void test_interim_1xx_then_final(void **state)
+{
+    static const char raw[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    const uint8_t *p = (const uint8_t *)raw;
+    size_t len = sizeof(raw) - 1, c;
+    tp_http_head h;
+    tp_http_body b;
+    (void)state;
+    tp_http_head_init(&h, MAX_HEAD);
+    assert_int_equal(tp_http_head_feed(&h, p, len, &c), TP_HP_DONE);
+    assert_int_equal(h.status, 100);
+    tp_http_head_free(&h);
+    p += c;
+    len -= c;
+    tp_http_head_init(&h, MAX_HEAD);
+    assert_int_equal(tp_http_head_feed(&h, p, len, &c), TP_HP_DONE);
+    assert_int_equal(h.status, 200);
+    tp_http_body_init(&b, &h, false, 64, true);
+    assert_int_equal(tp_http_body_feed(&b, p + c, len - c, &c), TP_HP_DONE);
+    assert_int_equal(b.len, 2);
+    assert_memory_equal(b.data, "ok", 2);
+    tp_http_body_free(&b);
+    tp_http_head_free(&h);
+}
+
 /* ---------- head: headers ---------- */
 
 static void test_header_syntax_rejected(void **state)
@@ -984,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_bare_lf_tolerated),
         cmocka_unit_test(test_blank_line_split),
         cmocka_unit_test(test_bytes_after_head_preserved),
+        cmocka_unit_test(test_interim_1xx_then_final),
         cmocka_unit_test(test_header_syntax_rejected),
         cmocka_unit_test(test_header_values_trimmed_and_ignored),
         cmocka_unit_test(test_location_sanitised_first_kept),
