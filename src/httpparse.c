@@ -359,6 +359,19 @@ static int head_parse(tp_http_head *h)
     return rc;
 }
 
+/* After a failure no half-parsed fact may be mistaken for a result: a 407 status
+ * read before a malformed header line is not an answer. */
+static void head_clear_facts(tp_http_head *h)
+{
+    free(h->reason);
+    free(h->location);
+    tp_strlist_free(&h->proxy_authenticate);
+    h->reason = h->location = NULL;
+    h->status = h->minor = 0;
+    h->content_length = -1;
+    h->chunked = h->conn_close = false;
+}
+
 int tp_http_head_feed(tp_http_head *h, const uint8_t *data, size_t len, size_t *consumed)
 {
     size_t i = 0;
@@ -384,6 +397,8 @@ int tp_http_head_feed(tp_http_head *h, const uint8_t *data, size_t len, size_t *
     if (rc == TP_HP_MORE)
         return rc;
     h->state = rc == TP_HP_DONE ? HS_DONE : rc;
+    if (rc != TP_HP_DONE)
+        head_clear_facts(h);
     /* The raw head is no longer needed: every fact is extracted. */
     free(h->buf);
     h->buf = NULL;

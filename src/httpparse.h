@@ -77,6 +77,9 @@ char *tp_http_request(const char *method, const char *scheme, const char *host, 
  * - max_head 0 means 16 KiB. The head is rejected as TP_HP_MALFORMED on the first byte
  *   that cannot start "HTTP/1." (a TLS record, HTTP/0.9, "HTTP/2"), and on a NUL byte.
  * - With Transfer-Encoding present, content_length is reported as -1 (TE overrides CL).
+ * - On any head error the result fields are cleared (status 0, no reason): nothing
+ *   half-parsed is reported. A 1xx head is complete on its own: start a new head on
+ *   the bytes after it.
  * - max_body bounds the decoded body whether kept or only counted: a longer body is
  *   TP_HP_TOO_LARGE (a Content-Length above max_body fails on the first feed).
  * - Builders return NULL for a host, path, method or credential holding a control

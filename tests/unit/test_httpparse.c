@@ -109,6 +109,12 @@ static void check_head_bad_n(const char *raw, size_t len, int want)
         int rc = head_run(&h, MAX_HEAD, raw, len, s, &used);
         if (rc != want)
             fail_msg("split %zu: rc %d, want %d for \"%s\"", split, rc, want, raw);
+        if (want != TP_HP_MORE) { /* no half-parsed fact survives a failure */
+            assert_int_equal(h.status, 0);
+            assert_null(h.reason);
+            assert_null(h.location);
+            assert_int_equal(h.proxy_authenticate.n, 0);
+        }
         tp_http_head_free(&h);
     }
 }
@@ -297,6 +303,7 @@ static void test_header_syntax_rejected(void **state)
         "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n", /* bare CR inside a line */
         "HTTP/1.1 200 OK\r\nA(b): c\r\n\r\n",
         "HTTP/1.1 200 OK\r\nA\x80: c\r\n\r\n",
+        "HTTP/1.1 407 Auth\r\nProxy-Authenticate: NTLM\r\nLocation: /x\r\nBad Header\r\n\r\n",
     };
     size_t i;
     (void)state;
