@@ -119,7 +119,7 @@ crl int.crl ca_int
 crl root.crl ca_root
 crl other.crl ca_other
 crl int-expired.crl ca_int -crl_lastupdate 200101000000Z -crl_nextupdate 210101000000Z
-crl int-future.crl ca_int -crl_lastupdate 990101000000Z -crl_nextupdate 991231000000Z
+crl int-future.crl ca_int -crl_lastupdate 20990101000000Z -crl_nextupdate 20991231000000Z
 crl int-critical.crl ca_int -crlexts crl_critical
 
 # Flip the last byte (inside the signature BIT STRING): still parses, no longer verifies.
