@@ -519,7 +519,7 @@ static int proxy_url_parse(const char *s, proxy_url *u, const char **expected)
                 goto done;
         }
     }
-    *expected = "host:port (a port is required)";
+    *expected = "host:port";
     if (strpbrk(hostport, "/?#") || tp_parse_hostport(hostport, 0, &u->host, &u->port) != 0)
         goto done;
     rc = 0;
@@ -1213,50 +1213,6 @@ done:
     return rc;
 }
 
-/* A private decoder for "sha256/<base64 of 32 bytes>" so pins are checked even before
- * pins.c's tp_pin_parse exists; strict: 44 characters, one '=' and canonical bits. */
-static int pin_decode(const char *s, uint8_t out[32])
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint8_t buf[33];
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-
-    if (strncmp(s, "sha256/", 7) != 0)
-        return -1;
-    s += 7;
-    if (strlen(s) != 44 || s[43] != '=')
-        return -1;
-    for (size_t i = 0; i < 43; i++) {
-        const char *pos = s[i] ? strchr(alphabet, s[i]) : NULL;
-        if (!pos)
-            return -1;
-        acc = (acc << 6) | (uint32_t)(pos - alphabet);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* 43 symbols = 258 bits = 32 bytes + 2 bits that must be zero */
-    if (o != 32 || acc != 0)
-        return -1;
-    memcpy(out, buf, 32);
-    return 0;
-}
-
-static int parse_pin(const char *s, uint8_t out[32])
-{
-    /* pins.c is authoritative once it lands; the private decoder keeps the stub case
-     * (and any disagreement) strict rather than accepting garbage */
-    if (tp_pin_parse(s, out) == 0)
-        return 0;
-    return pin_decode(s, out);
-}
-
 /* "pinsets": {name: ["sha256/...", ...]}: a name already present (built-in) is
  * replaced, a new name is added. */
 static int parse_pinsets(const cfg_ctx *x, const cJSON *o, tp_config *c)
@@ -1294,7 +1250,7 @@ static int parse_pinsets(const cfg_ctx *x, const cJSON *o, tp_config *c)
         }
         for (const cJSON *pin = it->child; pin; pin = pin->next, ps.n++) {
             jp_idx(ejp, sizeof ejp, jp, ps.n);
-            if (!cJSON_IsString(pin) || parse_pin(pin->valuestring, ps.spki[ps.n]) != 0) {
+            if (!cJSON_IsString(pin) || tp_pin_parse(pin->valuestring, ps.spki[ps.n]) != 0) {
                 fail_got(x, ejp, "\"sha256/\" and the base64 of a 32-byte SPKI SHA-256", pin,
                          false);
                 goto fail;
@@ -1533,6 +1489,10 @@ static int fail_syntax(const cfg_ctx *x, const char *text, size_t len, size_t po
                        const char *expected)
 {
     size_t line = 1, col = 1;
+    /* cJSON points just past the offending character when it is followed by white
+     * space ("{"a": 1,}\n" points at the line break): step back onto it */
+    while (pos > 0 && pos < len && strchr(" \t\r\n", text[pos]) && text[pos] != '\0')
+        pos--;
     for (size_t i = 0; i < pos && i < len; i++) {
         if (text[i] == '\n') {
             line++;
