@@ -265,10 +265,11 @@ static void describe_json(const cJSON *v, char *out, size_t outlen)
 /* "FILE: endpoints[3].key: expected WHAT, got GOT" (key may be NULL). Returns -1. */
 static int expected(load_ctx *c, const char *key, const char *what, const cJSON *got)
 {
-    char g[GOT_MAX + 16];
+    char g[GOT_MAX + 16], loc[128];
     describe_json(got, g, sizeof g);
-    set_err(c->err, c->errlen, "%s: %s%s%s: expected %s, got %s", c->file, c->where,
-            c->where[0] && key ? "." : "", key ? key : "", what, g);
+    snprintf(loc, sizeof loc, "%s%s%s", c->where, c->where[0] && key ? "." : "", key ? key : "");
+    set_err(c->err, c->errlen, "%s: %s%sexpected %s, got %s", c->file, loc, loc[0] ? ": " : "",
+            what, g);
     return -1;
 }
 
