@@ -865,7 +865,7 @@ static int want_array(const cfg_ctx *x, const cJSON *v, const char *jp, const ch
                       bool nonempty)
 {
     char expected[128];
-    snprintf(expected, sizeof expected, "an array of %s", of);
+    snprintf(expected, sizeof expected, "an array (each element %s)", of);
     if (!cJSON_IsArray(v))
         return fail_got(x, jp, expected, v, false);
     int n = cJSON_GetArraySize(v);
@@ -922,8 +922,8 @@ static int get_filelist(const cfg_ctx *x, const cJSON *v, const char *jp, bool b
     size_t i = 0;
     char *resolved = NULL;
 
-    if (want_array(x, v, jp, builtin_ok ? "catalog files or \"" TP_CATALOG_BUILTIN "\""
-                                        : "PEM file names", builtin_ok) != 0)
+    if (want_array(x, v, jp, builtin_ok ? "a catalog file or \"" TP_CATALOG_BUILTIN "\""
+                                        : "a PEM file name", builtin_ok) != 0)
         return -1;
     for (const cJSON *it = v->child; it; it = it->next, i++) {
         jp_idx(ejp, sizeof ejp, jp, i);
@@ -1187,7 +1187,7 @@ static int parse_paths(const cfg_ctx *x, const cJSON *v, tp_config *c)
     size_t n = 0, i = 0;
     int rc = -1;
 
-    if (want_array(x, v, "paths", "path objects", true))
+    if (want_array(x, v, "paths", "a path object", true))
         return -1;
     paths = calloc((size_t)cJSON_GetArraySize(v), sizeof *paths);
     if (!paths)
@@ -1239,7 +1239,7 @@ static int parse_pinsets(const cfg_ctx *x, const cJSON *o, tp_config *c)
         for (const cJSON *prev = o->child; prev != it; prev = prev->next)
             if (prev->string && strcmp(prev->string, name) == 0)
                 return cfg_fail(x, jp, "expected each pin set once, got it twice");
-        if (want_array(x, it, jp, "\"sha256/<base64>\" pins", true))
+        if (want_array(x, it, jp, "a pin \"sha256/<base64>\"", true))
             return -1;
         memset(&ps, 0, sizeof ps);
         ps.name = strdup(name);
@@ -1575,10 +1575,12 @@ int tp_config_load_mem(const char *text, size_t len, const char *file, tp_config
         }
     }
     x.dir = dir;
-    root = cJSON_ParseWithLengthOpts(text ? text : "", len, &end, false);
+    if (!text)
+        text = ""; /* len is 0 here */
+    root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!root) {
-        size_t pos = end && end >= text ? (size_t)(end - text) : 0;
-        fail_syntax(&x, text ? text : "", len, pos, "valid JSON");
+        size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        fail_syntax(&x, text, len, pos, "valid JSON");
         goto done;
     }
     for (size_t pos = (size_t)(end - text); pos < len; pos++)

@@ -228,7 +228,7 @@ static const bad_case k_bad[] = {
     {"[]", FILE_NAME ": top level: expected an object, got an array"},
     {"{\"select\": {\"include_optional\": \"yes\"}}",
      FILE_NAME ": select.include_optional: expected true or false, got \"yes\""},
-    {"{\"paths\": {}}", FILE_NAME ": paths: expected an array of path objects, got an object"},
+    {"{\"paths\": {}}", FILE_NAME ": paths: expected an array (each element a path object), got an object"},
     {"{\"select\": {\"services\": [\"maps\", 3]}}",
      FILE_NAME ": select.services[1]: expected a service name such as \"maps\", got 3"},
     {"{\"select\": {\"onboarding\": \"fast\"}}",
