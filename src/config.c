@@ -179,7 +179,9 @@ static void jp_key(char *out, size_t n, const char *parent, const char *key)
 
 static void jp_idx(char *out, size_t n, const char *parent, size_t i)
 {
-    snprintf(out, n, "%s[%zu]", parent, i);
+    /* a path that does not fit is cut short: the message is still one bounded line */
+    if (snprintf(out, n, "%s[%zu]", parent, i) >= (int)n && n > 4)
+        memcpy(out + n - 4, "...", 4);
 }
 
 /* ---------- small validators ---------- */
@@ -979,7 +981,7 @@ static int parse_select(const cfg_ctx *x, const cJSON *o, tp_config *c)
     static const char *const keys[] = {"services", "geography", "os", "onboarding",
                                        "include_optional"};
     const cJSON *v;
-    const char *s;
+    const char *s = NULL;
 
     if (want_object(x, o, "select") || check_keys(x, o, "select", keys, 5))
         return -1;
@@ -1119,7 +1121,7 @@ static int parse_path(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
                                        "crl_via", "fallback", "ca_files"};
     char kjp[JP_MAX];
     const cJSON *v;
-    const char *s;
+    const char *s = NULL;
 
     if (want_object(x, o, jp) || check_keys(x, o, jp, keys, 8))
         return -1;
@@ -1311,7 +1313,7 @@ static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
     int *dst[] = {&l->dns_ms, &l->connect_ms, &l->proxy_ms, &l->tls_ms, &l->http_ms, &l->crl_ms,
                   &l->total_ms};
     char jp[JP_MAX];
-    double d;
+    double d = 0;
 
     if (want_object(x, o, "limits.timeout_ms") || check_keys(x, o, "limits.timeout_ms", keys, 7))
         return -1;
@@ -1332,7 +1334,7 @@ static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
     static const char *const keys[] = {"concurrency", "timeout_ms", "crl_max_bytes",
                                        "header_max_bytes", "body_max_bytes"};
     const cJSON *v;
-    double d;
+    double d = 0;
 
     if (want_object(x, o, "limits") || check_keys(x, o, "limits", keys, 5))
         return -1;
@@ -1365,8 +1367,8 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
     static const char *const keys[] = {"formats", "output", "output_dir", "quiet", "color"};
     const cJSON *v;
-    const char *s;
-    bool color;
+    const char *s = NULL;
+    bool color = true;
 
     if (want_object(x, o, "report") || check_keys(x, o, "report", keys, 5))
         return -1;
