@@ -370,6 +370,26 @@ static void test_file_errors(void **state)
     tp_config_free(&c);
 }
 
+/* A file over 1 MiB is refused before it is parsed. */
+static void test_oversize_file(void **state)
+{
+    (void)state;
+    const char *name = TLSPATH_BINARY_DIR "/test_config_oversize.json";
+    FILE *f = fopen(name, "wb");
+    assert_non_null(f);
+    fputs("{\"$comment\": \"", f);
+    for (int i = 0; i < 1024 * 1024; i++)
+        fputc('x', f);
+    fputs("\"}", f);
+    assert_int_equal(fclose(f), 0);
+    tp_config c;
+    assert_int_equal(tp_config_defaults(&c), 0);
+    assert_int_equal(tp_config_load_file(name, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, ": expected a file of at most 1048576 bytes, got more"));
+    tp_config_free(&c);
+    remove(name);
+}
+
 /* Relative names: current directory first, then the config file's directory. */
 static void test_relative_files(void **state)
 {
@@ -833,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_spec_shape),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_oversize_file),
         cmocka_unit_test(test_relative_files),
         cmocka_unit_test(test_credentials_from_url),
         cmocka_unit_test(test_credentials_from_env),
