@@ -618,7 +618,8 @@ static int check_paths(const cfg_ctx *x, const tp_path *paths, size_t n)
 /* 0 when `name` opens for reading and is a regular file; else -1 with errno set. */
 static int probe_file(const char *name)
 {
-    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named as a CA file must not hang the run */
+    int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -1;
     struct stat st;
@@ -634,6 +635,12 @@ static int probe_file(const char *name)
         return -1;
     }
     return 0;
+}
+
+/* Why probe_file failed, for a message. */
+static const char *probe_why(int e)
+{
+    return e == EINVAL ? "not a regular file" : strerror(e);
 }
 
 /* Resolves a file named in the config: as given (relative to the current directory),
@@ -663,7 +670,7 @@ static int resolve_file(const cfg_ctx *x, const char *jp, const char *name, char
             e = errno; /* "permission denied" there says more than "not here" */
         free(joined);
     }
-    return cfg_fail(x, jp, "cannot open %s: %s", shown, strerror(e));
+    return cfg_fail(x, jp, "cannot open %s: %s", shown, probe_why(e));
 }
 
 /* ---------- config copy (loads work on a copy) ---------- */
@@ -1414,7 +1421,7 @@ static int check_files(const cfg_ctx *x, const tp_strlist *l, const char *jp, bo
             int e = errno;
             jp_idx(ejp, sizeof ejp, jp, i);
             show_str(l->v[i], shown, sizeof shown);
-            return cfg_fail(x, ejp, "cannot open %s: %s", shown, strerror(e));
+            return cfg_fail(x, ejp, "cannot open %s: %s", shown, probe_why(e));
         }
     }
     return 0;

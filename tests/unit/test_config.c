@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "pins.h"
@@ -368,6 +369,23 @@ static void test_file_errors(void **state)
     assert_string_equal(err, "tests/data/config/missing-catalog.json: catalogs[1]: cannot open "
                              "\"not-here.json\": No such file or directory");
     tp_config_free(&c);
+}
+
+/* A FIFO named as a CA file is refused at once instead of blocking the load. */
+static void test_fifo_not_a_file(void **state)
+{
+    (void)state;
+    const char *fifo = TLSPATH_BINARY_DIR "/test_config.fifo";
+    remove(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char json[512];
+    snprintf(json, sizeof json, "{\"tls\": {\"ca_files\": [\"%s\"]}}", fifo);
+    tp_config c;
+    assert_int_equal(load(json, &c), -1);
+    assert_non_null(strstr(err, "tls.ca_files[0]: cannot open"));
+    assert_non_null(strstr(err, ": not a regular file"));
+    tp_config_free(&c);
+    remove(fifo);
 }
 
 /* A file over 1 MiB is refused before it is parsed. */
@@ -854,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_oversize_file),
+        cmocka_unit_test(test_fifo_not_a_file),
         cmocka_unit_test(test_relative_files),
         cmocka_unit_test(test_credentials_from_url),
         cmocka_unit_test(test_credentials_from_env),
