@@ -1220,11 +1220,15 @@ static void slug_append(char *out, size_t outlen, const char *s)
         out[--o] = '\0';
 }
 
-static void service_of(const char *category, const char *service, char *out, size_t outlen)
+/* Category names the function in the standard list (Service is "Microsoft Defender for
+ * Endpoint" on every row); Service does in the streamlined list; the description is the
+ * last resort before a slug of the category. */
+static void service_of(const char *category, const char *service, const char *desc, char *out,
+                       size_t outlen)
 {
-    const char *texts[2] = {category, service};
+    const char *texts[3] = {category, service, desc};
     size_t t, k;
-    for (t = 0; t < 2; t++)
+    for (t = 0; t < 3; t++)
         for (k = 0; k < sizeof k_service_kw / sizeof k_service_kw[0]; k++)
             if (texts[t][0] && has_word_ci(texts[t], k_service_kw[k].kw)) {
                 snprintf(out, outlen, "%s", k_service_kw[k].svc);
@@ -1687,8 +1691,8 @@ static int csv_row_to_endpoints(const csv_map *m, const csv_row *r, const char *
         if (strcmp(h, "endpointurl") == 0 || strcmp(h, "endpointurls") == 0)
             return 0; /* a repeated header row */
     }
-    service_of(cell(r, m->col[COL_CATEGORY]), cell(r, m->col[COL_SERVICE]), ri.service,
-               sizeof ri.service);
+    service_of(cell(r, m->col[COL_CATEGORY]), cell(r, m->col[COL_SERVICE]),
+               cell(r, m->col[COL_DESC]), ri.service, sizeof ri.service);
     if (parse_geography(cell(r, m->col[COL_GEO]), &ri, err, errlen) != 0 ||
         parse_ports(cell(r, m->col[COL_PORT]), &ri, err, errlen) != 0)
         return -1;

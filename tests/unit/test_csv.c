@@ -1,0 +1,491 @@
+/* test_csv.c — import of Microsoft's URL spreadsheet saved as CSV: RFC 4180 details,
+ * column mapping, precise errors, and the atomic, round-trippable output file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+#define CSV(name) TLSPATH_SOURCE_DIR "/tests/data/csv/" name
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Imports text, loads the result back with the catalog loader. */
+static void import_ok(const char *text, size_t len, const char *file, char **json,
+                      tp_catalog *cat)
+{
+    char err[512] = "";
+    if (tp_catalog_import_csv_mem(text, len, file, json, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    assert_non_null(*json);
+    if (tp_catalog_load_mem(*json, strlen(*json), "imported.json", cat, err, sizeof err) != 0)
+        fail_msg("round trip failed: %s\n%s", err, *json);
+}
+
+static void import_err(const char *text, size_t len, const char *file, const char *msg)
+{
+    char err[512] = "";
+    char *json = (char *)1;
+    if (tp_catalog_import_csv_mem(text, len, file, &json, err, sizeof err) == 0) {
+        free(json);
+        fail_msg("accepted %s", file);
+    }
+    assert_null(json);
+    if (strcmp(err, msg) != 0)
+        fail_msg("got:  %s\nwant: %s", err, msg);
+}
+
+static const tp_endpoint *by_url(const tp_catalog *c, const char *url)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->endpoints[i].url, url) == 0)
+            return &c->endpoints[i];
+    fail_msg("no endpoint %s", url);
+    return NULL;
+}
+
+/* ---------- mapping ---------- */
+
+static void test_standard_list(void **state)
+{
+    size_t len;
+    char *text = slurp(CSV("standard.csv"), &len), *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_ok(text, len, CSV("standard.csv"), &json, &c);
+    /* 10 rows; go.microsoft.com has ports 80 and 443 */
+    assert_int_equal(c.n, 11);
+
+    e = by_url(&c, "http://crl.microsoft.com/");
+    assert_string_equal(e->service, "crl");
+    assert_string_equal(e->id, "crl-crl-microsoft-com");
+    assert_true(e->required);
+    assert_string_equal(e->geography, "WW");
+    assert_int_equal(e->os.n, 1);
+    assert_string_equal(e->os.v[0], "windows");
+    assert_string_equal(e->onboarding.v[0], "standard");
+    assert_string_equal(e->source, "imported from standard.csv line 2");
+    assert_int_equal(e->n_expect_status, 0);
+    assert_null(e->pinset);
+
+    /* trailing "*" in a path is dropped */
+    e = by_url(&c, "http://www.microsoft.com/pkiops/");
+    assert_string_equal(e->service, "crl");
+
+    /* OS family columns: Yes in Mac and Linux */
+    e = by_url(&c, "https://events.data.microsoft.com/");
+    assert_string_equal(e->service, "diagnostics"); /* "Common" category: from the description */
+    assert_int_equal(e->os.n, 3);
+    assert_true(tp_strlist_has(&e->os, "macos"));
+    assert_true(tp_strlist_has(&e->os, "linux"));
+
+    /* wildcard row: the wildcard's parent stands in, flagged in wildcard + description */
+    e = by_url(&c, "https://wns.windows.com/");
+    assert_string_equal(e->wildcard, "*.wns.windows.com");
+    assert_string_equal(e->service, "common"); /* no keyword anywhere: slug of Category */
+    assert_false(e->required);
+    assert_non_null(strstr(e->description, "Wildcard rule *.wns.windows.com"));
+    assert_non_null(strstr(e->description, "Live Response Performance")); /* Comments kept */
+
+    /* quoted field with a comma and doubled quotes */
+    e = by_url(&c, "https://wdcp.microsoft.com/");
+    assert_string_equal(e->service, "maps");
+    assert_non_null(strstr(e->description, "MAPS, the \"cloud-delivered protection\" service"));
+
+    e = by_url(&c, "https://unitedstates.cp.wd.microsoft.com/");
+    assert_string_equal(e->geography, "US");
+    assert_string_equal(e->service, "maps");
+
+    e = by_url(&c, "https://ussus1eastprod.blob.core.windows.net/");
+    assert_string_equal(e->service, "submission");
+    assert_true(e->inspection_allowed);
+
+    /* a line break inside a quoted description is folded */
+    e = by_url(&c, "https://winatp-gw-cus.microsoft.com/");
+    assert_string_equal(e->service, "edr");
+    assert_string_equal(e->description, "Command and control (C&C)");
+    assert_false(e->inspection_allowed);
+    /* the record after a multi-line field keeps counting physical lines */
+    e = by_url(&c, "http://go.microsoft.com/");
+    assert_string_equal(e->source, "imported from standard.csv line 11");
+    assert_string_equal(e->service, "adl");
+    assert_false(e->required);
+    e = by_url(&c, "https://go.microsoft.com/");
+    assert_string_equal(e->id, "adl-go-microsoft-com-2"); /* numbered on collision */
+
+    e = by_url(&c, "https://ods.opinsights.azure.com/");
+    assert_string_equal(e->service, "mma");
+    assert_int_equal(e->os.n, 1); /* Windows 7 + MMA columns: both Windows */
+
+    tp_catalog_free(&c);
+    free(json);
+    free(text);
+}
+
+static void test_bom_crlf_same_result(void **state)
+{
+    size_t len, i, o = 3;
+    char *text = slurp(CSV("standard.csv"), &len), *json1 = NULL, *json2 = NULL;
+    char *crlf = malloc(2 * len + 4);
+    tp_catalog c1, c2;
+    (void)state;
+    assert_non_null(crlf);
+    memcpy(crlf, "\xEF\xBB\xBF", 3);
+    for (i = 0; i < len; i++) {
+        if (text[i] == '\n')
+            crlf[o++] = '\r';
+        crlf[o++] = text[i];
+    }
+    import_ok(text, len, "standard.csv", &json1, &c1);
+    import_ok(crlf, o, "standard.csv", &json2, &c2);
+    /* same catalog, same line numbers; only the line break inside the quoted
+     * description differs, and descriptions fold white space */
+    assert_string_equal(json1, json2);
+    tp_catalog_free(&c1);
+    tp_catalog_free(&c2);
+    free(json1);
+    free(json2);
+    free(crlf);
+    free(text);
+}
+
+static void test_import_is_stable(void **state)
+{
+    size_t len;
+    char *text = slurp(CSV("standard.csv"), &len), *a = NULL, *b = NULL;
+    char err[256];
+    (void)state;
+    assert_int_equal(tp_catalog_import_csv_mem(text, len, "s.csv", &a, err, sizeof err), 0);
+    assert_int_equal(tp_catalog_import_csv_mem(text, len, "s.csv", &b, err, sizeof err), 0);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    free(text);
+}
+
+static void test_streamlined_list(void **state)
+{
+    size_t len;
+    char *text = slurp(CSV("streamlined.csv"), &len), *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_ok(text, len, "streamlined.csv", &json, &c);
+    assert_int_equal(c.n, 5); /* the update row holds two hosts */
+    e = by_url(&c, "https://endpoint.security.microsoft.com/");
+    assert_string_equal(e->service, "edr");
+    assert_string_equal(e->wildcard, "*.endpoint.security.microsoft.com");
+    assert_string_equal(e->onboarding.v[0], "streamlined");
+    assert_int_equal(e->os.n, 3); /* All */
+    e = by_url(&c, "https://update.microsoft.com/");
+    assert_string_equal(e->service, "update");
+    assert_int_equal(e->os.n, 1);
+    assert_string_equal(e->os.v[0], "windows");
+    e = by_url(&c, "https://delivery.mp.microsoft.com/");
+    assert_string_equal(e->source, "imported from streamlined.csv line 3");
+    e = by_url(&c, "http://crl.microsoft.com/");
+    assert_string_equal(e->service, "crl");
+    assert_int_equal(e->os.n, 2);
+    assert_true(tp_strlist_has(&e->os, "linux"));
+    /* an explicit scheme is kept */
+    e = by_url(&c, "https://cdn.x.cp.wd.microsoft.com/");
+    assert_false(e->required);
+    assert_string_equal(e->os.v[0], "macos");
+    tp_catalog_free(&c);
+    free(json);
+    free(text);
+}
+
+static void test_reordered_columns_and_semicolons(void **state)
+{
+    size_t len;
+    char *text = slurp(CSV("reordered.csv"), &len), *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_ok(text, len, "reordered.csv", &json, &c);
+    assert_int_equal(c.n, 2);
+    e = by_url(&c, "https://vortex-win.data.microsoft.com/");
+    assert_string_equal(e->service, "diagnostics");
+    assert_string_equal(e->geography, "EU");
+    assert_false(e->required);
+    assert_string_equal(e->os.v[0], "linux");
+    assert_string_equal(e->description, "Note one");
+    e = by_url(&c, "http://ctldl.windowsupdate.com/msdownload/update/v3/static/trustedr/en/authrootstl.cab");
+    assert_string_equal(e->service, "crl");
+    assert_int_equal(e->os.n, 0);
+    tp_catalog_free(&c);
+    free(json);
+    free(text);
+}
+
+static void test_rfc4180_details(void **state)
+{
+    /* quoted header names, an empty trailing field, a lone-CR line end, a blank line,
+     * quotes inside an unquoted field kept as is, an explicit port, an unknown category */
+    static const char t[] = "\"Service\",\"Category\",\"Port\",\"Endpoint/URL\",\"Comments\"\r"
+                            "MDE,Some New Thing,8443,h.example.com/a,say \"hi\"\n"
+                            "\n"
+                            "MDE,,,\"k.example.com\",\n";
+    char *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_ok(t, sizeof t - 1, "r.csv", &json, &c);
+    assert_int_equal(c.n, 2);
+    e = by_url(&c, "https://h.example.com:8443/a");
+    assert_string_equal(e->service, "some-new-thing");
+    assert_int_equal(e->port, 8443);
+    assert_string_equal(e->description, "say \"hi\"");
+    assert_string_equal(e->source, "imported from r.csv line 2");
+    e = by_url(&c, "https://k.example.com/");
+    assert_string_equal(e->service, "mde");
+    assert_string_equal(e->source, "imported from r.csv line 4");
+    tp_catalog_free(&c);
+    free(json);
+}
+
+/* ---------- errors ---------- */
+
+static void test_errors(void **state)
+{
+    size_t len;
+    char *t;
+    (void)state;
+    t = slurp(CSV("missing-url.csv"), &len);
+    import_err(t, len, "x.csv", "x.csv: line 1: missing column \"Endpoint/URL\"");
+    free(t);
+    t = slurp(CSV("bad-port.csv"), &len);
+    import_err(t, len, "x.csv",
+               "x.csv: line 3: column \"Port\": expected a port number, got \"abc\"");
+    free(t);
+    t = slurp(CSV("unterminated.csv"), &len);
+    import_err(t, len, "u.csv",
+               "u.csv: line 2: unterminated quoted field (expected a closing '\"')");
+    free(t);
+    t = slurp(CSV("garbage.csv"), &len);
+    import_err(t, len, "g.csv", "g.csv: line 1: binary data (byte 0x03): expected a text CSV file");
+    free(t);
+    t = slurp(CSV("latin1.csv"), &len);
+    import_err(t, len, "l.csv",
+               "l.csv: line 2: invalid UTF-8: expected a UTF-8 CSV file (save as \"CSV UTF-8\")");
+    free(t);
+    import_err("", 0, "e.csv",
+               "e.csv: empty file (expected a header row with an \"Endpoint/URL\" column)");
+    import_err("\xEF\xBB\xBF\r\n\r\n  \n", 9, "e.csv",
+               "e.csv: empty file (expected a header row with an \"Endpoint/URL\" column)");
+    import_err(NULL, 5, "e.csv",
+               "e.csv: empty file (expected a header row with an \"Endpoint/URL\" column)");
+    {
+        static const char nul[] = "Service,Endpoint/URL\nA,b\0c\n";
+        import_err(nul, sizeof nul - 1, "n.csv",
+                   "n.csv: line 2: binary data (byte 0x00): expected a text CSV file");
+    }
+    import_err("Port,Endpoint/URL\n443,a.example\n", 32, "s.csv",
+               "s.csv: line 1: missing column \"Service\"");
+    import_err("Service,Endpoint/URL\n", 21, "h.csv",
+               "h.csv: line 1: no endpoint rows below the header");
+    import_err("Service,Port,Endpoint/URL\nS,70000,a.example\n", 43, "p.csv",
+               "p.csv: line 2: column \"Port\": expected a port number, got \"70000\"");
+    import_err("Service,Port,Endpoint/URL\nS,0,a.example\n", 39, "p.csv",
+               "p.csv: line 2: column \"Port\": expected a port number, got \"0\"");
+    import_err("Service,Endpoint/URL,Required or Optional\nS,a.example,maybe\n", 59, "q.csv",
+               "q.csv: line 2: column \"Required or Optional\": expected Required or Optional, got \"maybe\"");
+    import_err("Service,Endpoint/URL,OS\nS,a.example,Solaris\n", 43, "o.csv",
+               "o.csv: line 2: column \"OS\": expected All, Windows, macOS or Linux, got \"Solaris\"");
+    import_err("Service,Endpoint/URL\nS,ftp://a.example\n", 38, "f.csv",
+               "f.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"ftp://a.example\"");
+    import_err("Service,Endpoint/URL\nS,*\n", 24, "w.csv",
+               "w.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"*\"");
+    import_err("Service,Endpoint/URL\nS,bad_host!.example\n", 40, "b.csv",
+               "b.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"https://bad_host!.example/\"");
+    import_err("Service,Geography,Endpoint/URL\nS,U$,a.example\n", 45, "g.csv",
+               "g.csv: line 2: column \"Geography\": expected a geography code such as WW, US, EU, UK or AU, got \"U$\"");
+    import_err("Service,Endpoint/URL\nS,\"a.example\"x\n", 35, "q.csv",
+               "q.csv: line 2: unexpected character after a closing quote (a quote inside a quoted field must be doubled)");
+}
+
+/* Random bytes and truncations of a valid file never crash or leak. */
+static void test_hostile_input(void **state)
+{
+    size_t len;
+    char *text = slurp(CSV("standard.csv"), &len), *buf = malloc(len + 1);
+    char err[256];
+    unsigned seed = 99;
+    (void)state;
+    assert_non_null(buf);
+    for (size_t n = 0; n <= len; n += 5) {
+        char *json = NULL;
+        if (tp_catalog_import_csv_mem(text, n, "t.csv", &json, err, sizeof err) == 0) {
+            tp_catalog c;
+            assert_int_equal(tp_catalog_load_mem(json, strlen(json), "t", &c, err, sizeof err), 0);
+            tp_catalog_free(&c);
+        }
+        free(json);
+    }
+    for (int round = 0; round < 400; round++) {
+        char *json = NULL;
+        memcpy(buf, text, len);
+        for (int k = 0; k < 3; k++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % len] = "\",\n\r*:/;x\xC3\t9 "[(seed >> 20) % 14];
+        }
+        if (tp_catalog_import_csv_mem(buf, len, "t.csv", &json, err, sizeof err) == 0) {
+            tp_catalog c;
+            if (tp_catalog_load_mem(json, strlen(json), "t", &c, err, sizeof err) != 0)
+                fail_msg("imported catalog does not load: %s", err);
+            tp_catalog_free(&c);
+        } else {
+            assert_null(json);
+            assert_true(strncmp(err, "t.csv: ", 7) == 0);
+        }
+        free(json);
+    }
+    free(buf);
+    free(text);
+}
+
+/* ---------- files ---------- */
+
+static char g_dir[64];
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/tp_csv_XXXXXX");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+    DIR *d = opendir(g_dir);
+    struct dirent *de;
+    (void)state;
+    while (d && (de = readdir(d))) {
+        char p[512];
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", g_dir, de->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+    return rmdir(g_dir);
+}
+
+static size_t dir_entries(void)
+{
+    DIR *d = opendir(g_dir);
+    struct dirent *de;
+    size_t n = 0;
+    assert_non_null(d);
+    while ((de = readdir(d)))
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void test_file_round_trip(void **state)
+{
+    char out[256], err[512] = "";
+    tp_catalog c;
+    struct stat st;
+    (void)state;
+    snprintf(out, sizeof out, "%s/mde.json", g_dir);
+    if (tp_catalog_import_csv(CSV("standard.csv"), out, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    if (tp_catalog_load_file(out, &c, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.n, 11);
+    assert_string_equal(c.endpoints[0].source, "imported from standard.csv line 2");
+    tp_catalog_free(&c);
+    assert_int_equal(dir_entries(), 1); /* no FILE.tmp left behind */
+    /* importing again replaces the file */
+    assert_int_equal(tp_catalog_import_csv(CSV("streamlined.csv"), out, err, sizeof err), 0);
+    assert_int_equal(tp_catalog_load_file(out, &c, err, sizeof err), 0);
+    assert_int_equal(c.n, 5);
+    tp_catalog_free(&c);
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(dir_entries(), 1);
+}
+
+static void test_file_not_written_on_error(void **state)
+{
+    char out[256], err[512] = "";
+    tp_catalog c;
+    (void)state;
+    snprintf(out, sizeof out, "%s/new.json", g_dir);
+    assert_int_equal(tp_catalog_import_csv(CSV("bad-port.csv"), out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bad-port.csv: line 3: column \"Port\""));
+    assert_int_equal(access(out, F_OK), -1);
+    assert_int_equal(dir_entries(), 0);
+    /* an existing catalog survives a failed import untouched */
+    assert_int_equal(tp_catalog_import_csv(CSV("reordered.csv"), out, err, sizeof err), 0);
+    assert_int_equal(tp_catalog_import_csv(CSV("garbage.csv"), out, err, sizeof err), -1);
+    assert_int_equal(tp_catalog_import_csv(CSV("empty.csv"), out, err, sizeof err), -1);
+    assert_int_equal(tp_catalog_import_csv(CSV("unterminated.csv"), out, err, sizeof err), -1);
+    assert_int_equal(tp_catalog_load_file(out, &c, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    tp_catalog_free(&c);
+    assert_int_equal(dir_entries(), 1);
+    /* missing input, unwritable output */
+    assert_int_equal(tp_catalog_import_csv("no/such.csv", out, err, sizeof err), -1);
+    assert_string_equal(err, "no/such.csv: cannot open: No such file or directory");
+    assert_int_equal(tp_catalog_import_csv(CSV("standard.csv"), "/nonexistent-dir/x.json", err,
+                                           sizeof err),
+                     -1);
+    assert_string_equal(err, "/nonexistent-dir/x.json: cannot write: No such file or directory");
+    /* the output is a directory: rename fails, the temp file is removed */
+    assert_int_equal(tp_catalog_import_csv(CSV("standard.csv"), g_dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, ": cannot write: "));
+    assert_int_equal(dir_entries(), 1);
+    {
+        char tmp[300];
+        snprintf(tmp, sizeof tmp, "%s.tmp", g_dir);
+        assert_int_equal(access(tmp, F_OK), -1);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_standard_list),
+        cmocka_unit_test(test_bom_crlf_same_result),
+        cmocka_unit_test(test_import_is_stable),
+        cmocka_unit_test(test_streamlined_list),
+        cmocka_unit_test(test_reordered_columns_and_semicolons),
+        cmocka_unit_test(test_rfc4180_details),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test_setup_teardown(test_file_round_trip, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_file_not_written_on_error, setup_dir, teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
