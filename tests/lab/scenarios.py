@@ -148,8 +148,8 @@ def case(fn):
 
 
 def build_cases(lab, runs, password):
-    main, managed, sysres, deadres, clicreds = (runs[n] for n in
-                                                ("main", "managed", "sysresolver", "deadresolver", "clicreds"))
+    main, managed, sysres, deadres, clicreds, cliflags = (runs[n] for n in (
+        "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags"))
     gw = lab["GW_CLIENT_IP"]
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
@@ -527,6 +527,20 @@ def build_cases(lab, runs, password):
         return "--path id=http://user:pass@host:port works; paths[].proxy without credentials"
 
     @case
+    def cli_flags_builtin_pins():
+        # no config: --catalog/--resolver/--cacert/--path/--timeout/--concurrency only; the
+        # built-in "microsoft" pin set (Microsoft's real roots) cannot match the lab chain
+        r = cliflags.result("edr-cus", "direct")
+        expect(r, "edr-cus@direct (flags only)", "ok", "done", None)
+        if lab["DNS_IP"] not in str((r.get("dns") or {}).get("resolver")):
+            raise Fail(f"--resolver ignored: dns.resolver {(r.get('dns') or {}).get('resolver')!r}")
+        r = cliflags.result("maps-cp-us", "direct")
+        expect(r, "maps-cp-us@direct (built-in pins)", "fail", None, "pin_mismatch")
+        if cliflags.rc != 1:
+            raise Fail(f"exit status {cliflags.rc} != 1")
+        return "--cacert trusts the lab root; built-in pins -> pin_mismatch on the pinned host"
+
+    @case
     def password_never_printed():
         leaks = []
         for run in runs.values():
@@ -538,6 +552,19 @@ def build_cases(lab, runs, password):
         if not main.report_text or not clicreds.report_text:
             raise Fail("cannot check: " + (main.why_missing() if not main.report_text else clicreds.why_missing()))
         return f"checked {len(runs)} runs (report, stdout, stderr)"
+
+    @case
+    def no_sanitizer_reports():
+        bad = []
+        for run in runs.values():
+            for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer"):
+                if marker in run.stderr:
+                    line = next(l for l in run.stderr.splitlines() if marker in l)
+                    bad.append(f"{run.name}: {line.strip()[:160]}")
+                    break
+        if bad:
+            raise Fail("; ".join(bad))
+        return "no ASan/LSan/UBSan report in any run's stderr"
 
     @case
     def run_time_bounded():
@@ -588,6 +615,9 @@ def main():
         "deadresolver": Run("deadresolver", ["--config", lab["CONFIG_DEADRESOLVER"]]),
         "clicreds": Run("clicreds", ["--config", lab["CONFIG_SYSRESOLVER"],
                                      "--path", f"cliauth=http://{user}:{password}@{lab['PROXY_AUTH']}"]),
+        "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
+                                     "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
+                                     "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),
     }
     t0 = time.monotonic()
     threads = [threading.Thread(target=r.start, args=(lab, binary, a.reports)) for r in runs.values()]
