@@ -354,7 +354,12 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         int proxies = 0;
         for (size_t i = 0; i < cli->path_specs.n; i++) {
             const char *spec = cli->path_specs.v[i];
-            bool is_proxy = strstr(spec, "http://") != NULL;
+            /* Anything but "direct" / "ID=direct" is a proxy and takes the next number. */
+            const char *eq = strchr(spec, '=');
+            const char *kind = eq && !strstr(spec, "://") ? eq + 1 : spec;
+            if (eq && strstr(spec, "://") && eq < strstr(spec, "://"))
+                kind = eq + 1;
+            bool is_proxy = strcmp(kind, "direct") != 0;
             if (is_proxy)
                 proxies++;
             char perr[512];
