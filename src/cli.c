@@ -356,9 +356,8 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
             const char *spec = cli->path_specs.v[i];
             /* Anything but "direct" / "ID=direct" is a proxy and takes the next number. */
             const char *eq = strchr(spec, '=');
-            const char *kind = eq && !strstr(spec, "://") ? eq + 1 : spec;
-            if (eq && strstr(spec, "://") && eq < strstr(spec, "://"))
-                kind = eq + 1;
+            const char *scheme = strstr(spec, "://");
+            const char *kind = eq && (!scheme || eq < scheme) ? eq + 1 : spec;
             bool is_proxy = strcmp(kind, "direct") != 0;
             if (is_proxy)
                 proxies++;
