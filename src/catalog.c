@@ -1154,12 +1154,23 @@ static char *cell(const csv_row *r, int idx)
     return trim(r->f[idx]);
 }
 
+/* Whole-word, case-insensitive, plural 's' allowed: "MAPS" must not match inside
+ * "roadmaps", nor "mma" inside "Command". */
 static bool has_word_ci(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);
-    for (; *hay; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
+    const char *p;
+    for (p = hay; *p; p++) {
+        const char *e = p + n;
+        if (strncasecmp(p, needle, n) != 0)
+            continue;
+        if (p > hay && isalnum((unsigned char)p[-1]) && isalnum((unsigned char)needle[0]))
+            continue;
+        if (lower_c((unsigned char)*e) == 's' && !isalnum((unsigned char)e[1]))
             return true;
+        if (!isalnum((unsigned char)*e) || !isalnum((unsigned char)needle[n - 1]))
+            return true;
+    }
     return false;
 }
 
@@ -1562,7 +1573,7 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     char *url = NULL, *sc = NULL, *hs = NULL, *ps = NULL;
     bool def_port = (strcmp(scheme, "https") == 0 && port == 443) ||
                     (strcmp(scheme, "http") == 0 && port == 80);
-    bool is_v6 = strchr(host, ':') != NULL, ok = true;
+    bool is_v6 = strchr(host, ':') != NULL && host[0] != '[', ok = true;
     bool blob = wildcard_covers("*.blob.core.windows.net", host);
     cJSON *o = NULL, *a;
     int rc = -1, pp;
