@@ -1251,9 +1251,16 @@ static void service_of(const char *category, const char *service, const char *de
         snprintf(out, outlen, "other");
 }
 
-/* A small string set (open addressing) for unique, stable ids. */
+/* A small string set (open addressing) for unique, stable ids. Each entry remembers the
+ * next suffix to try when its id is used as a base again, so a hostile file repeating one
+ * host 100000 times costs O(n), not O(n^2). */
+typedef struct id_slot {
+    char *s;
+    size_t next;
+} id_slot;
+
 typedef struct id_set {
-    char **slot;
+    id_slot *slot;
     size_t cap, n;
 } id_set;
 
@@ -1265,28 +1272,29 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-static bool id_set_has(const id_set *s, const char *id)
+static id_slot *id_set_find(const id_set *s, const char *id)
 {
     size_t i;
     if (s->cap == 0)
-        return false;
-    for (i = fnv1a(id) & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
-        if (strcmp(s->slot[i], id) == 0)
-            return true;
-    return false;
+        return NULL;
+    for (i = fnv1a(id) & (s->cap - 1); s->slot[i].s; i = (i + 1) & (s->cap - 1))
+        if (strcmp(s->slot[i].s, id) == 0)
+            return &s->slot[i];
+    return NULL;
 }
 
 static int id_set_add(id_set *s, const char *id)
 {
     size_t i;
+    char *c;
     if ((s->n + 1) * 2 > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 256, k;
-        char **ns = calloc(ncap, sizeof *ns);
+        id_slot *ns = calloc(ncap, sizeof *ns);
         if (!ns)
             return -1;
         for (k = 0; k < s->cap; k++)
-            if (s->slot[k]) {
-                for (i = fnv1a(s->slot[k]) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
+            if (s->slot[k].s) {
+                for (i = fnv1a(s->slot[k].s) & (ncap - 1); ns[i].s; i = (i + 1) & (ncap - 1))
                     ;
                 ns[i] = s->slot[k];
             }
@@ -1294,12 +1302,12 @@ static int id_set_add(id_set *s, const char *id)
         s->slot = ns;
         s->cap = ncap;
     }
-    char *c = tp_strdup(id);
-    if (!c)
+    if (!(c = tp_strdup(id)))
         return -1;
-    for (i = fnv1a(id) & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+    for (i = fnv1a(id) & (s->cap - 1); s->slot[i].s; i = (i + 1) & (s->cap - 1))
         ;
-    s->slot[i] = c;
+    s->slot[i].s = c;
+    s->slot[i].next = 2;
     s->n++;
     return 0;
 }
@@ -1308,7 +1316,7 @@ static void id_set_free(id_set *s)
 {
     size_t i;
     for (i = 0; i < s->cap; i++)
-        free(s->slot[i]);
+        free(s->slot[i].s);
     free(s->slot);
     memset(s, 0, sizeof *s);
 }
@@ -1577,7 +1585,7 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     bool blob = wildcard_covers("*.blob.core.windows.net", host);
     cJSON *o = NULL, *a;
     int rc = -1, pp;
-    size_t n = 2;
+    id_slot *used;
 
     url = def_port ? tp_asprintf("%s://%s%s%s%s", scheme, is_v6 ? "[" : "", host, is_v6 ? "]" : "", path)
                    : tp_asprintf("%s://%s%s%s:%d%s", scheme, is_v6 ? "[" : "", host,
@@ -1594,11 +1602,12 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     slug_append(id, 64, hs);
     slug_append(id, ID_MAX - 8, "-");
     slug_append(id, ID_MAX - 8, ps);
-    if (id_set_has(ids, id)) {
-        size_t base = strlen(id);
+    if ((used = id_set_find(ids, id)) != NULL) {
+        size_t base = strlen(id), n = used->next;
         do {
             snprintf(id + base, sizeof id - base, "-%zu", n++);
-        } while (id_set_has(ids, id));
+        } while (id_set_find(ids, id));
+        used->next = n; /* before the insertion below may move the table */
     }
     if (id_set_add(ids, id) != 0)
         goto oom;

@@ -275,6 +275,24 @@ static void test_rfc4180_details(void **state)
     free(json);
 }
 
+static void test_id_numbering(void **state)
+{
+    /* the same host four times, and a host whose own slug is a numbered id */
+    static const char t[] = "Service,Endpoint/URL\nS,a.ex\nS,a.ex\nS,a.ex\nS,a.ex-2\nS,a.ex\n";
+    char *json = NULL;
+    tp_catalog c;
+    (void)state;
+    import_ok(t, sizeof t - 1, "i.csv", &json, &c);
+    assert_int_equal(c.n, 5);
+    assert_string_equal(c.endpoints[0].id, "s-a-ex");
+    assert_string_equal(c.endpoints[1].id, "s-a-ex-2");
+    assert_string_equal(c.endpoints[2].id, "s-a-ex-3");
+    assert_string_equal(c.endpoints[3].id, "s-a-ex-2-2");
+    assert_string_equal(c.endpoints[4].id, "s-a-ex-4");
+    tp_catalog_free(&c);
+    free(json);
+}
+
 /* ---------- errors ---------- */
 
 static void test_errors(void **state)
@@ -485,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_streamlined_list),
         cmocka_unit_test(test_reordered_columns_and_semicolons),
         cmocka_unit_test(test_rfc4180_details),
+        cmocka_unit_test(test_id_numbering),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup_dir, teardown_dir),
