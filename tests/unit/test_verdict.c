@@ -1,0 +1,833 @@
+/* test_verdict.c — tp_verdict_apply over hand-built runs: chains made at test time by
+ * mkpki.sh, CRLs served by a stub fetcher from files (no network). Every verdict:
+ * revocation good / revoked / unreachable / unknown / not_checked, pinning, interception
+ * (pinned, allowed, cross-path), final status precedence, SSLOptions per case, Windows
+ * error and remediation per failure class, secrets never in any text. */
+#include "tp_testpki.h"
+
+#include "verdict.h"
+#include "x509.h"
+#include "pins.h"
+
+#define SECRET "s3cr3t-Pa55"
+#define USERNAME "svc-user"
+
+/* ---------- the stub fetcher: URL -> file, "!code" (error) or "#status" ---------- */
+
+typedef struct route {
+    const char *url;
+    const char *spec;
+} route;
+
+static route g_routes[8];
+static size_t g_calls;           /* tp_engine_fetch calls */
+static size_t g_fetches;         /* fetch entries over all calls */
+static char g_seen[32][160];     /* "url|path" of each entry */
+static bool g_fail_start;
+
+static void routes_default(void)
+{
+    memset(g_routes, 0, sizeof g_routes);
+    g_routes[0] = (route){"http://crl.lab.test/int.crl", "int.crl.der"};
+    g_routes[1] = (route){"http://crl.lab.test/root.crl", "root.crl.der"};
+    g_calls = g_fetches = 0;
+    g_fail_start = false;
+}
+
+static void route_set(const char *url, const char *spec)
+{
+    for (size_t i = 0; i < 8; i++)
+        if (g_routes[i].url && strcmp(g_routes[i].url, url) == 0) {
+            g_routes[i].spec = spec;
+            return;
+        }
+    fail_msg("no route %s", url);
+}
+
+static int stub_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen)
+{
+    (void)cfg;
+    g_calls++;
+    if (g_fail_start) {
+        snprintf(err, errlen, "event loop could not start");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(f[i].path);
+        assert_true(f[i].max_bytes == 1 << 20);
+        if (g_fetches < 32)
+            snprintf(g_seen[g_fetches], sizeof g_seen[0], "%s|%s", f[i].url, f[i].path->id);
+        g_fetches++;
+        f[i].ms = 5.0 + (double)i;
+        const char *spec = NULL;
+        for (size_t k = 0; k < 8; k++)
+            if (g_routes[k].url && strcmp(g_routes[k].url, f[i].url) == 0)
+                spec = g_routes[k].spec;
+        if (!spec || spec[0] == '!') {
+            f[i].error_code = strdup(spec ? spec + 1 : "dns_nxdomain");
+            f[i].error_message = strdup("name not found");
+        } else if (spec[0] == '#') {
+            f[i].http_status = atoi(spec + 1);
+        } else {
+            f[i].http_status = 200;
+            f[i].body = tp_pki_slurp(spec, &f[i].body_len);
+        }
+    }
+    return 0;
+}
+
+static bool seen(const char *url_path)
+{
+    for (size_t i = 0; i < g_fetches && i < 32; i++)
+        if (strcmp(g_seen[i], url_path) == 0)
+            return true;
+    return false;
+}
+
+/* ---------- the world: paths, endpoints, config ---------- */
+
+enum { P_DIRECT, P_CORP, P_BUMP, P_MDAV, P_AUTH, N_PATHS };
+
+static tp_path g_paths[N_PATHS];
+static tp_endpoint g_ep_pinned, g_ep_plain, g_ep_allowed, g_ep_http;
+static tp_config g_cfg;
+static uint8_t g_lab_pins[1][32];
+static tp_pinset g_pinsets[1];
+static char g_root_path[512];
+
+static void world_init(void)
+{
+    memset(g_paths, 0, sizeof g_paths);
+    g_paths[P_DIRECT] = (tp_path){.id = "direct", .type = TP_PATH_DIRECT};
+    g_paths[P_CORP] = (tp_path){.id = "corp", .type = TP_PATH_HTTP, .proxy_host = "10.0.0.6",
+                                .proxy_port = 8080};
+    g_paths[P_BUMP] = (tp_path){.id = "bump", .type = TP_PATH_HTTP, .proxy_host = "10.0.0.9",
+                                .proxy_port = 3128, .expect_inspection = true};
+    g_paths[P_MDAV] = (tp_path){.id = "mdav", .type = TP_PATH_HTTP, .proxy_host = "10.0.0.6",
+                                .proxy_port = 8080, .crl_via = "direct"};
+    g_paths[P_AUTH] = (tp_path){.id = "corp-auth", .type = TP_PATH_HTTP,
+                                .proxy_host = "proxy.corp", .proxy_port = 3128,
+                                .username = USERNAME, .password = SECRET};
+
+    g_ep_pinned = (tp_endpoint){.id = "maps", .service = "maps", .scheme = "https",
+                                .host = "good.lab.test", .port = 443, .path = "/",
+                                .required = true, .pinset = "lab", .wildcard = "*.lab.test"};
+    g_ep_plain = g_ep_pinned;
+    g_ep_plain.id = "blob";
+    g_ep_plain.pinset = NULL;
+    g_ep_plain.wildcard = NULL;
+    g_ep_allowed = g_ep_pinned;
+    g_ep_allowed.id = "allowed";
+    g_ep_allowed.inspection_allowed = true;
+    g_ep_http = g_ep_plain;
+    g_ep_http.id = "crl";
+    g_ep_http.scheme = "http";
+    g_ep_http.port = 80;
+
+    /* pin set "lab" = the test root's SPKI (the root is never presented: the match must
+     * come from the anchor lookup in the CA store) */
+    mbedtls_x509_crt root;
+    tp_pki_crt("root.pem", &root);
+    assert_int_equal(tp_x509_spki_sha256(&root, g_lab_pins[0]), 0);
+    mbedtls_x509_crt_free(&root);
+    g_pinsets[0] = (tp_pinset){.name = "lab", .spki = g_lab_pins, .n = 1};
+
+    tp_pki_path(g_root_path, sizeof g_root_path, "root.pem");
+    static char *ca_files[1];
+    ca_files[0] = g_root_path;
+    memset(&g_cfg, 0, sizeof g_cfg);
+    g_cfg.paths = g_paths;
+    g_cfg.n_paths = N_PATHS;
+    g_cfg.pinsets = g_pinsets;
+    g_cfg.n_pinsets = 1;
+    g_cfg.ca_files = (tp_strlist){.v = ca_files, .n = 1};
+    g_cfg.system_ca = false;
+    g_cfg.limits.crl_max_bytes = 1 << 20;
+}
+
+static int setup(void **state)
+{
+    if (tp_pki_setup(state) != 0)
+        return -1;
+    world_init();
+    tp_verdict_set_fetcher(stub_fetch);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tp_verdict_set_fetcher(NULL);
+    tp_verdict_set_clock(0);
+    return tp_pki_teardown(state);
+}
+
+static int before_each(void **state)
+{
+    (void)state;
+    routes_default();
+    tp_verdict_set_clock(0);
+    return 0;
+}
+
+/* ---------- results ---------- */
+
+static void load_chain(tp_result *r, const char *const *files, size_t n)
+{
+    r->chain = calloc(n, sizeof *r->chain);
+    assert_non_null(r->chain);
+    for (size_t i = 0; i < n; i++) {
+        mbedtls_x509_crt c;
+        tp_pki_crt(files[i], &c);
+        assert_int_equal(tp_x509_cert_info(&c, &r->chain[i]), 0);
+        mbedtls_x509_crt_free(&c);
+    }
+    r->chain_len = n;
+}
+
+/* A completed, healthy probe of ep through path with the given chain. */
+static void completed(tp_result *r, const tp_endpoint *ep, int path, const char *const *files,
+                      size_t n)
+{
+    memset(r, 0, sizeof *r);
+    r->ep = ep;
+    r->path = r->used_path = &g_paths[path];
+    r->status = TP_ST_OK;
+    r->phase = TP_PH_HTTP;
+    r->t = (tp_timings){1, 1, -1, 1, 1, -1, 5};
+    r->http_status = 404;
+    r->http_status_ok = true;
+    if (n) {
+        r->tls_done = true;
+        r->trusted = r->hostname_ok = true;
+        load_chain(r, files, n);
+    }
+}
+
+/* A probe the engine failed with `code`. */
+static void failed(tp_result *r, const tp_endpoint *ep, int path, const char *code, tp_phase ph)
+{
+    memset(r, 0, sizeof *r);
+    r->ep = ep;
+    r->path = r->used_path = &g_paths[path];
+    r->status = TP_ST_FAIL;
+    r->phase = ph;
+    r->error_code = strdup(code);
+    r->error_message = strdup("engine says so");
+}
+
+static const char *const GOOD[] = {"good.pem", "int.pem"};
+static const char *const REVOKED[] = {"revoked.pem", "int.pem"};
+static const char *const MITM[] = {"mitm-leaf.pem", "mitm.pem"};
+
+static tp_run run_of(tp_result *rs, size_t n)
+{
+    return (tp_run){.cfg = &g_cfg, .results = rs, .n_results = n};
+}
+
+static void apply(tp_result *rs, size_t n)
+{
+    tp_run run = run_of(rs, n);
+    char err[256] = "";
+    assert_int_equal(tp_verdict_apply(&g_cfg, &run, err, sizeof err), 0);
+}
+
+static void free_results(tp_result *rs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tp_result_free(&rs[i]);
+}
+
+/* "TFTF" = pass/fail for SSLOptions 3, 2, 1, 0 in that order. */
+static void assert_sslo(const tp_result *r, const char *want)
+{
+    assert_true(r->ssloptions_set);
+    char got[5];
+    for (int m = 3, i = 0; m >= 0; m--, i++)
+        got[i] = r->ssloptions_pass[m] ? 'T' : 'F';
+    got[4] = '\0';
+    assert_string_equal(got, want);
+}
+
+static void assert_contains(const char *s, const char *needle)
+{
+    if (!s || !strstr(s, needle))
+        fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)", needle);
+}
+
+static void assert_no_secret(const tp_result *r)
+{
+    const char *texts[] = {r->error_code, r->error_message, r->remediation, r->windows_error,
+                           r->revocation_reason, r->interception_issuer};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i] && (strstr(texts[i], SECRET) || strstr(texts[i], USERNAME)))
+            fail_msg("secret leaked: %s", texts[i]);
+    for (size_t i = 0; i < r->n_crls; i++)
+        assert_null(r->crls[i].error && strstr(r->crls[i].error, SECRET) ? "leak" : NULL);
+}
+
+static const tp_crl_ref *crl_ref(const tp_result *r, const char *url)
+{
+    for (size_t i = 0; i < r->n_crls; i++)
+        if (strcmp(r->crls[i].url, url) == 0)
+            return &r->crls[i];
+    return NULL;
+}
+
+/* ---------- revocation ---------- */
+
+static void test_good_chain_ok(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_GOOD);
+    assert_int_equal(r.status, TP_ST_OK);
+    assert_int_equal(r.phase, TP_PH_DONE);
+    assert_null(r.error_code);
+    assert_null(r.windows_error);
+    assert_null(r.remediation);
+    assert_true(r.pin_checked);
+    assert_true(r.pin_matched);   /* via the anchor (root) found in the CA store */
+    assert_false(r.interception_detected);
+    assert_sslo(&r, "TTTT");
+    assert_int_equal(r.n_crls, 2);
+    const tp_crl_ref *c = crl_ref(&r, "http://crl.lab.test/int.crl");
+    assert_non_null(c);
+    assert_true(c->fetched);
+    assert_int_equal(c->http_status, 200);
+    assert_string_equal(c->path, "direct");
+    assert_null(c->error);
+    assert_non_null(crl_ref(&r, "http://crl.lab.test/root.crl"));
+    assert_true(r.t.revocation >= 5.0);
+    assert_contains(r.revocation_reason, "2 certificate(s)");
+    assert_int_equal(g_calls, 1);
+    free_results(&r, 1);
+}
+
+static void test_revoked(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, REVOKED, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_REVOKED);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    assert_string_equal(r.error_code, "revoked");
+    assert_int_equal(r.phase, TP_PH_REVOCATION);
+    assert_string_equal(r.windows_error, "0x80072F8A");
+    assert_contains(r.revocation_reason, "1002");
+    assert_contains(r.error_message, "revoked");
+    assert_contains(r.remediation, "revoked");
+    assert_sslo(&r, "FTFT");
+    free_results(&r, 1);
+}
+
+static void test_crl_unreachable(void **state)
+{
+    (void)state;
+    route_set("http://crl.lab.test/int.crl", "!dns_nxdomain");
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    assert_string_equal(r.error_code, "crl_unreachable");
+    assert_int_equal(r.phase, TP_PH_REVOCATION);
+    assert_string_equal(r.windows_error, "0x80072F8F");
+    assert_contains(r.remediation, "allow crl.lab.test on port 80");
+    assert_contains(r.remediation, "netsh winhttp set proxy");
+    assert_contains(r.revocation_reason, "dns_nxdomain");
+    const tp_crl_ref *c = crl_ref(&r, "http://crl.lab.test/int.crl");
+    assert_non_null(c);
+    assert_false(c->fetched);
+    assert_string_equal(c->error, "dns_nxdomain");
+    assert_sslo(&r, "FTFT");   /* the seed's case: SSLOptions 2 is the documented work-around */
+    free_results(&r, 1);
+
+    /* an HTTP error status is unreachable too */
+    route_set("http://crl.lab.test/int.crl", "#404");
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
+    assert_string_equal(crl_ref(&r, "http://crl.lab.test/int.crl")->error, "http_404");
+    free_results(&r, 1);
+}
+
+static void test_crl_unknown_variants(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *reason; } cases[] = {
+        {"int-badsig.crl.der", "crl_bad_signature"},
+        {"int-expired.crl.der", "crl_expired"},
+        {"int-critical.crl.der", "crl_critical_extension"},
+        {"garbage.crl", "crl_unparsable"},
+        {"int-future.crl.der", "crl_not_yet_valid"},
+        {"other.crl.der", "crl_issuer_mismatch"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        routes_default();
+        route_set("http://crl.lab.test/int.crl", cases[i].file);
+        tp_result r;
+        completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+        apply(&r, 1);
+        assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+        assert_int_equal(r.status, TP_ST_WARN);
+        assert_string_equal(r.error_code, "revocation_unknown");
+        assert_int_equal(r.phase, TP_PH_REVOCATION);
+        assert_contains(r.revocation_reason, cases[i].reason);
+        const tp_crl_ref *c = crl_ref(&r, "http://crl.lab.test/int.crl");
+        assert_true(c->fetched);
+        assert_string_equal(c->error, cases[i].reason);
+        assert_string_equal(r.windows_error, "0x80072F8F");
+        assert_non_null(r.remediation);
+        assert_sslo(&r, "FTFT");
+        free_results(&r, 1);
+    }
+}
+
+/* The clock is injectable: the current CRL judged 40 days later has expired. */
+static void test_clock(void **state)
+{
+    (void)state;
+    tp_verdict_set_clock(time(NULL) + 40 * 86400);
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+    assert_contains(r.revocation_reason, "crl_expired");
+    free_results(&r, 1);
+}
+
+static void test_not_checked(void **state)
+{
+    (void)state;
+    tp_result rs[3];
+    /* no TLS: the engine's DNS failure is kept */
+    failed(&rs[0], &g_ep_pinned, P_DIRECT, "dns_nxdomain", TP_PH_DNS);
+    /* no CDP anywhere (a self-signed CA and a leaf without extensions) */
+    static const char *const NOCDP[] = {"mitm-leaf.pem", "mitm.pem"};
+    completed(&rs[1], &g_ep_plain, P_DIRECT, NOCDP, 2);
+    /* plain HTTP endpoint */
+    completed(&rs[2], &g_ep_http, P_DIRECT, NULL, 0);
+    apply(rs, 3);
+    assert_int_equal(rs[0].revocation, TP_REV_NOT_CHECKED);
+    assert_int_equal(rs[0].status, TP_ST_FAIL);
+    assert_string_equal(rs[0].error_code, "dns_nxdomain");
+    assert_string_equal(rs[0].error_message, "engine says so");
+    assert_int_equal(rs[0].phase, TP_PH_DNS);
+    assert_string_equal(rs[0].windows_error, "0x80072EE7");
+    assert_contains(rs[0].remediation, "allow good.lab.test in DNS");
+    assert_sslo(&rs[0], "FFFF");
+    assert_int_equal(rs[1].revocation, TP_REV_NOT_CHECKED);
+    assert_contains(rs[1].revocation_reason, "CRL Distribution Point");
+    assert_int_equal(rs[1].status, TP_ST_OK);
+    assert_sslo(&rs[1], "TTTT");
+    assert_int_equal(rs[2].revocation, TP_REV_NOT_CHECKED);
+    assert_contains(rs[2].revocation_reason, "plain HTTP");
+    assert_int_equal(rs[2].status, TP_ST_OK);
+    assert_sslo(&rs[2], "TTTT");
+    assert_int_equal(g_fetches, 0);
+    free_results(rs, 3);
+}
+
+/* crl_via: "direct" for mdav, the probe's own path otherwise; one fetch call for the
+ * whole run, each (URL, path) once. */
+static void test_crl_via_and_dedup(void **state)
+{
+    (void)state;
+    tp_result rs[4];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_plain, P_DIRECT, GOOD, 2);
+    completed(&rs[2], &g_ep_pinned, P_MDAV, GOOD, 2);
+    completed(&rs[3], &g_ep_pinned, P_CORP, GOOD, 2);
+    apply(rs, 4);
+    assert_int_equal(g_calls, 1);
+    assert_int_equal(g_fetches, 4);   /* {int, root} x {direct, corp} */
+    assert_true(seen("http://crl.lab.test/int.crl|direct"));
+    assert_true(seen("http://crl.lab.test/root.crl|direct"));
+    assert_true(seen("http://crl.lab.test/int.crl|corp"));
+    assert_true(seen("http://crl.lab.test/root.crl|corp"));
+    assert_string_equal(crl_ref(&rs[2], "http://crl.lab.test/int.crl")->path, "direct");
+    assert_string_equal(crl_ref(&rs[3], "http://crl.lab.test/int.crl")->path, "corp");
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rs[i].status, TP_ST_OK);
+    free_results(rs, 4);
+}
+
+/* crl_via "direct" with no path of that id: a direct path is synthesised. */
+static void test_crl_via_synthesised_direct(void **state)
+{
+    (void)state;
+    g_cfg.paths = &g_paths[P_CORP];
+    g_cfg.n_paths = N_PATHS - 1;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_MDAV, GOOD, 2);
+    apply(&r, 1);
+    g_cfg.paths = g_paths;
+    g_cfg.n_paths = N_PATHS;
+    assert_true(seen("http://crl.lab.test/int.crl|direct"));
+    assert_int_equal(r.revocation, TP_REV_GOOD);
+    free_results(&r, 1);
+
+    /* crl_via naming no configured path: unreachable, said plainly */
+    tp_path odd = g_paths[P_CORP];
+    odd.id = "odd";
+    odd.crl_via = "nowhere";
+    completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
+    r.path = r.used_path = &odd;
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
+    assert_contains(r.revocation_reason, "nowhere");
+    free_results(&r, 1);
+}
+
+static void test_fetcher_cannot_start(void **state)
+{
+    (void)state;
+    g_fail_start = true;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
+    assert_contains(r.revocation_reason, "event loop could not start");
+    assert_string_equal(r.error_code, "crl_unreachable");
+    free_results(&r, 1);
+}
+
+/* ---------- pinning and interception ---------- */
+
+static void test_interception_pinned(void **state)
+{
+    (void)state;
+    tp_result rs[2];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_pinned, P_CORP, MITM, 2);   /* trusted: the corp CA is deployed */
+    apply(rs, 2);
+    assert_false(rs[0].interception_detected);
+    assert_int_equal(rs[0].status, TP_ST_OK);
+    tp_result *b = &rs[1];
+    assert_true(b->pin_checked);
+    assert_false(b->pin_matched);
+    assert_true(b->interception_detected);
+    assert_string_equal(b->interception_issuer, "CN=Corp Inspection CA, O=Contoso Proxy");
+    assert_int_equal(b->status, TP_ST_FAIL);
+    assert_string_equal(b->error_code, "intercepted");
+    assert_int_equal(b->phase, TP_PH_VERIFY);
+    assert_string_equal(b->windows_error, "0x80072F8F");
+    assert_string_equal(b->remediation, "exclude good.lab.test (rule *.lab.test) from TLS "
+                                        "inspection on proxy corp (10.0.0.6:8080)");
+    assert_int_equal(b->revocation, TP_REV_NOT_CHECKED);
+    assert_contains(b->revocation_reason, "interception");
+    assert_sslo(b, "FFTT");   /* pinning on fails; off passes (the corp CA is trusted) */
+    free_results(rs, 2);
+}
+
+/* Alone on a proxy, an unpinned chain is interception; alone on the direct path and
+ * trusted it is a pin mismatch; seen identically on two paths it is a pin mismatch. */
+static void test_pin_mismatch_vs_interception(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_BUMP, MITM, 2);
+    apply(&r, 1);
+    assert_true(r.interception_detected);
+    assert_string_equal(r.error_code, "intercepted");
+    free_results(&r, 1);
+
+    completed(&r, &g_ep_pinned, P_DIRECT, MITM, 2);
+    apply(&r, 1);
+    assert_false(r.interception_detected);
+    assert_string_equal(r.error_code, "pin_mismatch");
+    assert_int_equal(r.phase, TP_PH_VERIFY);
+    assert_string_equal(r.windows_error, "0x80072F8F");
+    assert_contains(r.remediation, "pin set lab");
+    assert_sslo(&r, "FFTT");
+    free_results(&r, 1);
+
+    tp_result rs[2];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, MITM, 2);
+    completed(&rs[1], &g_ep_pinned, P_CORP, MITM, 2);
+    apply(rs, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_false(rs[i].interception_detected);
+        assert_string_equal(rs[i].error_code, "pin_mismatch");
+    }
+    free_results(rs, 2);
+}
+
+static void test_interception_allowed_warns(void **state)
+{
+    (void)state;
+    tp_result rs[2];
+    completed(&rs[0], &g_ep_allowed, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_allowed, P_BUMP, MITM, 2);
+    apply(rs, 2);
+    assert_true(rs[1].interception_detected);
+    assert_int_equal(rs[1].status, TP_ST_WARN);
+    assert_string_equal(rs[1].error_code, "intercepted");
+    assert_contains(rs[1].error_message, "inspection allowed");
+    assert_contains(rs[1].remediation, "proxy bump (10.0.0.9:3128)");
+    free_results(rs, 2);
+
+    /* allowed, but the inspection CA is not trusted: the failure is not hidden */
+    completed(&rs[0], &g_ep_allowed, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_allowed, P_BUMP, MITM, 2);
+    rs[1].trusted = false;
+    apply(rs, 2);
+    assert_int_equal(rs[1].status, TP_ST_FAIL);
+    assert_string_equal(rs[1].error_code, "tls_untrusted");
+    assert_sslo(&rs[1], "FFFF");
+    free_results(rs, 2);
+}
+
+/* No pin set: the direct path's chain is the reference. */
+static void test_interception_cross_path(void **state)
+{
+    (void)state;
+    tp_result rs[3];
+    completed(&rs[0], &g_ep_plain, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_plain, P_CORP, MITM, 2);
+    completed(&rs[2], &g_ep_plain, P_MDAV, GOOD, 2);   /* same chain as direct: clean */
+    apply(rs, 3);
+    assert_false(rs[0].interception_detected);
+    assert_true(rs[1].interception_detected);
+    assert_false(rs[2].interception_detected);
+    assert_false(rs[1].pin_checked);
+    assert_string_equal(rs[1].error_code, "intercepted");
+    assert_string_equal(rs[1].interception_issuer, "CN=Corp Inspection CA, O=Contoso Proxy");
+    assert_int_equal(rs[2].status, TP_ST_OK);
+    free_results(rs, 3);
+
+    /* alone, with no pin set, nothing to compare: not detected */
+    completed(&rs[0], &g_ep_plain, P_CORP, MITM, 2);
+    apply(rs, 1);
+    assert_false(rs[0].interception_detected);
+    assert_int_equal(rs[0].status, TP_ST_OK);
+    free_results(rs, 1);
+}
+
+/* ---------- precedence, trust facts, HTTP ---------- */
+
+static void test_trust_failures(void **state)
+{
+    (void)state;
+    static const struct {
+        bool trusted, host_ok, expired;
+        const char *code, *we, *sslo;
+    } cases[] = {
+        {false, true, false, "tls_untrusted", "0x80072F8F", "FFFF"},
+        {true, false, false, "tls_hostname_mismatch", "0x80072F06", "FFFF"},
+        {true, true, true, "tls_expired", "0x80072F05", "FFFF"},
+        {false, false, true, "tls_untrusted", "0x80072F8F", "FFFF"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_result r;
+        completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+        r.trusted = cases[i].trusted;
+        r.hostname_ok = cases[i].host_ok;
+        r.expired = cases[i].expired;
+        apply(&r, 1);
+        assert_int_equal(r.status, TP_ST_FAIL);
+        assert_string_equal(r.error_code, cases[i].code);
+        assert_int_equal(r.phase, TP_PH_VERIFY);
+        assert_string_equal(r.windows_error, cases[i].we);
+        assert_non_null(r.remediation);
+        assert_non_null(r.error_message);
+        assert_sslo(&r, cases[i].sslo);
+        free_results(&r, 1);
+    }
+    /* revoked outranks untrusted */
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, REVOKED, 2);
+    r.trusted = false;
+    apply(&r, 1);
+    assert_string_equal(r.error_code, "revoked");
+    free_results(&r, 1);
+}
+
+static void test_http_status(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_plain, P_CORP, GOOD, 2);
+    r.http_status = 403;
+    r.http_status_ok = false;
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    assert_string_equal(r.error_code, "http_status");
+    assert_int_equal(r.phase, TP_PH_HTTP);
+    assert_string_equal(r.windows_error, "0x80190193");
+    assert_contains(r.remediation, "HTTP 403");
+    assert_contains(r.error_message, "403");
+    assert_sslo(&r, "TTTT");   /* TLS itself is fine */
+    free_results(&r, 1);
+
+    /* a warning (revocation_unknown) never hides a failure (http_status) */
+    route_set("http://crl.lab.test/int.crl", "int-expired.crl.der");
+    completed(&r, &g_ep_plain, P_CORP, GOOD, 2);
+    r.http_status = 403;
+    r.http_status_ok = false;
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    assert_string_equal(r.error_code, "http_status");
+    assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+    free_results(&r, 1);
+}
+
+/* An engine verdict-class code is recomputed, not kept. */
+static void test_engine_provisional_code_replaced(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    r.error_code = strdup("tls_untrusted");
+    r.status = TP_ST_FAIL;
+    apply(&r, 1);
+    assert_null(r.error_code);
+    assert_int_equal(r.status, TP_ST_OK);
+    free_results(&r, 1);
+}
+
+static void test_optional_failure_still_fails(void **state)
+{
+    (void)state;
+    tp_endpoint opt = g_ep_pinned;
+    opt.required = false;
+    tp_result r;
+    completed(&r, &opt, P_DIRECT, REVOKED, 2);
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    tp_run run = run_of(&r, 1);
+    tp_summary s;
+    tp_run_summary(&run, &s);
+    assert_int_equal(s.fail, 1);
+    assert_int_equal(s.required_failed, 0);
+    free_results(&r, 1);
+}
+
+static void test_skipped_untouched(void **state)
+{
+    (void)state;
+    tp_result r;
+    memset(&r, 0, sizeof r);
+    r.ep = &g_ep_pinned;
+    r.path = r.used_path = &g_paths[P_DIRECT];
+    r.status = TP_ST_SKIPPED;
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_SKIPPED);
+    assert_false(r.ssloptions_set);
+    assert_null(r.remediation);
+    free_results(&r, 1);
+}
+
+/* ---------- network failure classes: Windows error + remediation ---------- */
+
+static void test_network_failures(void **state)
+{
+    (void)state;
+    static const struct {
+        int path;
+        const char *code;
+        int proxy_status;
+        const char *we, *remedy;
+    } cases[] = {
+        {P_DIRECT, "dns_timeout", 0, "0x80072EE7", "check the resolver"},
+        {P_DIRECT, "connect_timeout", 0, "0x80072EE2", "open TCP 443 to good.lab.test"},
+        {P_DIRECT, "connect_refused", 0, "0x80072EFD", "refused"},
+        {P_CORP, "connect_timeout", 0, "0x80072EE2", "proxy corp (10.0.0.6:8080)"},
+        {P_AUTH, "proxy_auth_required", 407, "0x80190197",
+         "allow anonymous CONNECT to good.lab.test:443 (rule *.lab.test) on proxy corp-auth "
+         "(proxy.corp:3128): the sensor runs as SYSTEM and cannot answer 407 (Basic)"},
+        {P_CORP, "proxy_denied", 403, "0x80190193", "allow CONNECT to good.lab.test:443"},
+        {P_CORP, "proxy_bad_gateway", 502, "0x801901F6", "check the proxy's DNS"},
+        {P_DIRECT, "tls_reset", 0, "0x80072EFE", "unfiltered"},
+        {P_DIRECT, "tls_alert", 0, "0x80072F7D", "unfiltered"},
+        {P_DIRECT, "http_timeout", 0, "0x80072EE2", "stalls"},
+        {P_DIRECT, "something_new", 0, NULL, "see error something_new"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_result r;
+        failed(&r, &g_ep_pinned, cases[i].path, cases[i].code, TP_PH_CONNECT);
+        r.proxy_status = cases[i].proxy_status;
+        if (cases[i].proxy_status == 407)
+            assert_int_equal(tp_strlist_add(&r.proxy_auth_schemes, "Basic"), 0);
+        apply(&r, 1);
+        assert_int_equal(r.status, TP_ST_FAIL);
+        assert_string_equal(r.error_code, cases[i].code);
+        assert_int_equal(r.phase, TP_PH_CONNECT);
+        if (cases[i].we)
+            assert_string_equal(r.windows_error, cases[i].we);
+        else
+            assert_null(r.windows_error);
+        assert_contains(r.remediation, cases[i].remedy);
+        assert_sslo(&r, "FFFF");
+        assert_no_secret(&r);
+        free_results(&r, 1);
+    }
+}
+
+static void test_no_secret_anywhere(void **state)
+{
+    (void)state;
+    tp_result rs[3];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_pinned, P_AUTH, MITM, 2);
+    failed(&rs[2], &g_ep_plain, P_AUTH, "proxy_auth_required", TP_PH_PROXY);
+    rs[2].proxy_status = 407;
+    route_set("http://crl.lab.test/int.crl", "!connect_timeout");
+    apply(rs, 3);
+    for (int i = 0; i < 3; i++)
+        assert_no_secret(&rs[i]);
+    assert_contains(rs[1].remediation, "proxy corp-auth (proxy.corp:3128)");
+    free_results(rs, 3);
+}
+
+/* ---------- pure helpers ---------- */
+
+static void test_helpers(void **state)
+{
+    (void)state;
+    char *s = tp_verdict_dn_short("C=US, O=Contoso Proxy, OU=IT, CN=Corp Inspection CA");
+    assert_string_equal(s, "CN=Corp Inspection CA, O=Contoso Proxy");
+    free(s);
+    s = tp_verdict_dn_short("OU=only");
+    assert_string_equal(s, "OU=only");
+    free(s);
+    assert_null(tp_verdict_dn_short(NULL));
+    char buf[16];
+    assert_null(tp_verdict_windows_error(NULL, 0, 0, buf));
+    assert_string_equal(tp_verdict_windows_error("proxy_bad_gateway", 503, 0, buf), "0x801901F7");
+    assert_string_equal(tp_verdict_windows_error("proxy_bad_gateway", 0, 0, buf), "0x80072EFD");
+    assert_string_equal(tp_verdict_windows_error("dns_nxdomain", 0, 0, buf), "0x80072EE7");
+    assert_string_equal(tp_verdict_windows_error("http_status", 0, 404, buf), "0x80190194");
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, before_each)
+    const struct CMUnitTest tests[] = {
+        T(test_good_chain_ok),
+        T(test_revoked),
+        T(test_crl_unreachable),
+        T(test_crl_unknown_variants),
+        T(test_clock),
+        T(test_not_checked),
+        T(test_crl_via_and_dedup),
+        T(test_crl_via_synthesised_direct),
+        T(test_fetcher_cannot_start),
+        T(test_interception_pinned),
+        T(test_pin_mismatch_vs_interception),
+        T(test_interception_allowed_warns),
+        T(test_interception_cross_path),
+        T(test_trust_failures),
+        T(test_http_status),
+        T(test_engine_provisional_code_replaced),
+        T(test_optional_failure_still_fails),
+        T(test_skipped_untouched),
+        T(test_network_failures),
+        T(test_no_secret_anywhere),
+        T(test_helpers),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
