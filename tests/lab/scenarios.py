@@ -13,6 +13,7 @@ reports, stdout and stderr of each run are kept; default tests/lab/reports), -k 
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -84,6 +85,12 @@ class Run:
                 self.report = json.loads(self.report_text)
             except FileNotFoundError:
                 self.error = f"no report written (rc={self.rc})"
+                if self.rc is not None and self.rc < 0:
+                    try:
+                        sig = signal.Signals(-self.rc).name
+                    except ValueError:
+                        sig = str(-self.rc)
+                    self.error = f"no report written: killed by {sig}"
             except ValueError as e:
                 self.error = f"report is not JSON: {e}"
 
