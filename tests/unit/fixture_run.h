@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -283,7 +284,8 @@ static inline void fx_results_mma(tp_run *run)
     tp_result *r = &run->results[FX_EP_MMA * FX_N_PATHS];
     fx_dns(&r[0], "192.0.2.40", NULL);
     fx_timings(&r[0].t, 1.0, 1.0, -1, 4.0, -1, -1);
-    fx_fail(&r[0], TP_PH_TLS, "tls_alert", "handshake_failure alert (40)", "0x80072F7D", NULL);
+    fx_fail(&r[0], TP_PH_TLS, "tls_alert", "handshake_failure alert (40) \xff\xfe from \x01peer\x7f",
+            "0x80072F7D", NULL);
     fx_timings(&r[1].t, -1, 1.0, 1.0, 10.0, 2.0, 3.0);
     r[1].status = TP_ST_OK;
     r[1].phase = TP_PH_DONE;
@@ -394,6 +396,35 @@ static inline char *fx_tmpfile(const char *text, const char *suffix)
     fputs(text, f);
     fclose(f);
     return path;
+}
+
+/* Runs a shell command and returns its stdout (malloc'ed, at most 1 MiB); *status gets
+ * the exit status (-1 if it did not exit). */
+static inline char *fx_capture(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        abort();
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        abort();
+    size_t n;
+    while (len < cap && (n = fread(buf + len, 1, cap - len, p)) > 0)
+        len += n;
+    buf[len] = '\0';
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+/* Number of non-overlapping occurrences of needle in hay. */
+static inline size_t fx_count(const char *hay, const char *needle)
+{
+    size_t n = 0, nl = strlen(needle);
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + nl, needle))
+        n++;
+    return n;
 }
 
 #endif
