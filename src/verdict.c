@@ -30,11 +30,6 @@
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_CRL_URLS_PER_CERT 4   /* Windows tries a few; more is a hostile certificate */
 
-/* tp_engine_fetch lives in engine.c. Weak so that unit tests of this module link
- * without the engine (they substitute a fetcher); in the program it is always there. */
-extern int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err,
-                           size_t errlen) __attribute__((weak));
-
 static tp_verdict_fetch_fn g_fetch;
 static time_t g_now;
 
@@ -138,10 +133,12 @@ const char *tp_verdict_windows_error(const char *code, int proxy_status, int htt
         {"connect_timeout", false, "0x80072EE2"},     /* ERROR_WINHTTP_TIMEOUT */
         {"connect_", true, "0x80072EFD"},             /* ERROR_WINHTTP_CANNOT_CONNECT */
         {"proxy_auth_required", false, "0x80190197"}, /* BG_E_HTTP_ERROR_407 */
-        {"proxy_timeout", false, "0x80072EE2"},
+        {"proxy_closed", false, "0x80072EFE"},        /* ERROR_WINHTTP_CONNECTION_ERROR */
+        {"proxy_malformed", false, "0x80072F78"},     /* ERROR_WINHTTP_INVALID_SERVER_RESPONSE */
+        {"proxy_header_too_large", false, "0x80072F78"},
         {"proxy_", true, "0x80072EFD"},
-        {"tls_reset", false, "0x80072EFE"},           /* ERROR_WINHTTP_CONNECTION_ERROR */
-        {"tls_timeout", false, "0x80072EE2"},
+        {"tls_reset", false, "0x80072EFE"},
+        {"tls_closed", false, "0x80072EFE"},
         {"tls_untrusted", false, "0x80072F8F"},       /* SECURE_FAILURE (detail 0x80072F0D) */
         {"tls_hostname_mismatch", false, "0x80072F06"}, /* SECURE_CERT_CN_INVALID */
         {"tls_expired", false, "0x80072F05"},         /* SECURE_CERT_DATE_INVALID */
@@ -151,8 +148,8 @@ const char *tp_verdict_windows_error(const char *code, int proxy_status, int htt
         {"revoked", false, "0x80072F8A"},             /* SECURE_CERT_REVOKED */
         {"crl_unreachable", false, "0x80072F8F"},     /* seed 002 (detail 0x80072F19) */
         {"revocation_unknown", false, "0x80072F8F"},
-        {"http_timeout", false, "0x80072EE2"},
-        {"http_", true, "0x80072F78"},                /* ERROR_WINHTTP_INVALID_SERVER_RESPONSE */
+        {"http_closed", false, "0x80072EFE"},
+        {"http_malformed", false, "0x80072F78"},
         {"timeout", false, "0x80072EE2"},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -472,9 +469,7 @@ static int slot_add(slots *s, const char *url, const tp_path *p)
 static void slots_free(slots *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        free(s->v[i].f.body);
-        free(s->v[i].f.error_code);
-        free(s->v[i].f.error_message);
+        tp_fetch_free(&s->v[i].f);
         if (s->v[i].parsed)
             tp_crl_free(&s->v[i].crl);
     }
@@ -811,16 +806,16 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
         else
             out = tp_asprintf("allow %s in DNS / check the resolver %s", host,
                               r->resolver ? r->resolver : "system");
-    } else if (strcmp(code, "connect_timeout") == 0) {
-        out = via_proxy ? tp_asprintf("%s does not answer: open TCP %d from this network to the "
-                                      "proxy (dropped), or fix its address", pt, p->proxy_port)
-                        : tp_asprintf("open TCP %d to %s (rule %s): connections are dropped",
-                                      ep->port, host, rule_of(ep));
+    } else if (has_prefix(code, "connect_") && via_proxy) {
+        /* through a proxy, the TCP connection that failed is the one to the proxy */
+        out = tp_asprintf("%s cannot be reached (%s): check it is up and that TCP %d to it is "
+                          "open from here", pt, code, p->proxy_port);
     } else if (has_prefix(code, "connect_")) {
-        out = via_proxy ? tp_asprintf("%s refuses connections: check the proxy is running and "
-                                      "listening on port %d", pt, p->proxy_port)
-                        : tp_asprintf("open TCP %d to %s (rule %s): connections are refused",
-                                      ep->port, host, rule_of(ep));
+        const char *how = strcmp(code, "connect_timeout") == 0   ? "dropped"
+                          : strcmp(code, "connect_refused") == 0 ? "refused"
+                          : strcmp(code, "connect_unreachable") == 0 ? "no route"
+                                                                   : code;
+        out = tp_asprintf("open TCP %d to %s (rule %s) (%s)", ep->port, host, rule_of(ep), how);
     } else if (strcmp(code, "proxy_auth_required") == 0) {
         out = tp_asprintf("allow anonymous CONNECT to %s:%d (rule %s) on %s: the sensor runs as "
                           "SYSTEM and cannot answer 407 (%s)", host, ep->port, rule_of(ep), pt,
@@ -828,6 +823,9 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
     } else if (strcmp(code, "proxy_denied") == 0) {
         out = tp_asprintf("allow CONNECT to %s:%d (rule %s) on %s (HTTP %d)", host, ep->port,
                           rule_of(ep), pt, r->proxy_status);
+    } else if (has_prefix(code, "proxy_") && r->proxy_status == 0) {
+        out = tp_asprintf("%s broke the CONNECT to %s:%d (%s): check the proxy's logs and "
+                          "limits", pt, host, ep->port, code);
     } else if (has_prefix(code, "proxy_")) {
         out = tp_asprintf("%s could not reach %s:%d (HTTP %d): check the proxy's DNS and egress "
                           "to %s", pt, host, ep->port, r->proxy_status, rule_of(ep));
@@ -885,8 +883,8 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
         out = tp_asprintf("%s answered HTTP %d on %s: check the filtering policy for %s "
                           "(rule %s)", host, r->http_status, pt, host, rule_of(ep));
     } else if (has_prefix(code, "http_") || strcmp(code, "timeout") == 0) {
-        out = tp_asprintf("%s stalls on %s (%s): check proxies and filters between here and %s",
-                          host, pt, code, host);
+        out = tp_asprintf("the HTTP exchange with %s breaks on %s (%s): check proxies and "
+                          "filters between here and %s", host, pt, code, host);
     } else {
         out = tp_asprintf("see error %s for %s on %s", code, host, pt);
     }

@@ -733,9 +733,13 @@ static void test_network_failures(void **state)
         const char *we, *remedy;
     } cases[] = {
         {P_DIRECT, "dns_timeout", 0, "0x80072EE7", "check the resolver"},
-        {P_DIRECT, "connect_timeout", 0, "0x80072EE2", "open TCP 443 to good.lab.test"},
-        {P_DIRECT, "connect_refused", 0, "0x80072EFD", "refused"},
-        {P_CORP, "connect_timeout", 0, "0x80072EE2", "proxy corp (10.0.0.6:8080)"},
+        {P_DIRECT, "connect_timeout", 0, "0x80072EE2",
+         "open TCP 443 to good.lab.test (rule *.lab.test) (dropped)"},
+        {P_DIRECT, "connect_refused", 0, "0x80072EFD", "(refused)"},
+        {P_DIRECT, "connect_unreachable", 0, "0x80072EFD", "(no route)"},
+        {P_CORP, "connect_timeout", 0, "0x80072EE2", "proxy corp (10.0.0.6:8080) cannot be reached"},
+        {P_CORP, "proxy_unavailable", 503, "0x801901F7", "could not reach good.lab.test:443"},
+        {P_CORP, "proxy_closed", 0, "0x80072EFE", "proxy corp (10.0.0.6:8080) broke the CONNECT"},
         {P_AUTH, "proxy_auth_required", 407, "0x80190197",
          "allow anonymous CONNECT to good.lab.test:443 (rule *.lab.test) on proxy corp-auth "
          "(proxy.corp:3128): the sensor runs as SYSTEM and cannot answer 407 (Basic)"},
@@ -743,7 +747,10 @@ static void test_network_failures(void **state)
         {P_CORP, "proxy_bad_gateway", 502, "0x801901F6", "check the proxy's DNS"},
         {P_DIRECT, "tls_reset", 0, "0x80072EFE", "unfiltered"},
         {P_DIRECT, "tls_alert", 0, "0x80072F7D", "unfiltered"},
-        {P_DIRECT, "http_timeout", 0, "0x80072EE2", "stalls"},
+        {P_DIRECT, "tls_closed", 0, "0x80072EFE", "unfiltered"},
+        {P_DIRECT, "timeout", 0, "0x80072EE2", "breaks"},
+        {P_DIRECT, "http_malformed", 0, "0x80072F78", "breaks"},
+        {P_DIRECT, "engine_error", 0, NULL, "see error engine_error"},
         {P_DIRECT, "something_new", 0, NULL, "see error something_new"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
