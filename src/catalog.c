@@ -1473,11 +1473,13 @@ static void fold_append(char *out, size_t outlen, const char *s)
         }
         out[o++] = (char)c;
     }
-    /* do not leave half a UTF-8 sequence behind */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
-        o--;
-    if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
-        o--;
+    /* cut in the middle of a UTF-8 sequence: drop its first half too */
+    if (((unsigned char)*s & 0xC0) == 0x80) {
+        while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+            o--;
+        if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
+            o--;
+    }
     out[o] = '\0';
 }
 

@@ -112,7 +112,8 @@ static void test_standard_list(void **state)
     assert_string_equal(e->service, "common"); /* no keyword anywhere: slug of Category */
     assert_false(e->required);
     assert_non_null(strstr(e->description, "Wildcard rule *.wns.windows.com"));
-    assert_non_null(strstr(e->description, "Live Response Performance")); /* Comments kept */
+    /* Comments joined to the description */
+    assert_non_null(strstr(e->description, "Live Response \xE2\x80\x94 Required for Live Response Performance"));
 
     /* quoted field with a comma and doubled quotes */
     e = by_url(&c, "https://wdcp.microsoft.com/");
@@ -273,6 +274,29 @@ static void test_rfc4180_details(void **state)
     assert_string_equal(e->source, "imported from r.csv line 4");
     tp_catalog_free(&c);
     free(json);
+}
+
+static void test_long_description_cut_on_utf8_boundary(void **state)
+{
+    /* 2000 bytes of "é" (2 bytes each): the 1 KiB cap must not split one */
+    size_t n = 0;
+    char *t = malloc(4200), *json = NULL;
+    tp_catalog c;
+    (void)state;
+    assert_non_null(t);
+    n += (size_t)sprintf(t, "Service,Endpoint/URL,Comments\nS,a.example,x");
+    for (int i = 0; i < 1000; i++) {
+        t[n++] = '\xC3';
+        t[n++] = '\xA9';
+    }
+    t[n++] = '\n';
+    import_ok(t, n, "d.csv", &json, &c);
+    assert_true(strlen(c.endpoints[0].description) < 1024);
+    assert_true(strlen(c.endpoints[0].description) > 1000);
+    assert_int_equal(strlen(c.endpoints[0].description) % 2, 1); /* "x" + whole "é"s */
+    tp_catalog_free(&c);
+    free(json);
+    free(t);
 }
 
 static void test_id_numbering(void **state)
@@ -504,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_reordered_columns_and_semicolons),
         cmocka_unit_test(test_rfc4180_details),
         cmocka_unit_test(test_id_numbering),
+        cmocka_unit_test(test_long_description_cut_on_utf8_boundary),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup_dir, teardown_dir),
