@@ -209,6 +209,49 @@ static void test_builtin_content(void **state)
     tp_catalog_free(&c);
 }
 
+/* Every URL Microsoft's own connectivity test probes (a copy of
+ * ../shared/anchors/mde-test-urls.tsv) is in the built-in catalog with the same method,
+ * the expected status, and pinning where that test trusts only the 2011 chain. */
+static void test_builtin_matches_anchor_tsv(void **state)
+{
+    FILE *f = fopen(FIXTURE("mde-test-urls.tsv"), "r");
+    char line[1024], err[256];
+    tp_catalog c;
+    size_t rows = 0;
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(tp_catalog_load_builtin(&c, err, sizeof err), 0);
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f)) {
+        char *save = NULL, *set = strtok_r(line, "\t\n", &save);
+        char *method = strtok_r(NULL, "\t\n", &save), *status = strtok_r(NULL, "\t\n", &save);
+        char *trust = strtok_r(NULL, "\t\n", &save), *url = strtok_r(NULL, "\t\n", &save);
+        const tp_endpoint *e;
+        bool status_ok = false;
+        if (!set || !url)
+            continue;
+        rows++;
+        e = find_url(&c, url);
+        if (!e)
+            fail_msg("TSV url missing from the built-in catalog: %s", url);
+        assert_string_equal(e->method, method);
+        for (size_t k = 0; k < e->n_expect_status; k++)
+            status_ok = status_ok || e->expect_status[k] == atoi(status);
+        if (!status_ok)
+            fail_msg("%s: expect_status lacks %s", url, status);
+        if (strcmp(trust, "microsoft-2011") == 0)
+            assert_string_equal(e->pinset, "microsoft");
+        else
+            assert_null(e->pinset);
+        assert_true(tp_strlist_has(&e->onboarding, strncmp(set, "streamlined", 11) == 0
+                                                        ? "streamlined" : "standard"));
+        assert_non_null(strstr(e->source, "mde-test-urls.tsv"));
+    }
+    assert_true(rows >= 80);
+    fclose(f);
+    tp_catalog_free(&c);
+}
+
 /* ---------- loading from files and memory ---------- */
 
 static void test_load_file_good(void **state)
@@ -537,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_url_parse_invalid),
         cmocka_unit_test(test_builtin_loads),
         cmocka_unit_test(test_builtin_content),
+        cmocka_unit_test(test_builtin_matches_anchor_tsv),
         cmocka_unit_test(test_load_file_good),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_load_field_errors),
