@@ -438,6 +438,32 @@ static void test_load_defaults(void **state)
     tp_catalog_free(&c);
 }
 
+static void test_load_deep_and_long(void **state)
+{
+    size_t n = 200000;
+    char *deep = malloc(2 * n + 1), *j, err[256];
+    tp_catalog c;
+    (void)state;
+    assert_non_null(deep);
+    memset(deep, '[', n);
+    memset(deep + n, ']', n);
+    deep[2 * n] = '\0';
+    assert_int_equal(tp_catalog_load_mem(deep, 2 * n, "d.json", &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "d.json: line 1 column "));
+    /* a 150000-byte value is quoted, cut short, in the message */
+    memset(deep, 'a', n);
+    deep[150000] = '\0';
+    j = tp_asprintf("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[{\"id\":\"a\",\"service\":"
+                    "\"m\",\"url\":\"%s\"}]}", deep);
+    assert_non_null(j);
+    assert_int_equal(tp_catalog_load_mem(j, strlen(j), "l.json", &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "l.json: endpoints[0].url: expected an http:// or https:// URL, got \"aaaa"));
+    assert_non_null(strstr(err, "...\""));
+    assert_true(strlen(err) < 200);
+    free(j);
+    free(deep);
+}
+
 /* Every prefix of a valid catalog, and byte flips, must be rejected or accepted
  * cleanly (ASan and the leak checker watch). */
 static void test_load_hostile(void **state)
@@ -586,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_load_field_errors),
         cmocka_unit_test(test_load_structure_errors),
         cmocka_unit_test(test_load_defaults),
+        cmocka_unit_test(test_load_deep_and_long),
         cmocka_unit_test(test_load_hostile),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_selection_builtin),

@@ -373,6 +373,14 @@ static void test_errors(void **state)
                "b.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"https://bad_host!.example/\"");
     import_err("Service,Geography,Endpoint/URL\nS,U$,a.example\n", 45, "g.csv",
                "g.csv: line 2: column \"Geography\": expected a geography code such as WW, US, EU, UK or AU, got \"U$\"");
+    {
+        char wide[1200];
+        size_t o = (size_t)sprintf(wide, "Service,Endpoint/URL");
+        for (int i = 0; i < 300; i++)
+            wide[o++] = ',';
+        wide[o] = '\0';
+        import_err(wide, o, "c.csv", "c.csv: line 1: more than 256 columns");
+    }
     import_err("Service,Endpoint/URL\nS,\"a.example\"x\n", 35, "q.csv",
                "q.csv: line 2: unexpected character after a closing quote (a quote inside a quoted field must be doubled)");
 }
