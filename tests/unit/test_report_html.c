@@ -1,0 +1,205 @@
+/* test_report_html.c — the HTML report is one self-contained file (no external URL
+ * outside the embedded data), its data block cannot be broken out of, and — rendered by
+ * headless Chromium from a file:// URL with networking features off — the page's script
+ * shows the right counts, one coloured cell per probe, and the details of a cell with the
+ * hostile certificate subject as text, not as an element. Chromium is required: without
+ * it this test fails (it is installed by the project's test command). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "fixture_run.h"
+#include "report.h"
+
+#define DATA_OPEN "<script type=\"application/json\" id=\"tlspath-data\">"
+
+static char *render(const tp_run *run)
+{
+    int rc;
+    char *text = fx_render(run, tp_report_html, &rc);
+    assert_int_equal(rc, 0);
+    return text;
+}
+
+/* The embedded JSON block's text (malloc'ed) and the page without it. */
+static void split_data(const char *html, char **data, char **rest)
+{
+    const char *open = strstr(html, DATA_OPEN);
+    assert_non_null(open);
+    const char *start = open + strlen(DATA_OPEN);
+    const char *end = strstr(start, "</script>");
+    assert_non_null(end);
+    *data = tp_strndup(start, (size_t)(end - start));
+    *rest = tp_asprintf("%.*s%s", (int)(open - html), html, end);
+}
+
+static const char *chromium_binary(void)
+{
+    static const char *const names[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
+                                        "/usr/bin/google-chrome"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (access(names[i], X_OK) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* Renders file://path#fragment with headless Chromium; returns the serialised DOM. */
+static char *dump_dom(const char *html, const char *fragment)
+{
+    const char *chromium = chromium_binary();
+    if (!chromium)
+        fail_msg("chromium is not installed: apt-get install -y --no-install-recommends chromium");
+    char *file = fx_tmpfile(html, ".html");
+    char profile[] = "/tmp/tlspath-chromium-XXXXXX";
+    assert_non_null(mkdtemp(profile));
+    char *cmd = tp_asprintf(
+        "timeout 60 %s --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking --disable-component-update --disable-sync "
+        "--disable-dev-shm-usage --user-data-dir='%s' --dump-dom 'file://%s%s' 2>/dev/null",
+        chromium, profile, file, fragment);
+    int st;
+    char *dom = fx_capture(cmd, &st);
+    if (st != 0)
+        fail_msg("chromium exited %d", st);
+    char *rm = tp_asprintf("rm -rf '%s'", profile);
+    assert_int_equal(system(rm), 0);
+    free(rm);
+    free(cmd);
+    unlink(file);
+    free(file);
+    return dom;
+}
+
+/* The rendered element with id="ID" ... >TEXT< : its text. */
+static void assert_count(const char *dom, const char *key, size_t want)
+{
+    char *needle = tp_asprintf("id=\"count-%s\" data-count=\"%zu\">%zu<", key, want, want);
+    if (!strstr(dom, needle))
+        fail_msg("rendered DOM lacks %s", needle);
+    free(needle);
+}
+
+static void test_self_contained(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *html = render(&f.run);
+    char *data, *rest;
+    split_data(html, &data, &rest);
+    /* outside the data, nothing that could load anything from anywhere */
+    const char *banned[] = {"http://", "https://", "src=", "href=", "url(", "@import", "<link",
+                            "<iframe", "<img", "//cdn", "fetch(", "XMLHttpRequest"};
+    for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
+        if (strstr(rest, banned[i]))
+            fail_msg("page contains %s outside the data block", banned[i]);
+    assert_non_null(strstr(rest, "default-src 'none'"));
+    assert_int_equal(fx_count(html, "<script"), 2);   /* the data block and the renderer */
+    assert_int_equal(fx_count(rest, "<script"), 1);
+    /* the data block holds no '<' at all, so nothing in it can end the element */
+    assert_null(strchr(data, '<'));
+    assert_null(strchr(data, '>'));
+    assert_non_null(strstr(data, "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));
+    /* and it is the JSON report */
+    cJSON *doc = cJSON_Parse(data);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), 12);
+    cJSON_Delete(doc);
+    free(data);
+    free(rest);
+    free(html);
+    fx_free(&f);
+}
+
+static void test_rendered_counts(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *html = render(&f.run);
+    char *dom = dump_dom(html, "");
+    assert_count(dom, "probes", 12);
+    assert_count(dom, "ok", 3);
+    assert_count(dom, "warn", 2);
+    assert_count(dom, "fail", 6);
+    assert_count(dom, "skipped", 1);
+    assert_count(dom, "required_failed", 2);
+    assert_non_null(strstr(dom, "id=\"verdict\" data-verdict=\"fail\">FAIL<"));
+    /* the matrix: one coloured cell per probe */
+    assert_int_equal(fx_count(dom, "class=\"mark st-ok\" data-status=\"ok\""), 3);
+    assert_int_equal(fx_count(dom, "class=\"mark st-warn\" data-status=\"warn\""), 2);
+    assert_int_equal(fx_count(dom, "class=\"mark st-fail\" data-status=\"fail\""), 6);
+    assert_int_equal(fx_count(dom, "class=\"mark st-skipped\" data-status=\"skipped\""), 1);
+    assert_non_null(strstr(dom, "<tr data-endpoint=\"" FX_LONG_ID "\">"));
+    assert_non_null(strstr(dom, "<tr data-path=\"corp-auth\">"));
+    /* no details until a cell is chosen */
+    assert_non_null(strstr(dom, "<section id=\"details\" hidden=\"\"></section>"));
+    free(dom);
+    free(html);
+    fx_free(&f);
+}
+
+/* #r0 opens the details of result 0 (maps-cp-us via direct, the hostile subject). */
+static void test_details_and_hostile_subject(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *html = render(&f.run);
+    char *dom = dump_dom(html, "#r0");
+    assert_non_null(strstr(dom, "<section id=\"details\" data-result=\"0\">"));
+    /* the subject is text: its markup is serialised escaped, never as an element */
+    assert_non_null(strstr(dom, "<dd>CN=&lt;script&gt;alert(1)&lt;/script&gt;, O=\"Quo\\\"ted\" \\Back\nslash "
+                                "\xEF\xBF\xBD\xEF\xBF\xBD</dd>"));
+    assert_null(strstr(dom, "<script>alert"));
+    assert_int_equal(fx_count(dom, "<script"), 2);
+    /* the cell's details: chain, CRLs, timings, SSLOptions */
+    assert_non_null(strstr(dom, "<dd>AjdtCQisIwQcx9Zm2drxklVPf8NjF6qcuACQhhayivg=</dd>"));
+    assert_non_null(strstr(dom, "<td>http://crl.lab.test/int.crl</td><td>direct</td><td>200</td>"));
+    assert_non_null(strstr(dom, "<dt>3 (pinning + revocation)</dt><dd>pass</dd>"));
+    assert_non_null(strstr(dom, "<dt>dns</dt><dd>1.3</dd>"));
+    free(dom);
+
+    /* result 1: maps-cp-us via corp — Windows error and remediation shown */
+    dom = dump_dom(html, "#r1");
+    assert_non_null(strstr(dom, "<p class=\"remediation\">Exclude *.wd.microsoft.com from TLS inspection on proxy corp</p>"));
+    assert_non_null(strstr(dom, "<dt>Windows error</dt><dd>0x80072F8F</dd>"));
+    assert_non_null(strstr(dom, "<dt>re-signing CA</dt><dd>CN=Corp Inspection CA, O=Example Corp</dd>"));
+    free(dom);
+    free(html);
+    fx_free(&f);
+}
+
+static void test_no_credentials(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    tp_result *r = &f.run.results[FX_EP_MAPS * FX_N_PATHS + FX_P_AUTH];
+    free(r->error_message);
+    r->error_message = tp_strdup("echo: " FX_USERNAME ":" FX_PASSWORD);
+    char *html = render(&f.run);
+    assert_false(fx_leaks_secret(html));
+    char *dom = dump_dom(html, "#r2");
+    assert_false(fx_leaks_secret(dom));
+    assert_non_null(strstr(dom, "<dd>proxy_auth_required: echo: [redacted]</dd>"));
+    free(dom);
+    free(html);
+    fx_free(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_self_contained),
+        cmocka_unit_test(test_rendered_counts),
+        cmocka_unit_test(test_details_and_hostile_subject),
+        cmocka_unit_test(test_no_credentials),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
