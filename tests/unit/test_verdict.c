@@ -790,6 +790,46 @@ static void test_no_secret_anywhere(void **state)
     free_results(rs, 3);
 }
 
+/* Hostile chain facts (DER that does not parse, missing DER, odd URLs) never crash and
+ * never produce a verdict better than unknown. */
+static void test_hostile_chain(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    /* the leaf's DER replaced by garbage, the intermediate's removed */
+    free(r.chain[0].der);
+    r.chain[0].der = (uint8_t *)strdup("\x30\x82garbage");
+    r.chain[0].der_len = 9;
+    free(r.chain[1].der);
+    r.chain[1].der = NULL;
+    r.chain[1].der_len = 0;
+    assert_int_equal(tp_strlist_add(&r.chain[0].crl_urls, "ldap://x/y"), 0);
+    assert_int_equal(tp_strlist_add(&r.chain[0].crl_urls, "HTTP://crl.lab.test/unrouted.crl"), 0);
+    apply(&r, 1);
+    /* a CRL cannot vouch for a certificate that does not parse */
+    assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+    assert_int_not_equal(r.status, TP_ST_OK);
+    assert_true(seen("HTTP://crl.lab.test/unrouted.crl|direct"));
+    assert_false(seen("ldap://x/y|direct"));
+    free_results(&r, 1);
+}
+
+/* An unpinned chain on the direct path that differs from a proxy's pinned one: the
+ * direct path is the intercepted one (a transparent inspecting firewall). */
+static void test_interception_on_direct(void **state)
+{
+    (void)state;
+    tp_result rs[2];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, MITM, 2);
+    completed(&rs[1], &g_ep_pinned, P_CORP, GOOD, 2);
+    apply(rs, 2);
+    assert_true(rs[0].interception_detected);
+    assert_false(rs[1].interception_detected);
+    assert_contains(rs[0].remediation, "on the firewall or gateway of the direct path (direct)");
+    free_results(rs, 2);
+}
+
 /* ---------- pure helpers ---------- */
 
 static void test_helpers(void **state)
@@ -834,6 +874,8 @@ int main(void)
         T(test_skipped_untouched),
         T(test_network_failures),
         T(test_no_secret_anywhere),
+        T(test_hostile_chain),
+        T(test_interception_on_direct),
         T(test_helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
