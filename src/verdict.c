@@ -668,9 +668,14 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, const anch
                 ref_error = x->f.error_code;
             }
             text = fetch_failure_text(x);
+        } else if (!pc->ok[k]) {
+            o = CR_UNKNOWN;
+            ref_error = "cert_unparsable";
+            text = tp_asprintf("%s: the certificate itself does not parse, no CRL can vouch "
+                               "for it", c->subject ? c->subject : "?");
         } else {
             tp_crl_verdict v;
-            tp_crl_judge(crl, pc->ok[k] ? &pc->crt[k] : NULL, issuer, verdict_now(), &v);
+            tp_crl_judge(crl, &pc->crt[k], issuer, verdict_now(), &v);
             if (v.status == TP_CRL_REVOKED) {
                 o = CR_REVOKED;
                 text = tp_asprintf("%s (serial %s) is listed as revoked in %s", c->subject,

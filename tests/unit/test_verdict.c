@@ -809,6 +809,7 @@ static void test_hostile_chain(void **state)
     apply(&r, 1);
     /* a CRL cannot vouch for a certificate that does not parse */
     assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+    assert_contains(r.revocation_reason, "does not parse");
     assert_int_not_equal(r.status, TP_ST_OK);
     assert_true(seen("HTTP://crl.lab.test/unrouted.crl|direct"));
     assert_false(seen("ldap://x/y|direct"));
