@@ -13,7 +13,7 @@
 #define ELLIPSIS "\xE2\x80\xA6"   /* U+2026, one column wide */
 #define CELL_MIN 6                /* widest mark ("SKIP") plus gap */
 #define PATH_ID_MAX 16            /* column headers longer than this are truncated */
-#define ENDPOINT_MIN 16           /* narrowest endpoint column before columns wrap */
+#define ENDPOINT_MIN 18           /* narrowest endpoint column (fits the header) before columns wrap */
 #define TEXT_MAX 1024             /* bytes of one cleaned line of network text */
 
 typedef struct matrix {

@@ -118,7 +118,7 @@ static void test_width(void **state)
     fx_build(&f);
     char *t = table(&f.run, false, 40);
     assert_int_equal(fx_count(t, "SERVICE/ENDPO"), 2);   /* the header repeats per block */
-    assert_non_null(strstr(t, "edr-streaml\xE2\x80\xA6"));
+    assert_non_null(strstr(t, "edr-streamlin\xE2\x80\xA6"));
     assert_null(strstr(t, FX_LONG_ID "  "));
     const char *end = strstr(t, "\n12 probes");
     assert_non_null(end);
