@@ -874,15 +874,21 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
         char crl_host[256];
         url_host(url ? url : "crl.microsoft.com", crl_host, sizeof crl_host);
         const tp_path *cp = via ? tp_config_find_path(cfg, via) : NULL;
-        char *cpt = cp ? path_text(cp) : tp_asprintf("path %s", via ? via : "direct");
-        if (strcmp(code, "crl_unreachable") == 0)
-            out = tp_asprintf("allow %s on port 80 (%s), or set a system-wide WinHTTP proxy "
+        bool direct = !cp || cp->type == TP_PATH_DIRECT;
+        char *cpt = direct ? tp_strdup("direct") : path_text(cp);
+        if (!cpt)
+            goto done;
+        if (strcmp(code, "crl_unreachable") == 0 && direct)
+            out = tp_asprintf("allow %s on port 80 direct, or set a system-wide WinHTTP proxy "
                               "(netsh winhttp set proxy) — the CRL is fetched by the OS, not "
-                              "through Defender's proxy", crl_host, cpt ? cpt : "direct");
+                              "through Defender's proxy", crl_host);
+        else if (strcmp(code, "crl_unreachable") == 0)
+            out = tp_asprintf("allow %s on port 80 on %s — the OS fetches the CRL through it, "
+                              "not through Defender's proxy", crl_host, cpt);
         else
-            out = tp_asprintf("%s serves an unusable CRL through %s: make sure nothing on the "
-                              "way caches or rewrites http://%s/ (see revocation reason)",
-                              crl_host, cpt ? cpt : "direct", crl_host);
+            out = tp_asprintf("%s serves an unusable CRL (%s): make sure nothing on the way "
+                              "caches or rewrites http://%s/ (see the revocation reason)",
+                              crl_host, cpt, crl_host);
         free(cpt);
     } else if (strcmp(code, "http_status") == 0) {
         out = tp_asprintf("%s answered HTTP %d on %s: check the filtering policy for %s "

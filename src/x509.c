@@ -30,6 +30,12 @@ static const uint8_t OID_AIA[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01
 static const uint8_t OID_OCSP[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01};  /* ...48.1 */
 static const uint8_t OID_CA_ISSUERS[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02}; /* ...48.2 */
 
+/* Internal results: malformed DER and allocation failure are told apart so that a
+ * hostile extension only loses URLs, while running out of memory fails the caller. */
+#define X_OK 0
+#define X_MALFORMED (-1)
+#define X_NOMEM (-2)
+
 #define TAG_SEQ (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
 #define TAG_GN_URI 0x86   /* GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String */
 #define TAG_CTX0_C 0xA0   /* [0] constructed: distributionPoint, and fullName inside it */
@@ -63,17 +69,17 @@ static bool url_acceptable(const unsigned char *s, size_t len)
     return true;
 }
 
-/* Appends the URI if acceptable and the list is not full. Returns 0, or -1 on OOM. */
+/* Appends the URI if acceptable and the list is not full. Returns X_OK or X_NOMEM. */
 static int add_url(tp_strlist *l, const unsigned char *s, size_t len)
 {
     if (!l || !url_acceptable(s, len) || l->n >= TP_X509_MAX_URLS)
-        return 0;
+        return X_OK;
     char *copy = tp_strndup((const char *)s, len);
     if (!copy)
-        return -1;
+        return X_NOMEM;
     int rc = tp_strlist_has(l, copy) ? 0 : tp_strlist_add(l, copy);
     free(copy);
-    return rc;
+    return rc == 0 ? X_OK : X_NOMEM;
 }
 
 /* Walks GeneralName items in [p, end) and keeps the URIs; other names are skipped. */
@@ -84,8 +90,11 @@ static int parse_general_names(unsigned char *p, const unsigned char *end, tp_st
         size_t len;
         if (read_tlv(&p, end, &tag, &len) != 0)
             return -1;
-        if (tag == TAG_GN_URI && add_url(urls, p, len) != 0)
-            return -1;
+        if (tag == TAG_GN_URI) {
+            int rc = add_url(urls, p, len);
+            if (rc != X_OK)
+                return rc;
+        }
         p += len;
     }
     return 0;
@@ -109,8 +118,11 @@ static int parse_distribution_point(unsigned char *p, const unsigned char *end, 
                 size_t l2;
                 if (read_tlv(&q, qend, &t2, &l2) != 0)
                     return -1;
-                if (t2 == TAG_CTX0_C && parse_general_names(q, q + l2, urls) != 0)
-                    return -1;
+                if (t2 == TAG_CTX0_C) {
+                    int rc = parse_general_names(q, q + l2, urls);
+                    if (rc != X_OK)
+                        return rc;
+                }
                 q += l2;
             }
         }
@@ -132,8 +144,9 @@ int tp_x509_parse_cdp(const uint8_t *der, size_t len, tp_strlist *urls)
         size_t dp_len;
         if (mbedtls_asn1_get_tag(&p, end, &dp_len, TAG_SEQ) != 0)
             return -1;
-        if (parse_distribution_point(p, p + dp_len, urls) != 0)
-            return -1;
+        int rc = parse_distribution_point(p, p + dp_len, urls);
+        if (rc != X_OK)
+            return rc;
         p += dp_len;
     }
     return 0;
@@ -165,8 +178,9 @@ int tp_x509_parse_aia(const uint8_t *der, size_t len, tp_strlist *ocsp, tp_strli
         else if (oid_is(oid, oid_len, OID_CA_ISSUERS, sizeof OID_CA_ISSUERS))
             dst = ca_issuers;
         /* accessLocation is exactly one GeneralName: the rest of the SEQUENCE. */
-        if (parse_general_names(p, ad_end, dst) != 0)
-            return -1;
+        int rc = parse_general_names(p, ad_end, dst);
+        if (rc != X_OK)
+            return rc;
         p = ad_end;
     }
     return 0;
@@ -199,13 +213,13 @@ int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp
             return -1;
         if (mbedtls_asn1_get_tag(&p, ext_end, &val_len, MBEDTLS_ASN1_OCTET_STRING) != 0)
             return -1;
-        if (oid_is(oid, oid_len, OID_CDP, sizeof OID_CDP)) {
-            if (tp_x509_parse_cdp(p, val_len, cdp) != 0)
-                return -1;
-        } else if (oid_is(oid, oid_len, OID_AIA, sizeof OID_AIA)) {
-            if (tp_x509_parse_aia(p, val_len, ocsp, ca_issuers) != 0)
-                return -1;
-        }
+        rc = X_OK;
+        if (oid_is(oid, oid_len, OID_CDP, sizeof OID_CDP))
+            rc = tp_x509_parse_cdp(p, val_len, cdp);
+        else if (oid_is(oid, oid_len, OID_AIA, sizeof OID_AIA))
+            rc = tp_x509_parse_aia(p, val_len, ocsp, ca_issuers);
+        if (rc != X_OK)
+            return rc;
         p = ext_end;
     }
     return 0;
@@ -275,10 +289,11 @@ int tp_x509_cert_info(const mbedtls_x509_crt *crt, tp_cert_info *out)
     out->self_signed = crt->subject_raw.len == crt->issuer_raw.len &&
                        memcmp(crt->subject_raw.p, crt->issuer_raw.p, crt->subject_raw.len) == 0;
     /* A malformed CDP/AIA does not make the certificate's other facts wrong: keep what
-     * parsed; the missing URLs simply mean "no revocation source". */
-    if (crt->v3_ext.p && crt->v3_ext.len > 0)
-        (void)tp_x509_parse_extensions(crt->v3_ext.p, crt->v3_ext.len, &out->crl_urls,
-                                       &out->ocsp_urls, &out->ca_issuers);
+     * parsed; the missing URLs simply mean "no revocation source". Out of memory does. */
+    if (crt->v3_ext.p && crt->v3_ext.len > 0 &&
+        tp_x509_parse_extensions(crt->v3_ext.p, crt->v3_ext.len, &out->crl_urls,
+                                 &out->ocsp_urls, &out->ca_issuers) == X_NOMEM)
+        goto fail;
     out->der = malloc(crt->raw.len);
     if (!out->der)
         goto fail;

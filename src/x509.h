@@ -11,7 +11,9 @@ int tp_x509_cert_info(const mbedtls_x509_crt *crt, tp_cert_info *out);
 /* SHA-256 of the certificate's SubjectPublicKeyInfo DER. */
 int tp_x509_spki_sha256(const mbedtls_x509_crt *crt, uint8_t out[32]);
 /* Sans-I/O: the extnValue of cRLDistributionPoints (a DER SEQUENCE) -> URI list.
- * Returns 0, or -1 on malformed input (urls may hold what was parsed before). */
+ * Returns 0, or -1 on malformed input (urls may hold what was parsed before).
+ * (All three parsers: -2 on allocation failure. Only URIs (GeneralName [6]) of printable
+ * ASCII, 1..2048 bytes, are kept, at most 16 per list, duplicates dropped.) */
 int tp_x509_parse_cdp(const uint8_t *der, size_t len, tp_strlist *urls);
 /* Sans-I/O: the extnValue of authorityInfoAccess -> OCSP and caIssuers URIs. */
 int tp_x509_parse_aia(const uint8_t *der, size_t len, tp_strlist *ocsp, tp_strlist *ca_issuers);

@@ -335,7 +335,9 @@ static void test_crl_unreachable(void **state)
     assert_string_equal(r.error_code, "crl_unreachable");
     assert_int_equal(r.phase, TP_PH_REVOCATION);
     assert_string_equal(r.windows_error, "0x80072F8F");
-    assert_contains(r.remediation, "allow crl.lab.test on port 80");
+    assert_string_equal(r.remediation, "allow crl.lab.test on port 80 direct, or set a "
+                        "system-wide WinHTTP proxy (netsh winhttp set proxy) — the CRL is "
+                        "fetched by the OS, not through Defender's proxy");
     assert_contains(r.remediation, "netsh winhttp set proxy");
     assert_contains(r.revocation_reason, "dns_nxdomain");
     const tp_crl_ref *c = crl_ref(&r, "http://crl.lab.test/int.crl");
@@ -351,6 +353,15 @@ static void test_crl_unreachable(void **state)
     apply(&r, 1);
     assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
     assert_string_equal(crl_ref(&r, "http://crl.lab.test/int.crl")->error, "http_404");
+    assert_int_equal(crl_ref(&r, "http://crl.lab.test/int.crl")->http_status, 404);
+    free_results(&r, 1);
+
+    /* CRLs through a proxy: the line names that proxy */
+    completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
+    apply(&r, 1);
+    assert_string_equal(r.remediation, "allow crl.lab.test on port 80 on proxy corp "
+                        "(10.0.0.6:8080) — the OS fetches the CRL through it, not through "
+                        "Defender's proxy");
     free_results(&r, 1);
 }
 
