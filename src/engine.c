@@ -102,6 +102,7 @@ struct job {
     char *conn_msg;
     conn *c;
     bool got_bytes;
+    bool peer_reset;         /* the connection ended with a reset, not a clean close */
     tp_http_head head;
     bool head_on, head_done;
     tp_http_body body;
@@ -259,6 +260,7 @@ static void attempt_teardown(job *j)
     }
     j->head_done = false;
     j->got_bytes = false;
+    j->peer_reset = false;
     tp_strlist_free(&j->addrs);
     j->addr_i = 0;
     j->conn_code = NULL;
@@ -471,7 +473,10 @@ static void tls_drive(job *j)
         const char *code;
         char msg[256];
         tp_tls_classify(&j->tlsc, ret, &code, msg, sizeof msg);
-        job_fail(j, code, "%s", msg);
+        if (j->peer_reset && strcmp(code, "tls_closed") == 0)
+            job_fail(j, "tls_reset", "the peer reset the connection during the TLS handshake");
+        else
+            job_fail(j, code, "%s", msg);
         return;
     }
     if (tp_tls_facts(&j->tlsc, j->r) != 0) {
@@ -517,6 +522,7 @@ static void tls_bytes(job *j, const uint8_t *data, size_t len)
 
 static void tls_eof(job *j, bool reset)
 {
+    j->peer_reset = reset;
     tp_tls_eof(&j->tlsc);
     if (j->phase == TP_PH_HTTP) {
         tls_pump(j); /* consume what is left, then the EOF */
@@ -972,12 +978,15 @@ static int phase_limit(const job *j)
 static void on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
-    const char *what = j->phase == TP_PH_CONNECT && j->via_proxy ? "connecting to the proxy" : tp_phase_name(j->phase);
-    if (j->phase == TP_PH_CONNECT && j->via_proxy)
-        job_fail(j, timeout_code(j->phase), "proxy %s:%d: no answer within %d ms (%s)", j->path->proxy_host,
-                 j->path->proxy_port, phase_limit(j), what);
+    if (j->via_proxy && j->phase == TP_PH_CONNECT)
+        job_fail(j, timeout_code(j->phase), "proxy %s:%d: no connection within %d ms", j->path->proxy_host,
+                 j->path->proxy_port, phase_limit(j));
+    else if (j->phase == TP_PH_PROXY)
+        job_fail(j, timeout_code(j->phase), "proxy %s:%d: no complete CONNECT reply within %d ms",
+                 j->path->proxy_host, j->path->proxy_port, phase_limit(j));
     else
-        job_fail(j, timeout_code(j->phase), "%s phase deadline of %d ms reached", what, phase_limit(j));
+        job_fail(j, timeout_code(j->phase), "%s phase deadline of %d ms reached", tp_phase_name(j->phase),
+                 phase_limit(j));
 }
 
 static void on_total_timeout(uv_timer_t *t)

@@ -53,8 +53,8 @@ const char *tp_resolver_code(int st)
     case ARES_ENOTFOUND: return "dns_nxdomain";
     case ARES_ENODATA: return "dns_no_address";
     case ARES_ESERVFAIL: return "dns_servfail";
-    /* c-ares 1.18 skips a server answering REFUSED and, once every server did, ends the
-     * query with the initial ARES_ECONNREFUSED ("Could not contact DNS servers"). */
+    /* Without ARES_FLAG_NOCHECKRESP c-ares 1.18 ends a REFUSED query with ARES_ECONNREFUSED
+     * ("Could not contact DNS servers"); that is also what a closed DNS port gives. */
     case ARES_EREFUSED:
     case ARES_ECONNREFUSED: return "dns_refused";
     case ARES_ETIMEOUT: return "dns_timeout";
@@ -334,7 +334,10 @@ int tp_resolver_new(uv_loop_t *loop, const tp_strlist *servers, int timeout_ms, 
     }
     struct ares_options o;
     memset(&o, 0, sizeof o);
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS | ARES_OPT_FLAGS;
+    /* NOCHECKRESP: c-ares 1.18 otherwise skips a server answering SERVFAIL or REFUSED and
+     * ends with ARES_ECONNREFUSED for both; a diagnosis wants the server's real answer. */
+    o.flags = ARES_FLAG_NOCHECKRESP;
     o.sock_state_cb = on_sock_state;
     o.sock_state_cb_data = r;
     /* c-ares 1.18 doubles the per-try timeout each round: T + 2T ~ the query bound */

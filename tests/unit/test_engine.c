@@ -69,7 +69,7 @@ static void cfg_add_direct(tp_config *c, const char *id)
     assert_int_equal(tp_config_add_path(c, &p), 0);
 }
 
-static __attribute__((unused)) void cfg_add_proxy(tp_config *c, const char *id, const char *host, int port, const char *user,
+static void cfg_add_proxy(tp_config *c, const char *id, const char *host, int port, const char *user,
                           const char *pass, const char *fallback)
 {
     tp_path p;
@@ -153,7 +153,7 @@ static void run_plan(const tp_config *c, plan *p)
     assert_int_equal(progress_calls, p->n);
 }
 
-static __attribute__((unused)) void assert_code(const tp_result *r, const char *code, tp_phase phase)
+static void assert_code(const tp_result *r, const char *code, tp_phase phase)
 {
     if (!r->error_code || strcmp(r->error_code, code) != 0)
         fail_msg("expected %s, got %s (%s)", code, r->error_code ? r->error_code : "no error",
@@ -208,10 +208,484 @@ static void test_direct_tls_ok(void **state)
     tp_config_free(&c);
 }
 
+
+static void test_wrong_host_and_untrusted(void **state)
+{
+    (void)state;
+    tsrv wrong, good;
+    assert_int_equal(tsrv_start(&wrong, TS_TLS_404, &wrong_conf), 0);
+    assert_int_equal(tsrv_start(&good, TS_TLS_404, &good_conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    /* a second direct path whose store lacks the test CA */
+    cfg_add_direct(&c, "bare");
+    tp_config c2;
+    (void)c2;
+    plan p = {0};
+    tp_result *rw = plan_add(&p, &c, "direct", "https", "127.0.0.1", wrong.port, 404);
+    run_plan(&c, &p);
+    /* the untrusted case: no CA file at all */
+    tp_strlist_free(&c.ca_files);
+    plan q = {0};
+    tp_result *ru = plan_add(&q, &c, "direct", "https", "127.0.0.1", good.port, 404);
+    run_plan(&c, &q);
+    tsrv_stop(&wrong);
+    tsrv_stop(&good);
+
+    /* verification failures never end the probe: the verdict stage judges them */
+    assert_null(rw->error_code);
+    assert_int_equal(rw->http_status, 404);
+    assert_true(rw->trusted);
+    assert_false(rw->hostname_ok);
+    assert_true(rw->verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    assert_non_null(strstr(rw->chain[0].subject, "wrong.example"));
+
+    assert_null(ru->error_code);
+    assert_int_equal(ru->http_status, 404);
+    assert_false(ru->trusted);
+    assert_true(ru->hostname_ok);
+    assert_true(ru->verify_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED);
+    assert_int_equal(ru->chain_len, 2);
+    plan_free(&p);
+    plan_free(&q);
+    tp_config_free(&c);
+}
+
+static void test_proxy_tls_ok_with_credentials(void **state)
+{
+    (void)state;
+    tsrv origin, proxy;
+    assert_int_equal(tsrv_start(&origin, TS_TLS_404, &good_conf), 0);
+    assert_int_equal(tsrv_start(&proxy, TS_PROXY, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, "svc", "s3cr3t-pass", NULL);
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "corp", "https", "127.0.0.1", origin.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&proxy);
+    tsrv_stop(&origin);
+
+    if (r->error_code)
+        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    assert_int_equal(r->proxy_status, 200);
+    assert_int_equal(r->http_status, 404);
+    assert_true(r->trusted && r->hostname_ok);
+    assert_true(r->t.proxy >= 0 && r->t.tls >= 0);
+    char want[64];
+    snprintf(want, sizeof want, "CONNECT 127.0.0.1:%d HTTP/1.1\r\n", origin.port);
+    assert_non_null(strstr(proxy.last_request, want));
+    /* base64("svc:s3cr3t-pass") */
+    assert_non_null(strstr(proxy.last_request, "Proxy-Authorization: Basic c3ZjOnMzY3IzdC1wYXNz"));
+    /* the origin never sees proxy credentials */
+    assert_null(strstr(origin.last_request, "Proxy-Authorization"));
+    snprintf(want, sizeof want, "127.0.0.1:%d", proxy.port);
+    assert_string_equal(r->connected_address, want);
+    assert_true(r->addresses.n == 0); /* the proxy resolves the endpoint, not us */
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* Many hostile peers and one good origin in ONE run: each fails alone, with its own code,
+ * within its own phase deadline, and the good probe still succeeds. */
+static void test_hostile_peers_one_run(void **state)
+{
+    (void)state;
+    static const struct {
+        tsrv_mode mode;
+        bool proxy;
+        const char *code;
+        tp_phase phase;
+    } cases[] = {
+        {TS_SILENT, true, "timeout", TP_PH_PROXY},
+        {TS_DRIP, true, "timeout", TP_PH_PROXY},
+        {TS_BIG_HEAD, true, "proxy_header_too_large", TP_PH_PROXY},
+        {TS_NOT_HTTP, true, "proxy_malformed", TP_PH_PROXY},
+        {TS_407, true, "proxy_auth_required", TP_PH_PROXY},
+        {TS_403, true, "proxy_denied", TP_PH_PROXY},
+        {TS_CLOSE, true, "proxy_closed", TP_PH_PROXY},
+        {TS_GARBAGE, false, "tls_not_tls", TP_PH_TLS},
+        {TS_RESET, false, "tls_reset", TP_PH_TLS},
+        {TS_CLOSE, false, "tls_closed", TP_PH_TLS},
+        {TS_ALERT, false, "tls_alert", TP_PH_TLS},
+        {TS_SILENT, false, "timeout", TP_PH_TLS},
+    };
+    enum { NC = sizeof cases / sizeof cases[0] };
+    tsrv srv[NC], good;
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    assert_int_equal(tsrv_start(&good, TS_TLS_404, &good_conf), 0);
+    plan p = {0};
+    for (size_t i = 0; i < NC; i++) {
+        assert_int_equal(tsrv_start(&srv[i], cases[i].mode, NULL), 0);
+        if (cases[i].proxy) {
+            char id[32];
+            snprintf(id, sizeof id, "proxy%zu", i);
+            cfg_add_proxy(&c, id, "127.0.0.1", srv[i].port, "svc", "s3cr3t-pass", NULL);
+        }
+    }
+    for (size_t i = 0; i < NC; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "proxy%zu", i);
+        plan_add(&p, &c, cases[i].proxy ? id : "direct", "https", "127.0.0.1",
+                 cases[i].proxy ? good.port : srv[i].port, 404);
+    }
+    int dead = tsrv_dead_port();
+    tp_result *refused = plan_add(&p, &c, "direct", "https", "127.0.0.1", dead, 404);
+    tp_result *ok = plan_add(&p, &c, "direct", "https", "127.0.0.1", good.port, 404);
+    uint64_t t0 = uv_hrtime();
+    run_plan(&c, &p);
+    double wall = (double)(uv_hrtime() - t0) / 1e6;
+    for (size_t i = 0; i < NC; i++)
+        tsrv_stop(&srv[i]);
+    tsrv_stop(&good);
+
+    for (size_t i = 0; i < NC; i++) {
+        const tp_result *r = &p.res[i];
+        assert_code(r, cases[i].code, cases[i].phase);
+        /* secrets never leak into messages */
+        assert_null(strstr(r->error_message, "s3cr3t"));
+        if (cases[i].proxy)
+            assert_non_null(strstr(r->error_message, "127.0.0.1:"));
+        if (strcmp(cases[i].code, "timeout") == 0) {
+            double t = cases[i].proxy ? r->t.proxy : r->t.tls;
+            assert_true(t >= 750 && t < 1500);
+        }
+    }
+    assert_int_equal(p.res[4].proxy_status, 407);
+    assert_int_equal(p.res[4].proxy_auth_schemes.n, 2);
+    assert_string_equal(p.res[4].proxy_auth_schemes.v[0], "Basic");
+    assert_string_equal(p.res[4].proxy_auth_schemes.v[1], "Negotiate");
+    assert_int_equal(p.res[5].proxy_status, 403);
+    assert_non_null(strstr(p.res[10].error_message, "handshake_failure"));
+    assert_non_null(strstr(p.res[7].error_message, "HTTP/1.1 400"));
+    assert_code(refused, "connect_refused", TP_PH_CONNECT);
+    assert_null(ok->error_code);
+    assert_int_equal(ok->status, TP_ST_OK);
+    assert_int_equal(ok->http_status, 404);
+    /* concurrent: the run takes about one phase deadline, not the sum */
+    assert_true(wall < 2500);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+static void test_http_status_unexpected(void **state)
+{
+    (void)state;
+    tsrv srv;
+    assert_int_equal(tsrv_start(&srv, TS_TLS_503, &good_conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "https", "127.0.0.1", srv.port, 404);
+    tp_result *any = plan_add(&p, &c, "direct", "https", "127.0.0.1", srv.port, 0);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    assert_code(r, "http_status", TP_PH_HTTP);
+    assert_string_equal(r->error_message, "HTTP 503, expected 404");
+    assert_int_equal(r->http_status, 503);
+    assert_false(r->http_status_ok);
+    assert_true(r->tls_done);
+    /* no expect_status: any status below 500 is healthy, 503 is not */
+    assert_code(any, "http_status", TP_PH_HTTP);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+static void test_fallback_to_direct(void **state)
+{
+    (void)state;
+    tsrv srv;
+    assert_int_equal(tsrv_start(&srv, TS_TLS_404, &good_conf), 0);
+    int dead = tsrv_dead_port();
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "sensor", "127.0.0.1", dead, NULL, NULL, "direct");
+    cfg_add_proxy(&c, "nofb", "127.0.0.1", dead, NULL, NULL, NULL);
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "sensor", "https", "127.0.0.1", srv.port, 404);
+    tp_result *n = plan_add(&p, &c, "nofb", "https", "127.0.0.1", srv.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+
+    assert_null(r->error_code);
+    assert_int_equal(r->status, TP_ST_OK);
+    assert_ptr_equal(r->path, tp_config_find_path(&c, "sensor"));
+    assert_ptr_equal(r->used_path, tp_config_find_path(&c, "direct"));
+    assert_non_null(r->error_message);
+    char want[128];
+    snprintf(want, sizeof want, "proxy 127.0.0.1:%d unreachable (connect_refused); fell back to direct", dead);
+    assert_string_equal(r->error_message, want);
+    assert_true(r->t.proxy < 0);
+    assert_int_equal(r->http_status, 404);
+
+    assert_code(n, "connect_refused", TP_PH_CONNECT);
+    assert_ptr_equal(n->used_path, n->path);
+    snprintf(want, sizeof want, "proxy 127.0.0.1:%d", dead);
+    assert_non_null(strstr(n->error_message, want));
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+static void test_plain_http_direct_and_proxy(void **state)
+{
+    (void)state;
+    tsrv origin, proxy;
+    assert_int_equal(tsrv_start(&origin, TS_HTTP_404, NULL), 0);
+    /* an absolute-form GET goes to the proxy, which answers for the endpoint */
+    assert_int_equal(tsrv_start(&proxy, TS_HTTP_404, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, "svc", "pw", NULL);
+    plan p = {0};
+    tp_result *d = plan_add(&p, &c, "direct", "http", "127.0.0.1", origin.port, 404);
+    run_plan(&c, &p);
+    plan q = {0};
+    tp_result *v = plan_add(&q, &c, "corp", "http", "127.0.0.1", 8080, 404);
+    run_plan(&c, &q);
+    tsrv_stop(&origin);
+    tsrv_stop(&proxy);
+
+    assert_null(d->error_code);
+    assert_int_equal(d->http_status, 404);
+    assert_false(d->tls_done);
+    assert_true(d->t.tls < 0 && d->t.proxy < 0 && d->t.http >= 0);
+    assert_non_null(strstr(origin.last_request, "GET /probe HTTP/1.1"));
+    assert_null(strstr(origin.last_request, "Proxy-Authorization"));
+
+    assert_null(v->error_code);
+    assert_int_equal(v->http_status, 404);
+    assert_non_null(strstr(proxy.last_request, "GET http://127.0.0.1:8080/probe HTTP/1.1"));
+    assert_non_null(strstr(proxy.last_request, "Proxy-Authorization: Basic"));
+    plan_free(&p);
+    plan_free(&q);
+    tp_config_free(&c);
+}
+
+static void test_dns_classes(void **state)
+{
+    (void)state;
+    tdns d;
+    tsrv srv;
+    assert_int_equal(tdns_start(&d), 0);
+    assert_int_equal(tsrv_start(&srv, TS_HTTP_404, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *good = plan_add(&p, &c, "direct", "http", "good.test", srv.port, 404);
+    tp_result *good2 = plan_add(&p, &c, "direct", "http", "good.test", srv.port, 404);
+    tp_result *cn = plan_add(&p, &c, "direct", "http", "cname.test", srv.port, 404);
+    tp_result *nx = plan_add(&p, &c, "direct", "http", "nx.test", srv.port, 404);
+    tp_result *sf = plan_add(&p, &c, "direct", "http", "fail.test", srv.port, 404);
+    tp_result *rf = plan_add(&p, &c, "direct", "http", "refused.test", srv.port, 404);
+    tp_result *na = plan_add(&p, &c, "direct", "http", "noaddr.test", srv.port, 404);
+    tp_result *to = plan_add(&p, &c, "direct", "http", "slow.test", srv.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    tdns_stop(&d);
+
+    assert_null(good->error_code);
+    assert_int_equal(good->addresses.n, 1);
+    assert_string_equal(good->addresses.v[0], "127.0.0.1");
+    assert_string_equal(good->resolver, rs);
+    assert_true(good->t.dns >= 0);
+    assert_null(good2->error_code);
+    assert_null(cn->error_code);
+    assert_int_equal(cn->cnames.n, 1);
+    assert_string_equal(cn->cnames.v[0], "good.test");
+    assert_string_equal(cn->addresses.v[0], "127.0.0.1");
+    assert_code(nx, "dns_nxdomain", TP_PH_DNS);
+    assert_code(sf, "dns_servfail", TP_PH_DNS);
+    assert_code(rf, "dns_refused", TP_PH_DNS);
+    assert_code(na, "dns_no_address", TP_PH_DNS);
+    assert_code(to, "dns_timeout", TP_PH_DNS);
+    assert_non_null(strstr(nx->error_message, "nx.test"));
+    assert_true(to->t.dns >= 250 && to->t.dns < 1500);
+    assert_true(nx->t.connect < 0);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* One query per name however many probes need it. */
+static void test_dns_shared_query(void **state)
+{
+    (void)state;
+    tdns d;
+    tsrv srv;
+    assert_int_equal(tdns_start(&d), 0);
+    assert_int_equal(tsrv_start(&srv, TS_HTTP_404, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    cfg_add_direct(&c, "direct");
+    c.limits.concurrency = 3; /* some probes start after the answer arrived: the cache serves them */
+    plan p = {0};
+    for (int i = 0; i < 8; i++)
+        plan_add(&p, &c, "direct", "http", "good.test", srv.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    tdns_stop(&d);
+    for (size_t i = 0; i < p.n; i++)
+        assert_null(p.res[i].error_code);
+    assert_int_equal(atomic_load(&d.queries), 2); /* A + AAAA, once */
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* The concurrency cap holds: 6 silent proxies, 2 at a time, 300 ms each -> ~900 ms. */
+static void test_concurrency_cap(void **state)
+{
+    (void)state;
+    tsrv silent;
+    assert_int_equal(tsrv_start(&silent, TS_SILENT, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.concurrency = 2;
+    c.limits.proxy_ms = 300;
+    cfg_add_proxy(&c, "p", "127.0.0.1", silent.port, NULL, NULL, NULL);
+    plan p = {0};
+    for (int i = 0; i < 6; i++)
+        plan_add(&p, &c, "p", "https", "127.0.0.1", 443, 404);
+    uint64_t t0 = uv_hrtime();
+    run_plan(&c, &p);
+    double wall = (double)(uv_hrtime() - t0) / 1e6;
+    tsrv_stop(&silent);
+    for (size_t i = 0; i < p.n; i++)
+        assert_code(&p.res[i], "timeout", TP_PH_PROXY);
+    assert_true(wall >= 880 && wall < 1800);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* The whole-probe deadline ends a probe in whatever phase it is. */
+static void test_total_deadline(void **state)
+{
+    (void)state;
+    tsrv silent;
+    assert_int_equal(tsrv_start(&silent, TS_SILENT, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.total_ms = 250;
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "https", "127.0.0.1", silent.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&silent);
+    assert_code(r, "timeout", TP_PH_TLS);
+    assert_non_null(strstr(r->error_message, "total deadline"));
+    assert_true(r->t.total >= 240 && r->t.total < 700);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+static void test_fetch(void **state)
+{
+    (void)state;
+    tsrv crl, proxy, nf;
+    assert_int_equal(tsrv_start(&crl, TS_HTTP_200, NULL), 0);
+    crl.body = "0123456789-crl-bytes";
+    assert_int_equal(tsrv_start(&proxy, TS_HTTP_200, NULL), 0);
+    proxy.body = "via-proxy";
+    assert_int_equal(tsrv_start(&nf, TS_HTTP_404, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, NULL, NULL, NULL);
+    char u1[128], u2[128], u3[128], u4[128];
+    snprintf(u1, sizeof u1, "http://127.0.0.1:%d/pki/ca.crl", crl.port);
+    snprintf(u2, sizeof u2, "http://crl.example.test:%d/x.crl", 8081);
+    snprintf(u3, sizeof u3, "http://127.0.0.1:%d/missing.crl", nf.port);
+    snprintf(u4, sizeof u4, "http://127.0.0.1:%d/a", tsrv_dead_port());
+    tp_fetch f[6];
+    memset(f, 0, sizeof f);
+    const tp_path *direct = tp_config_find_path(&c, "direct"), *corp = tp_config_find_path(&c, "corp");
+    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1024};
+    f[1] = (tp_fetch){.url = u2, .path = corp, .max_bytes = 1024};
+    f[2] = (tp_fetch){.url = u3, .path = direct, .max_bytes = 1024};
+    f[3] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 5};
+    f[4] = (tp_fetch){.url = "ftp://x/y", .path = direct, .max_bytes = 5};
+    f[5] = (tp_fetch){.url = u4, .path = direct, .max_bytes = 5};
+    char err[256];
+    assert_int_equal(tp_engine_fetch(&c, f, 6, err, sizeof err), 0);
+    tsrv_stop(&crl);
+    tsrv_stop(&proxy);
+    tsrv_stop(&nf);
+
+    assert_null(f[0].error_code);
+    assert_int_equal(f[0].http_status, 200);
+    assert_int_equal(f[0].body_len, strlen("0123456789-crl-bytes"));
+    assert_memory_equal(f[0].body, "0123456789-crl-bytes", f[0].body_len);
+    assert_true(f[0].ms >= 0);
+    assert_null(f[1].error_code);
+    assert_memory_equal(f[1].body, "via-proxy", 9);
+    assert_non_null(strstr(proxy.last_request, "GET http://crl.example.test:8081/x.crl HTTP/1.1"));
+    assert_string_equal(f[2].error_code, "http_status");
+    assert_int_equal(f[2].http_status, 404);
+    assert_null(f[2].body);
+    assert_string_equal(f[3].error_code, "fetch_too_large");
+    assert_null(f[3].body);
+    assert_string_equal(f[4].error_code, "fetch_bad_url");
+    assert_string_equal(f[5].error_code, "connect_refused");
+    for (int i = 0; i < 6; i++)
+        tp_fetch_free(&f[i]);
+    tp_config_free(&c);
+}
+
+static void test_bad_ca_file_fails_to_start(void **state)
+{
+    (void)state;
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_direct(&c, "direct");
+    assert_int_equal(tp_strlist_add(&c.ca_files, "/nonexistent/ca.pem"), 0);
+    plan p = {0};
+    plan_add(&p, &c, "direct", "https", "127.0.0.1", 443, 404);
+    char err[512] = "";
+    assert_int_equal(tp_engine_run(&c, p.res, p.n, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+static void test_empty_run(void **state)
+{
+    (void)state;
+    tp_config c;
+    cfg_init(&c);
+    char err[64];
+    assert_int_equal(tp_engine_run(&c, NULL, 0, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(tp_engine_fetch(&c, NULL, 0, err, sizeof err), 0);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_direct_tls_ok),
+        cmocka_unit_test(test_wrong_host_and_untrusted),
+        cmocka_unit_test(test_proxy_tls_ok_with_credentials),
+        cmocka_unit_test(test_hostile_peers_one_run),
+        cmocka_unit_test(test_http_status_unexpected),
+        cmocka_unit_test(test_fallback_to_direct),
+        cmocka_unit_test(test_plain_http_direct_and_proxy),
+        cmocka_unit_test(test_dns_classes),
+        cmocka_unit_test(test_dns_shared_query),
+        cmocka_unit_test(test_concurrency_cap),
+        cmocka_unit_test(test_total_deadline),
+        cmocka_unit_test(test_fetch),
+        cmocka_unit_test(test_bad_ca_file_fails_to_start),
+        cmocka_unit_test(test_empty_run),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
