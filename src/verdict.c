@@ -403,6 +403,42 @@ static void judge_interception(const tp_config *cfg, const tp_run *run, tp_resul
     r->interception_issuer = tp_verdict_dn_short(top_cert(r)->issuer);
 }
 
+/* A CA caught re-signing a pinned endpoint on a path re-signs whatever else it tops on
+ * that path: squid mints one leaf per name, so an unpinned endpoint with no direct
+ * reference is still recognised by its issuer. Only pin-based detections propagate (a
+ * cross-path guess must not brand a public CA), and only within the same path. */
+static int propagate_interception(const tp_config *cfg, tp_run *run)
+{
+    size_t n = run->n_results;
+    bool *source = calloc(n ? n : 1, sizeof *source);
+    if (!source)
+        return -1;
+    for (size_t j = 0; j < n; j++) {
+        const tp_result *o = &run->results[j];
+        source[j] = o->interception_detected && o->ep &&
+                    tp_config_find_pinset(cfg, o->ep->pinset) && !o->pin_matched;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        tp_result *r = &run->results[i];
+        if (!has_chain(r) || r->interception_detected || r->pin_matched || !top_cert(r)->issuer)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            const tp_result *o = &run->results[j];
+            if (!source[j] || effective_path(o) != effective_path(r) || !top_cert(o)->issuer ||
+                strcmp(top_cert(o)->issuer, top_cert(r)->issuer) != 0)
+                continue;
+            r->interception_detected = true;
+            r->interception_issuer = tp_verdict_dn_short(top_cert(r)->issuer);
+            if (!r->interception_issuer)
+                rc = -1;
+            break;
+        }
+    }
+    free(source);
+    return rc;
+}
+
 /* ======================= revocation: planning and fetching ======================= */
 
 static char g_direct_id[] = "direct";
@@ -1030,6 +1066,8 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
         judge_pin(cfg, &run->results[i], &pcs[i], &a);
     for (size_t i = 0; i < run->n_results; i++)
         judge_interception(cfg, run, &run->results[i]);
+    if (propagate_interception(cfg, run) != 0)
+        goto oom;
 
     if (plan_fetches(cfg, run, &s) != 0)
         goto oom;

@@ -618,6 +618,30 @@ static void test_interception_cross_path(void **state)
     free_results(rs, 1);
 }
 
+/* The CA caught re-signing a pinned endpoint on a path also re-signs the unpinned ones
+ * there (squid mints a leaf per name), even with no direct probe to compare with. */
+static void test_interception_propagates_on_path(void **state)
+{
+    (void)state;
+    tp_result rs[4];
+    completed(&rs[0], &g_ep_pinned, P_CORP, MITM, 2);
+    completed(&rs[1], &g_ep_plain, P_CORP, MITM, 2);
+    rs[1].http_status = 502;        /* squid: origin unresolvable, inside the tunnel */
+    rs[1].http_status_ok = false;
+    completed(&rs[2], &g_ep_plain, P_BUMP, MITM, 2);     /* another path: not propagated */
+    tp_endpoint other = g_ep_plain;
+    other.id = "other";
+    completed(&rs[3], &other, P_CORP, GOOD, 2);         /* same path, the origin's chain */
+    apply(rs, 4);
+    assert_true(rs[0].interception_detected);
+    assert_true(rs[1].interception_detected);
+    assert_string_equal(rs[1].interception_issuer, "CN=Corp Inspection CA, O=Contoso Proxy");
+    assert_string_equal(rs[1].error_code, "intercepted");   /* outranks http_status */
+    assert_false(rs[2].interception_detected);
+    assert_false(rs[3].interception_detected);
+    free_results(rs, 4);
+}
+
 /* ---------- precedence, trust facts, HTTP ---------- */
 
 static void test_trust_failures(void **state)
@@ -879,6 +903,7 @@ int main(void)
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),
         T(test_interception_cross_path),
+        T(test_interception_propagates_on_path),
         T(test_trust_failures),
         T(test_http_status),
         T(test_engine_provisional_code_replaced),
