@@ -1013,7 +1013,7 @@ static int finish_result(const tp_config *cfg, tp_result *r)
 {
     const tp_pinset *ps = r->ep ? tp_config_find_pinset(cfg, r->ep->pinset) : NULL;
     bool network_failure = r->error_code && !is_verdict_code(r->error_code);
-    tp_verdict_ssloptions(r, r->ep && r->ep->pinset, !network_failure && r->http_status > 0,
+    tp_verdict_ssloptions(r, r->ep && r->ep->pinset, !network_failure && r->http_status_ok,
                           r->ssloptions_pass);
     r->ssloptions_set = true;
 

@@ -30,7 +30,8 @@ const char *tp_verdict_windows_error(const char *error_code, int proxy_status, i
 
 /* The SSLOptions what-if for one result whose pin/revocation/interception facts are set:
  * pass[m] for m = 0..3 (3 = pinning + revocation, 2 = revocation off, 1 = pinning off,
- * 0 = both off). `network_ok`: the probe completed (no DNS/connect/proxy/TLS/HTTP error). */
+ * 0 = both off). `network_ok`: the probe completed (no DNS/connect/proxy/TLS/HTTP error)
+ * with an expected HTTP status. */
 void tp_verdict_ssloptions(const tp_result *r, bool has_pinset, bool network_ok, bool pass[4]);
 
 /* "CN=..., O=..." picked from an mbedTLS-printed DN (falls back to the whole DN).

@@ -695,7 +695,7 @@ static void test_http_status(void **state)
     assert_string_equal(r.windows_error, "0x80190193");
     assert_contains(r.remediation, "HTTP 403");
     assert_contains(r.error_message, "403");
-    assert_sslo(&r, "TTTT");   /* TLS itself is fine */
+    assert_sslo(&r, "FFFF");   /* no SSLOptions value makes a 403 healthy */
     free_results(&r, 1);
 
     /* a warning (revocation_unknown) never hides a failure (http_status) */
