@@ -479,6 +479,19 @@ def build_cases(lab, runs, password):
         return "SSLOptions 3 fails, 2 passes, 0x80072F8F: " + str(r.get("remediation"))[:80]
 
     @case
+    def revocation_hidden_by_bump():
+        # behind a bump the origin's revoked leaf is replaced by a freshly minted one: the
+        # report must not call it good, and should say why it could not check
+        r = main.result("lab-revoked", "bump")
+        expect(r, "lab-revoked@bump", "fail", None, "intercepted")
+        rev = r.get("revocation") or {}
+        if rev.get("status") in ("good", None):
+            raise Fail(f"revocation {rev.get('status')!r} behind the bump [{brief(r)}]")
+        if "intercept" not in str(rev.get("reason")).lower():
+            raise Fail(f"revocation.reason {rev.get('reason')!r} does not mention the interception")
+        return f"revoked origin behind the bump: revocation {rev.get('status')}, reason given"
+
+    @case
     def bad_crl_signature():
         r = main.result("lab-badcrl", "direct")
         rev = r.get("revocation") or {}
