@@ -13,6 +13,7 @@
  * session. The engine owns the loop, the resolver, the RNG and the per-path trust stores. */
 #include "engine.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -879,11 +880,22 @@ static bool proxy_unreachable(const job *j, const char *code)
     return false;
 }
 
+/* A fallback named "direct" works even when no path carries that id (as crl_via does). */
+static const tp_path builtin_direct = {.id = (char *)"direct", .type = TP_PATH_DIRECT};
+
+static const tp_path *find_fallback(const tp_config *cfg, const char *id)
+{
+    const tp_path *p = tp_config_find_path(cfg, id);
+    if (!p && id && strcmp(id, "direct") == 0)
+        p = &builtin_direct;
+    return p;
+}
+
 /* Reruns the probe through the path's fallback (one level: a fallback's own fallback is not
  * followed, so a cycle cannot loop). Returns true when the rerun started. */
 static bool try_fallback(job *j, const char *code)
 {
-    const tp_path *fb = tp_config_find_path(j->e->cfg, j->path->fallback);
+    const tp_path *fb = find_fallback(j->e->cfg, j->path->fallback);
     if (!fb || fb == j->path)
         return false;
     if (j->tls && !store_for(j->e, fb))
@@ -1217,9 +1229,22 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
     return 0;
 }
 
+/* A peer that closes while a write is queued must cost a probe, not the process: libuv
+ * writes with write(2), so SIGPIPE is ignored unless the program installed a handler. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
 static int engine_init(engine *e, const tp_config *cfg, bool need_tls, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
+    ignore_sigpipe();
     e->cfg = cfg;
     mbedtls_entropy_init(&e->entropy);
     mbedtls_ctr_drbg_init(&e->drbg);
@@ -1293,7 +1318,7 @@ int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n, tp_progres
         const tp_path *p = results[i].path;
         if (add_store(e, p, err, errlen) != 0)
             goto done;
-        if (p && p->fallback && add_store(e, tp_config_find_path(cfg, p->fallback), err, errlen) != 0)
+        if (p && p->fallback && add_store(e, find_fallback(cfg, p->fallback), err, errlen) != 0)
             goto done;
     }
     e->results = results;

@@ -233,7 +233,9 @@ static inline void tsrv_send_all(int fd, const void *data, size_t len)
 static inline void tsrv_record(tsrv *s, const char *req)
 {
     pthread_mutex_lock(&s->mu);
-    snprintf(s->last_request, sizeof s->last_request, "%s", req);
+    size_t n = strnlen(req, sizeof s->last_request - 1);
+    memcpy(s->last_request, req, n);
+    s->last_request[n] = '\0';
     pthread_mutex_unlock(&s->mu);
 }
 
