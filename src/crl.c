@@ -12,6 +12,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ static tp_crl_reason classify_parse_error(int ret)
 
 void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len)
 {
+    memset(c, 0, sizeof *c);
     mbedtls_x509_crl_init(&c->crl);
     c->parse_reason = TP_CRL_UNPARSABLE;
     if (!buf || len == 0)
@@ -99,6 +101,7 @@ void tp_crl_free(tp_crl *c)
     mbedtls_x509_crl_free(&c->crl);
     mbedtls_x509_crl_init(&c->crl);
     c->parse_reason = TP_CRL_UNPARSABLE;
+    c->n_memo = 0;
 }
 
 int tp_crl_verify_sig(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
@@ -148,7 +151,26 @@ static void set(tp_crl_verdict *v, tp_crl_status s, tp_crl_reason r)
     v->reason = r;
 }
 
-void tp_crl_judge(const tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
+/* Did issuer sign crl? Remembered per (CRL, issuer DER) in c's memo. */
+static bool signature_ok(tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
+{
+    uint8_t key[32];
+    bool keyed = mbedtls_sha256_ret(issuer->raw.p, issuer->raw.len, key, 0) == 0;
+    for (size_t i = 0; keyed && i < c->n_memo; i++)
+        if (c->memo[i].which == crl && memcmp(c->memo[i].issuer_sha256, key, 32) == 0)
+            return c->memo[i].ok;
+    bool ok = tp_crl_verify_sig(issuer, &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
+                                &crl->sig) == 0;
+    if (keyed && c->n_memo < TP_CRL_SIG_MEMO) {
+        c->memo[c->n_memo].which = crl;
+        memcpy(c->memo[c->n_memo].issuer_sha256, key, 32);
+        c->memo[c->n_memo].ok = ok;
+        c->n_memo++;
+    }
+    return ok;
+}
+
+void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
                   time_t now, tp_crl_verdict *v)
 {
     if (c->parse_reason != TP_CRL_OK || !cert) {
@@ -175,8 +197,7 @@ void tp_crl_judge(const tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x
         return;
     }
     if (mbedtls_x509_crt_check_key_usage(issuer, MBEDTLS_X509_KU_CRL_SIGN) != 0 ||
-        tp_crl_verify_sig(issuer, &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
-                          &crl->sig) != 0) {
+        !signature_ok(c, crl, issuer)) {
         set(v, TP_CRL_UNKNOWN, TP_CRL_BAD_SIGNATURE);
         return;
     }

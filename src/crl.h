@@ -7,6 +7,8 @@
 #define TLSPATH_CRL_H
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 typedef enum tp_crl_status {
@@ -32,10 +34,20 @@ typedef struct tp_crl_verdict {
     tp_crl_reason reason;
 } tp_crl_verdict;
 
-/* A parsed CRL (possibly several concatenated PEM CRLs), parsed once, judged many times. */
+#define TP_CRL_SIG_MEMO 8
+
+/* A parsed CRL (possibly several concatenated PEM CRLs), parsed once, judged many times.
+ * The memo remembers signature checks per (CRL, issuer certificate): a run judges the
+ * same CRL for hundreds of results, and an ECDSA verification costs milliseconds. */
 typedef struct tp_crl {
     mbedtls_x509_crl crl;
     tp_crl_reason parse_reason;  /* TP_CRL_OK when crl holds at least one CRL */
+    struct {
+        const mbedtls_x509_crl *which;
+        uint8_t issuer_sha256[32];  /* of the issuer certificate's DER */
+        bool ok;
+    } memo[TP_CRL_SIG_MEMO];
+    size_t n_memo;
 } tp_crl;
 
 /* Parses DER or PEM bytes. Never fails hard: a CRL that cannot be parsed is kept with
@@ -48,7 +60,7 @@ void tp_crl_free(tp_crl *c);
  * thisUpdate/nextUpdate compared with now, and cert's serial looked up.
  * A serial listed by a correctly signed CRL is revoked even when the CRL is stale:
  * revocation is permanent, staleness only hides newer revocations. */
-void tp_crl_judge(const tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
+void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
                   time_t now, tp_crl_verdict *v);
 
 /* One shot: tp_crl_parse + tp_crl_judge + tp_crl_free. */

@@ -15,6 +15,7 @@
  */
 #include "verdict.h"
 
+#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -188,9 +189,18 @@ static bool is_verdict_code(const char *code)
 
 /* ======================= trust anchors ======================= */
 
+/* Issuer lookups remembered by the SHA-256 of the certificate's DER: hundreds of results
+ * present the same few top certificates, and each lookup verifies a signature. */
+typedef struct anchor_memo {
+    uint8_t cert_sha256[32];
+    const mbedtls_x509_crt *issuer;   /* NULL = none in the store */
+} anchor_memo;
+
 typedef struct anchors {
     mbedtls_x509_crt store;
     bool loaded;
+    anchor_memo *memo;
+    size_t n_memo, cap_memo;
 } anchors;
 
 /* Best effort: the configuration was validated when loaded; a file that vanished since
@@ -217,6 +227,9 @@ static void anchors_free(anchors *a)
     if (a->loaded)
         mbedtls_x509_crt_free(&a->store);
     a->loaded = false;
+    free(a->memo);
+    a->memo = NULL;
+    a->n_memo = a->cap_memo = 0;
 }
 
 static bool raw_eq(const mbedtls_x509_buf *x, const mbedtls_x509_buf *y)
@@ -231,14 +244,37 @@ static bool signed_by(const mbedtls_x509_crt *c, const mbedtls_x509_crt *issuer)
 
 /* The store certificate named as c's issuer whose key signed c (a name match alone is
  * not enough: an inspection CA may copy a real CA's name). */
-static const mbedtls_x509_crt *anchors_find_issuer(const anchors *a, const mbedtls_x509_crt *c)
+static const mbedtls_x509_crt *anchors_search(const anchors *a, const mbedtls_x509_crt *c)
 {
-    if (!a->loaded)
-        return NULL;
     for (const mbedtls_x509_crt *k = &a->store; k && k->raw.p; k = k->next)
         if (raw_eq(&k->subject_raw, &c->issuer_raw) && signed_by(c, k))
             return k;
     return NULL;
+}
+
+static const mbedtls_x509_crt *anchors_find_issuer(anchors *a, const mbedtls_x509_crt *c)
+{
+    if (!a->loaded)
+        return NULL;
+    uint8_t key[32];
+    if (mbedtls_sha256_ret(c->raw.p, c->raw.len, key, 0) != 0)
+        return anchors_search(a, c);
+    for (size_t i = 0; i < a->n_memo; i++)
+        if (memcmp(a->memo[i].cert_sha256, key, 32) == 0)
+            return a->memo[i].issuer;
+    const mbedtls_x509_crt *found = anchors_search(a, c);
+    if (a->n_memo == a->cap_memo) {
+        size_t cap = a->cap_memo ? a->cap_memo * 2 : 16;
+        anchor_memo *m = realloc(a->memo, cap * sizeof *m);
+        if (!m)
+            return found;   /* no memo, same answer */
+        a->memo = m;
+        a->cap_memo = cap;
+    }
+    memcpy(a->memo[a->n_memo].cert_sha256, key, 32);
+    a->memo[a->n_memo].issuer = found;
+    a->n_memo++;
+    return found;
 }
 
 /* ======================= per-result parsed chain ======================= */
@@ -283,7 +319,7 @@ static void chain_free(parsed_chain *pc)
 
 /* Issuer of chain[i]: the next presented certificate whose subject is its issuer name
  * (preferring i+1), else a trust anchor that signed it, else NULL. */
-static const mbedtls_x509_crt *chain_issuer(const parsed_chain *pc, size_t i, const anchors *a)
+static const mbedtls_x509_crt *chain_issuer(const parsed_chain *pc, size_t i, anchors *a)
 {
     if (!pc->ok[i])
         return NULL;
@@ -305,7 +341,7 @@ static bool has_chain(const tp_result *r)
 
 /* Any presented certificate's key in the set, or the anchor that completes the chain
  * (the top certificate's issuer, found in the store and verified) in the set. */
-static void judge_pin(const tp_config *cfg, tp_result *r, const parsed_chain *pc, const anchors *a)
+static void judge_pin(const tp_config *cfg, tp_result *r, const parsed_chain *pc, anchors *a)
 {
     r->pin_checked = false;
     r->pin_matched = false;
@@ -589,7 +625,7 @@ static int run_fetches(const tp_config *cfg, slots *s, char *err, size_t errlen)
 }
 
 /* The parsed CRL of a slot whose fetch returned a body (parsed on first use). */
-static const tp_crl *slot_crl(slot *x)
+static tp_crl *slot_crl(slot *x)
 {
     if (!x->f.body || (x->f.http_status && (x->f.http_status < 200 || x->f.http_status > 299)))
         return NULL;
@@ -672,7 +708,7 @@ static int source_rank(cert_rev o)
 
 /* Judges chain[k] over its CRL URLs: revoked if any usable CRL lists it; good if one
  * usable CRL does not; otherwise unknown (fetched, unusable) or unreachable. */
-static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, const anchors *a,
+static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a,
                       slots *s, const tp_path *p, rev_acc *acc)
 {
     const tp_cert_info *c = &r->chain[k];
@@ -690,7 +726,7 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, const anch
         slot *x = &s->v[idx];
         if (x->f.ms > acc->ms)
             acc->ms = x->f.ms;
-        const tp_crl *crl = slot_crl(x);
+        tp_crl *crl = slot_crl(x);
         cert_rev o;
         const char *ref_error = NULL;
         char *text = NULL;
@@ -756,7 +792,7 @@ static void set_not_checked(tp_result *r, const char *why)
 }
 
 static int judge_revocation(const tp_config *cfg, tp_result *r, const parsed_chain *pc,
-                            const anchors *a, slots *s)
+                            anchors *a, slots *s)
 {
     if (!has_chain(r)) {
         set_not_checked(r, r->ep && r->ep->scheme && strcmp(r->ep->scheme, "http") == 0
@@ -1045,7 +1081,7 @@ static int finish_result(const tp_config *cfg, tp_result *r)
 int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen)
 {
     int rc = -1;
-    anchors a = {.loaded = false};
+    anchors a = {.loaded = false, .memo = NULL, .n_memo = 0, .cap_memo = 0};
     slots s = {0};
     parsed_chain *pcs = NULL;
     if (!cfg || !run) {
