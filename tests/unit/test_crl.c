@@ -168,6 +168,19 @@ static void test_parse_once_judge_many(void **state)
     assert_int_equal(v.status, TP_CRL_GOOD);
     tp_crl_judge(&c, &f->revoked, &f->inter, now(), &v);
     assert_int_equal(v.status, TP_CRL_REVOKED);
+    assert_int_equal(c.n_memo, 1);   /* one signature check for both */
+    tp_crl_free(&c);
+
+    /* the memo remembers failures too, and never turns them into successes */
+    b = tp_pki_slurp("int-badsig.crl.der", &len);
+    tp_crl_parse(&c, b, len);
+    free(b);
+    for (int i = 0; i < 3; i++) {
+        tp_crl_judge(&c, i == 1 ? &f->revoked : &f->good, &f->inter, now(), &v);
+        assert_int_equal(v.status, TP_CRL_UNKNOWN);
+        assert_int_equal(v.reason, TP_CRL_BAD_SIGNATURE);
+    }
+    assert_int_equal(c.n_memo, 1);
     tp_crl_free(&c);
 }
 
