@@ -870,8 +870,12 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
     const tp_path *p = effective_path(r);
     char *pt = path_text(p);
     char *out = NULL;
-    if (!pt || !ep || !code)
+    if (!pt || !code)
         goto done;
+    if (!ep) {   /* the plan always sets it; stay useful if not */
+        out = tp_asprintf("see error %s on %s", code, pt);
+        goto done;
+    }
     const char *host = ep->host ? ep->host : "?";
     bool via_proxy = p && p->type == TP_PATH_HTTP;
     if (has_prefix(code, "dns_")) {

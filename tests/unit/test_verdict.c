@@ -741,6 +741,19 @@ static void test_optional_failure_still_fails(void **state)
     free_results(&r, 1);
 }
 
+/* A result with no endpoint (never made by the plan) does not break the run. */
+static void test_no_endpoint(void **state)
+{
+    (void)state;
+    tp_result r;
+    failed(&r, NULL, P_DIRECT, "connect_refused", TP_PH_CONNECT);
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    assert_string_equal(r.windows_error, "0x80072EFD");
+    assert_contains(r.remediation, "connect_refused");
+    free_results(&r, 1);
+}
+
 static void test_skipped_untouched(void **state)
 {
     (void)state;
@@ -909,6 +922,7 @@ int main(void)
         T(test_engine_provisional_code_replaced),
         T(test_optional_failure_still_fails),
         T(test_skipped_untouched),
+        T(test_no_endpoint),
         T(test_network_failures),
         T(test_no_secret_anywhere),
         T(test_hostile_chain),
