@@ -1112,7 +1112,7 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
     if (plan_fetches(cfg, run, &s) != 0)
         goto oom;
     if (run_fetches(cfg, &s, err, errlen) != 0)
-        goto fail;
+        goto done;
     for (size_t i = 0; i < run->n_results; i++) {
         tp_result *r = &run->results[i];
         if (r->status == TP_ST_SKIPPED)
@@ -1121,10 +1121,10 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
             goto oom;
     }
     rc = 0;
-    goto fail;
+    goto done;
 oom:
     set_err(err, errlen, "verdict: out of memory");
-fail:
+done:
     slots_free(&s);
     for (size_t i = 0; pcs && i < run->n_results; i++)
         chain_free(&pcs[i]);
