@@ -27,7 +27,10 @@ CRL_IP=10.237.100.80        # crl.microsoft.com: HTTP, reachable directly and th
 CRL_BLOCKED_IP=10.237.100.81 # www.microsoft.com: HTTP, rejected for the client's direct traffic only
 DROP_IP=10.237.100.66       # dropped by the gateway (connect timeout)
 REJECT_IP=10.237.100.67     # rejected with a TCP reset by the gateway (connection refused)
-INET_LOCAL_IPS=("$ORIGIN_IP" "$BLOB_IP" "$DIAG_IP" "$EDR_IP" "$CRL_IP" "$CRL_BLOCKED_IP" "$DROP_IP" "$REJECT_IP")
+NOTTLS_IP=10.237.100.50     # nginx speaks plain HTTP on :443 here
+TLSRESET_IP=10.237.100.51   # TCP connects, then the gateway resets the first data segment (the ClientHello)
+INET_LOCAL_IPS=("$ORIGIN_IP" "$BLOB_IP" "$DIAG_IP" "$EDR_IP" "$CRL_IP" "$CRL_BLOCKED_IP" "$DROP_IP" "$REJECT_IP"
+                "$NOTTLS_IP" "$TLSRESET_IP")
 
 PORT_PLAIN=3128             # squid: plain CONNECT
 PORT_AUTH=3129              # squid: Basic auth (407 without credentials)

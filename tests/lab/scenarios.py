@@ -226,6 +226,22 @@ def build_cases(lab, runs, password):
         return "rejected.* -> connect_refused"
 
     @case
+    def tls_alert():
+        expect(main.result("lab-tlsalert", "direct"), "lab-tlsalert@direct", "fail", "tls", "tls_alert")
+        return "handshake rejected by the origin -> tls_alert"
+
+    @case
+    def tls_not_tls():
+        expect(main.result("lab-nottls", "direct"), "lab-nottls@direct", "fail", "tls", "tls_not_tls")
+        expect(main.result("lab-nottls", "proxy"), "lab-nottls@proxy", "fail", "tls", "tls_not_tls")
+        return "plain HTTP on :443 -> tls_not_tls (direct and through CONNECT)"
+
+    @case
+    def tls_reset():
+        expect(main.result("lab-tlsreset", "direct"), "lab-tlsreset@direct", "fail", "tls", "tls_reset")
+        return "ClientHello answered by a TCP reset -> tls_reset"
+
+    @case
     def http_direct():
         for ep, st in HEALTHY.items():
             r = main.result(ep, "direct")
