@@ -372,11 +372,13 @@ static const tp_cert_info *top_cert(const tp_result *r)
     return &r->chain[r->chain_len - 1];
 }
 
-/* Two chains "look the same" when their top certificates have the same issuer and key. */
+/* Two chains "look the same" when their top certificates have the same issuer, or the
+ * same key. Not both: CDN nodes of one service present different leaves or rotate among
+ * sibling intermediates under one root, and that is no interception. */
 static bool same_chain(const tp_result *a, const tp_result *b)
 {
     const tp_cert_info *x = top_cert(a), *y = top_cert(b);
-    return x->issuer && y->issuer && strcmp(x->issuer, y->issuer) == 0 &&
+    return (x->issuer && y->issuer && strcmp(x->issuer, y->issuer) == 0) ||
            memcmp(x->spki_raw, y->spki_raw, 32) == 0;
 }
 

@@ -610,6 +610,15 @@ static void test_interception_cross_path(void **state)
     assert_int_equal(rs[2].status, TP_ST_OK);
     free_results(rs, 3);
 
+    /* another node of the same service: a different leaf (key) under the same issuer is
+     * the same chain, not an interception */
+    static const char *const OTHER_LEAF[] = {"revoked.pem", "int.pem"};
+    completed(&rs[0], &g_ep_plain, P_DIRECT, GOOD, 1);
+    completed(&rs[1], &g_ep_plain, P_CORP, OTHER_LEAF, 1);
+    apply(rs, 2);
+    assert_false(rs[1].interception_detected);
+    free_results(rs, 2);
+
     /* alone, with no pin set, nothing to compare: not detected */
     completed(&rs[0], &g_ep_plain, P_CORP, MITM, 2);
     apply(rs, 1);
