@@ -113,6 +113,10 @@ struct job {
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;
 };
 
+/* A fallback named "direct" works even when no path carries that id (as crl_via does); a
+ * result or fetch without a path goes direct too. */
+static const tp_path builtin_direct = {.id = (char *)"direct", .type = TP_PATH_DIRECT};
+
 /* ---------- small helpers ---------- */
 
 static int lim(int v, int def)
@@ -880,9 +884,6 @@ static bool proxy_unreachable(const job *j, const char *code)
     return false;
 }
 
-/* A fallback named "direct" works even when no path carries that id (as crl_via does). */
-static const tp_path builtin_direct = {.id = (char *)"direct", .type = TP_PATH_DIRECT};
-
 static const tp_path *find_fallback(const tp_config *cfg, const char *id)
 {
     const tp_path *p = tp_config_find_path(cfg, id);
@@ -1081,12 +1082,12 @@ static void job_start_common(engine *e, job *j)
 
 static void probe_begin(engine *e, tp_result *r)
 {
-    job *j = calloc(1, sizeof *j);
+    job *j = r->ep ? calloc(1, sizeof *j) : NULL;
     if (!j) {
         /* cannot even track it: record the failure and count it done */
         r->status = TP_ST_FAIL;
         r->error_code = tp_strdup("engine_error");
-        r->error_message = tp_strdup("out of memory");
+        r->error_message = tp_strdup(r->ep ? "out of memory" : "no endpoint in this result");
         e->done++;
         e->failed++;
         return;
@@ -1099,7 +1100,7 @@ static void probe_begin(engine *e, tp_result *r)
     j->port = r->ep->port > 0 ? r->ep->port : (j->tls ? 443 : 80);
     j->reqpath = r->ep->path ? r->ep->path : "/";
     j->method = r->ep->method ? r->ep->method : "GET";
-    j->path = r->path;
+    j->path = r->path ? r->path : &builtin_direct;
     r->used_path = r->path;
     job_limits(j, &e->cfg->limits, 0);
     job_start_common(e, j);
@@ -1184,8 +1185,8 @@ static void fetch_begin(engine *e, tp_fetch *f)
     j->host = j->url_host;
     j->reqpath = j->url_path;
     j->method = "GET";
-    j->path = f->path;
-    j->r->path = j->r->used_path = f->path;
+    j->path = f->path ? f->path : &builtin_direct;
+    j->r->path = j->r->used_path = j->path;
     job_limits(j, &e->cfg->limits, lim(e->cfg->limits.crl_ms, 10000));
     job_start_common(e, j);
     attempt_start(j);
@@ -1309,13 +1310,13 @@ int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n, tp_progres
         results[i].status = TP_ST_OK;
         results[i].phase = TP_PH_DNS;
         reset_timings(&results[i], false);
-        if (!results[i].ep->scheme || strcasecmp(results[i].ep->scheme, "http") != 0)
+        if (results[i].ep && (!results[i].ep->scheme || strcasecmp(results[i].ep->scheme, "http") != 0))
             need_tls = true;
     }
     if (engine_init(e, cfg, need_tls, err, errlen) != 0)
         goto done;
     for (size_t i = 0; need_tls && i < n; i++) {
-        const tp_path *p = results[i].path;
+        const tp_path *p = results[i].path ? results[i].path : &builtin_direct;
         if (add_store(e, p, err, errlen) != 0)
             goto done;
         if (p && p->fallback && add_store(e, find_fallback(cfg, p->fallback), err, errlen) != 0)

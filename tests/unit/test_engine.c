@@ -669,6 +669,106 @@ static void test_empty_run(void **state)
     tp_config_free(&c);
 }
 
+/* Bytes a proxy sends right after its "200" blank line (in the same segment) belong to TLS. */
+static void test_proxy_leftover_goes_to_tls(void **state)
+{
+    (void)state;
+    tsrv proxy;
+    assert_int_equal(tsrv_start(&proxy, TS_PROXY_COALESCE, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_proxy(&c, "p", "127.0.0.1", proxy.port, NULL, NULL, NULL);
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "p", "https", "127.0.0.1", 443, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&proxy);
+    assert_int_equal(r->proxy_status, 200);
+    assert_code(r, "tls_alert", TP_PH_TLS);
+    assert_non_null(strstr(r->error_message, "handshake_failure"));
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* A proxy that drops SYNs: connect_timeout within connect_ms, and the fallback takes over. */
+static void test_connect_timeout_and_fallback(void **state)
+{
+    (void)state;
+    int bh[2];
+    int port = tsrv_blackhole(bh);
+    assert_true(port > 0);
+    tsrv srv;
+    assert_int_equal(tsrv_start(&srv, TS_TLS_404, &good_conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.connect_ms = 300;
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "dropped", "127.0.0.1", port, NULL, NULL, NULL);
+    cfg_add_proxy(&c, "sensor", "127.0.0.1", port, NULL, NULL, "direct");
+    plan p = {0};
+    tp_result *t = plan_add(&p, &c, "dropped", "https", "127.0.0.1", srv.port, 404);
+    tp_result *f = plan_add(&p, &c, "sensor", "https", "127.0.0.1", srv.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    close(bh[1]);
+    close(bh[0]);
+
+    assert_code(t, "connect_timeout", TP_PH_CONNECT);
+    assert_true(t->t.connect >= 290 && t->t.connect < 900);
+    char want[128];
+    snprintf(want, sizeof want, "proxy 127.0.0.1:%d", port);
+    assert_non_null(strstr(t->error_message, want));
+
+    assert_null(f->error_code);
+    assert_int_equal(f->status, TP_ST_OK);
+    assert_string_equal(f->used_path->id, "direct");
+    snprintf(want, sizeof want, "proxy 127.0.0.1:%d unreachable (connect_timeout); fell back to direct", port);
+    assert_string_equal(f->error_message, want);
+    assert_true(f->t.total >= 290);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* A proxy given by name: its name is resolved (not the endpoint's); a proxy name that does
+ * not resolve is "unreachable" for the fallback. */
+static void test_proxy_by_name(void **state)
+{
+    (void)state;
+    tdns d;
+    tsrv origin, proxy;
+    assert_int_equal(tdns_start(&d), 0);
+    assert_int_equal(tsrv_start(&origin, TS_TLS_404, &good_conf), 0);
+    assert_int_equal(tsrv_start(&proxy, TS_PROXY, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "named", "good.test", proxy.port, NULL, NULL, NULL);
+    cfg_add_proxy(&c, "gone", "nx.test", proxy.port, NULL, NULL, "direct");
+    plan p = {0};
+    tp_result *n = plan_add(&p, &c, "named", "https", "127.0.0.1", origin.port, 404);
+    tp_result *g = plan_add(&p, &c, "gone", "https", "127.0.0.1", origin.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&proxy);
+    tsrv_stop(&origin);
+    tdns_stop(&d);
+
+    assert_null(n->error_code);
+    assert_true(n->t.dns >= 0);
+    assert_string_equal(n->resolver, rs);
+    assert_true(n->addresses.n == 0);
+    assert_int_equal(n->proxy_status, 200);
+
+    assert_null(g->error_code);
+    assert_string_equal(g->used_path->id, "direct");
+    char want[128];
+    snprintf(want, sizeof want, "proxy nx.test:%d unreachable (dns_nxdomain); fell back to direct", proxy.port);
+    assert_string_equal(g->error_message, want);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +786,9 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_bad_ca_file_fails_to_start),
         cmocka_unit_test(test_empty_run),
+        cmocka_unit_test(test_proxy_leftover_goes_to_tls),
+        cmocka_unit_test(test_connect_timeout_and_fallback),
+        cmocka_unit_test(test_proxy_by_name),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

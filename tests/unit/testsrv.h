@@ -160,10 +160,12 @@ typedef enum tsrv_mode {
     TS_NOT_HTTP,       /* answers an SSH banner */
     TS_GARBAGE,        /* answers the ClientHello with an HTTP error page */
     TS_RESET,          /* reads the ClientHello, then resets (RST) */
-    TS_CLOSE,          /* closes right after accept */
+    TS_CLOSE,          /* closes (FIN) right after accept; drains so the kernel sends no RST */
     TS_407,            /* proxy demanding authentication */
     TS_403,            /* proxy denying */
-    TS_ALERT           /* answers the ClientHello with a fatal handshake_failure alert */
+    TS_ALERT,          /* answers the ClientHello with a fatal handshake_failure alert */
+    TS_PROXY_COALESCE  /* CONNECT proxy sending "200" and a TLS alert record in ONE write:
+                          the bytes after the blank line must reach the TLS layer */
 } tsrv_mode;
 
 typedef struct tsrv {
@@ -389,6 +391,13 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         tsrv_wait(s, fd, 2000);
         break;
     }
+    case TS_PROXY_COALESCE: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        static const char b[] = "HTTP/1.1 200 Connection established\r\n\r\n\x15\x03\x03\x00\x02\x02\x28";
+        tsrv_send_all(fd, b, sizeof b - 1);
+        tsrv_wait(s, fd, 2000);
+        break;
+    }
     case TS_403: {
         tsrv_read_head(s, fd, buf, sizeof buf);
         const char *b = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
@@ -424,7 +433,13 @@ static inline void *tsrv_conn_main(void *arg)
     case TS_TLS_404:
     case TS_TLS_503: tsrv_tls_serve(s, c->fd); break;
     case TS_PROXY: tsrv_proxy_serve(s, c->fd); break;
-    case TS_CLOSE: break;
+    case TS_CLOSE: {
+        char buf[4096];
+        shutdown(c->fd, SHUT_WR);
+        while (tsrv_wait(s, c->fd, 3000) && recv(c->fd, buf, sizeof buf, 0) > 0)
+            ;
+        break;
+    }
     default: tsrv_hostile(s, c->fd); break;
     }
     close(c->fd);
@@ -444,10 +459,6 @@ static inline void *tsrv_main(void *arg)
         if (fd < 0)
             continue;
         atomic_fetch_add(&s->accepted, 1);
-        if (s->mode == TS_CLOSE) {
-            close(fd);
-            continue;
-        }
         tconn *c = malloc(sizeof *c);
         pthread_t t;
         pthread_attr_t at;
@@ -511,6 +522,26 @@ static inline int tsrv_dead_port(void)
     bind(fd, (struct sockaddr *)&a, sizeof a);
     getsockname(fd, (struct sockaddr *)&a, &al);
     close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* A listener on 127.0.0.1 whose accept queue is full: a further connect gets no SYN-ACK
+ * (the kernel drops the SYN), which is how a firewall's "drop" looks. *fds gets the listener
+ * and the queued client (close both). Returns the port, or -1. */
+static inline int tsrv_blackhole(int fds[2])
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 0) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
+        return -1;
+    fds[0] = l;
+    fds[1] = c;
     return ntohs(a.sin_port);
 }
 
