@@ -365,14 +365,19 @@ static inline void fx_free(fx_run *f)
 typedef int (*fx_sink)(const tp_run *, FILE *);
 static inline char *fx_render(const tp_run *run, fx_sink fn, int *rc)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    /* The stream's buffer pointer lives on the heap: GCC's -Wdangling-pointer cannot
+     * see that fclose() finalises a local one, and fails release builds. */
+    struct { char *buf; size_t len; } *ms = calloc(1, sizeof *ms);
+    if (!ms)
+        abort();
+    FILE *f = open_memstream(&ms->buf, &ms->len);
     if (!f)
         abort();
     *rc = fn(run, f);
     fclose(f);
-    return buf;
+    char *out = ms->buf;
+    free(ms);
+    return out;
 }
 
 /* True if the secret (or the user:password pair) appears anywhere in text. */
