@@ -376,10 +376,18 @@ static void http_bytes(job *j, const uint8_t *data, size_t len)
             job_fail(j, "http_error", "out of memory");
             return;
         }
-        j->head_done = true;
-        http_head_done(j);
         data += used;
         len -= used;
+        if (j->head.status >= 100 && j->head.status < 200 && j->head.status != 101) {
+            /* an interim answer (100 Continue, 103 Early Hints): the real one follows */
+            tp_http_head_free(&j->head);
+            tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
+            if (len > 0)
+                http_bytes(j, data, len);
+            return;
+        }
+        j->head_done = true;
+        http_head_done(j);
     }
     if (!j->finished && j->body_on && len > 0)
         http_body_bytes(j, data, len);

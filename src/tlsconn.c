@@ -121,7 +121,15 @@ int tp_tls_write(tp_tlsconn *c, const uint8_t *buf, size_t len)
 
 int tp_tls_read(tp_tlsconn *c, uint8_t *buf, size_t len)
 {
-    int ret = mbedtls_ssl_read(&c->ssl, buf, len);
+    int ret;
+    do {
+        ret = mbedtls_ssl_read(&c->ssl, buf, len);
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+        /* mbedTLS 3.x with TLS 1.3: a ticket after the handshake is not an error */
+    } while (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET);
+#else
+    } while (0);
+#endif
     if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
         return -TP_TLS_AGAIN;
     if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF)

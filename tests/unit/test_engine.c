@@ -769,6 +769,45 @@ static void test_proxy_by_name(void **state)
     tp_config_free(&c);
 }
 
+/* Addresses are tried in turn: 127.0.0.1 (nothing listening there) is refused, ::1 answers. */
+static void test_next_address_and_interim_status(void **state)
+{
+    (void)state;
+    tdns d;
+    tsrv srv, hints;
+    assert_int_equal(tdns_start(&d), 0);
+    assert_int_equal(tsrv_start_on(&srv, TS_HTTP_404, NULL, true), 0);
+    assert_int_equal(tsrv_start(&hints, TS_HTTP_103, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "http", "dual.test", srv.port, 404);
+    tp_result *h = plan_add(&p, &c, "direct", "http", "127.0.0.1", hints.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    tsrv_stop(&hints);
+    tdns_stop(&d);
+
+    assert_null(r->error_code);
+    assert_int_equal(r->addresses.n, 2);
+    /* the responder answers A before AAAA, c-ares keeps that order: 127.0.0.1 is tried first */
+    assert_int_equal(r->addresses.n, 2);
+    assert_string_equal(r->addresses.v[0], "127.0.0.1");
+    assert_string_equal(r->addresses.v[1], "::1");
+    char want[64];
+    snprintf(want, sizeof want, "[::1]:%d", srv.port);
+    assert_string_equal(r->connected_address, want);
+    /* 103 Early Hints is not the answer: the 404 after it is */
+    assert_null(h->error_code);
+    assert_int_equal(h->http_status, 404);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_proxy_leftover_goes_to_tls),
         cmocka_unit_test(test_connect_timeout_and_fallback),
         cmocka_unit_test(test_proxy_by_name),
+        cmocka_unit_test(test_next_address_and_interim_status),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -153,6 +153,7 @@ typedef enum tsrv_mode {
     TS_TLS_503,        /* TLS origin answering 503 */
     TS_HTTP_200,       /* plain HTTP origin answering 200 with `body` */
     TS_HTTP_404,       /* plain HTTP origin answering 404 */
+    TS_HTTP_103,       /* plain HTTP origin answering 103 Early Hints, then 404 */
     TS_PROXY,          /* CONNECT proxy: 200, then relays to host:port (127.0.0.1 only) */
     TS_SILENT,         /* accepts, reads, never answers */
     TS_DRIP,           /* answers one byte a second */
@@ -405,6 +406,13 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         tsrv_wait(s, fd, 2000);
         break;
     }
+    case TS_HTTP_103: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *b = "HTTP/1.1 103 Early Hints\r\nLink: </x.css>; rel=preload\r\n\r\n"
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        tsrv_send_all(fd, b, strlen(b));
+        break;
+    }
     case TS_HTTP_200:
     case TS_HTTP_404: {
         tsrv_read_head(s, fd, buf, sizeof buf);
@@ -482,24 +490,40 @@ static inline void *tsrv_main(void *arg)
     return NULL;
 }
 
-/* Starts a server on 127.0.0.1:<ephemeral>. Returns 0 or -1. */
-static inline int tsrv_start(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls)
+/* Starts a server on 127.0.0.1:<ephemeral>, or [::1]:<ephemeral> when v6. Returns 0 or -1. */
+static inline int tsrv_start_on(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls, bool v6)
 {
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->tls = tls;
     pthread_mutex_init(&s->mu, NULL);
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    s->fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     if (s->fd < 0)
         return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (bind(s->fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->fd, 512) != 0 ||
-        getsockname(s->fd, (struct sockaddr *)&a, &al) != 0)
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t al;
+    if (v6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_loopback;
+        al = sizeof *a6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+        a4->sin_family = AF_INET;
+        a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        al = sizeof *a4;
+    }
+    if (bind(s->fd, (struct sockaddr *)&ss, al) != 0 || listen(s->fd, 512) != 0 ||
+        getsockname(s->fd, (struct sockaddr *)&ss, &al) != 0)
         return -1;
-    s->port = ntohs(a.sin_port);
+    s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
     return pthread_create(&s->thread, NULL, tsrv_main, s) == 0 ? 0 : -1;
+}
+
+static inline int tsrv_start(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls)
+{
+    return tsrv_start_on(s, mode, tls, false);
 }
 
 static inline void tsrv_stop(tsrv *s)
@@ -566,7 +590,8 @@ typedef struct tdns {
 } tdns;
 
 /* Answers by the first label: good.* -> A 127.0.0.1 (AAAA: none), cname.* -> CNAME good.test +
- * A, nx.* -> NXDOMAIN, fail.* -> SERVFAIL, refused.* -> REFUSED, noaddr.* -> no records,
+ * A, dual.* -> A 127.0.0.1 and AAAA ::1,
+ * nx.* -> NXDOMAIN, fail.* -> SERVFAIL, refused.* -> REFUSED, noaddr.* -> no records,
  * slow.* -> no answer at all. */
 static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t outlen)
 {
@@ -591,7 +616,7 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
     size_t qend = i + 5;
     uint16_t qtype = (uint16_t)(q[i + 1] << 8 | q[i + 2]);
     int rcode = 0;
-    bool a = false, cname = false;
+    bool a = false, cname = false, aaaa = false;
     if (strncmp(name, "slow.", 5) == 0)
         return 0;
     if (strncmp(name, "nx.", 3) == 0)
@@ -602,7 +627,10 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
         rcode = 5;
     else if (strncmp(name, "good.", 5) == 0)
         a = qtype == 1;
-    else if (strncmp(name, "cname.", 6) == 0) {
+    else if (strncmp(name, "dual.", 5) == 0) {
+        a = qtype == 1;
+        aaaa = qtype == 28;
+    } else if (strncmp(name, "cname.", 6) == 0) {
         cname = true;
         a = qtype == 1;
     } else if (strncmp(name, "noaddr.", 7) != 0)
@@ -613,7 +641,7 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
     out[4] = 0;
     out[5] = 1;
     out[6] = 0;
-    out[7] = (uint8_t)((a ? 1 : 0) + (cname ? 1 : 0));
+    out[7] = (uint8_t)((a ? 1 : 0) + (cname ? 1 : 0) + (aaaa ? 1 : 0));
     memset(out + 8, 0, 4);
     size_t o = qend;
     static const uint8_t target[] = {4, 'g', 'o', 'o', 'd', 4, 't', 'e', 's', 't', 0};
@@ -631,6 +659,12 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
             out[o] = 0xc0;
             out[o + 1] = (uint8_t)(qend + 12);
         }
+        o += sizeof rr;
+    }
+    if (aaaa) {
+        const uint8_t rr[] = {0xc0, 0x0c, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0,
+                              0,    0,    0, 0,  0, 0, 0, 1};
+        memcpy(out + o, rr, sizeof rr);
         o += sizeof rr;
     }
     return o;
