@@ -808,6 +808,46 @@ static void test_next_address_and_interim_status(void **state)
     tp_config_free(&c);
 }
 
+/* Broken plain-HTTP origins, and a proxy whose upstream is down, in one run. */
+static void test_http_hostile(void **state)
+{
+    (void)state;
+    static const struct {
+        tsrv_mode mode;
+        const char *code;
+    } cases[] = {
+        {TS_BIG_HEAD, "http_too_large"},
+        {TS_NOT_HTTP, "http_malformed"},
+        {TS_CLOSE, "http_closed"},
+        {TS_SILENT, "timeout"},
+    };
+    enum { NC = sizeof cases / sizeof cases[0] };
+    tsrv srv[NC], proxy;
+    tp_config c;
+    cfg_init(&c);
+    c.limits.http_ms = 400;
+    cfg_add_direct(&c, "direct");
+    assert_int_equal(tsrv_start(&proxy, TS_PROXY, NULL), 0);
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, NULL, NULL, NULL);
+    plan p = {0};
+    for (size_t i = 0; i < NC; i++) {
+        assert_int_equal(tsrv_start(&srv[i], cases[i].mode, NULL), 0);
+        plan_add(&p, &c, "direct", "http", "127.0.0.1", srv[i].port, 404);
+    }
+    tp_result *bg = plan_add(&p, &c, "corp", "https", "127.0.0.1", tsrv_dead_port(), 404);
+    run_plan(&c, &p);
+    for (size_t i = 0; i < NC; i++)
+        tsrv_stop(&srv[i]);
+    tsrv_stop(&proxy);
+    for (size_t i = 0; i < NC; i++)
+        assert_code(&p.res[i], cases[i].code, TP_PH_HTTP);
+    assert_true(p.res[3].t.http >= 390 && p.res[3].t.http < 1000);
+    assert_code(bg, "proxy_bad_gateway", TP_PH_PROXY);
+    assert_int_equal(bg->proxy_status, 502);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_connect_timeout_and_fallback),
         cmocka_unit_test(test_proxy_by_name),
         cmocka_unit_test(test_next_address_and_interim_status),
+        cmocka_unit_test(test_http_hostile),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
