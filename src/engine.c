@@ -47,7 +47,7 @@ typedef struct wreq {
 } wreq;
 
 typedef struct store_ref {
-    const tp_path *path;
+    const tp_path *path;     /* the path whose ca_files it adds, or NULL: the shared base */
     tp_castore store;
 } store_ref;
 
@@ -58,7 +58,7 @@ typedef struct engine {
     tp_resolver *res;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-    store_ref *stores;
+    store_ref **stores;
     size_t n_stores;
     /* One read buffer for every connection: libuv hands it to exactly one read_cb at a
      * time and every consumer copies what it keeps, so per-probe memory stays small. */
@@ -469,11 +469,18 @@ static void http_start(job *j)
 
 /* ---------- phase: tls ---------- */
 
+/* Paths without CA files of their own share one store (the system bundle is parsed once). */
+static const tp_path *store_key(const tp_path *p)
+{
+    return p && p->ca_files.n > 0 ? p : NULL;
+}
+
 static const tp_castore *store_for(const engine *e, const tp_path *p)
 {
+    const tp_path *key = store_key(p);
     for (size_t i = 0; i < e->n_stores; i++)
-        if (e->stores[i].path == p)
-            return &e->stores[i].store;
+        if (e->stores[i]->path == key)
+            return &e->stores[i]->store;
     return NULL;
 }
 
@@ -1220,21 +1227,28 @@ static void engine_schedule(engine *e)
 
 static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
 {
-    if (!p || store_for(e, p))
+    if (store_for(e, p))
         return 0;
-    store_ref *ns = realloc(e->stores, (e->n_stores + 1) * sizeof *ns);
+    /* each store is its own allocation: its ssl_config points into it, so it never moves */
+    store_ref **ns = realloc(e->stores, (e->n_stores + 1) * sizeof *ns);
     if (!ns) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     e->stores = ns;
-    char sub[768];
-    if (tp_castore_init(&ns[e->n_stores].store, e->cfg, p, &e->drbg, sub, sizeof sub) != 0) {
-        snprintf(err, errlen, "path %s: %s", p->id ? p->id : "?", sub);
+    store_ref *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    ns[e->n_stores].path = p;
-    e->n_stores++;
+    char sub[768];
+    if (tp_castore_init(&st->store, e->cfg, store_key(p), &e->drbg, sub, sizeof sub) != 0) {
+        snprintf(err, errlen, "path %s: %s", p && p->id ? p->id : "direct", sub);
+        free(st);
+        return -1;
+    }
+    st->path = store_key(p);
+    e->stores[e->n_stores++] = st;
     return 0;
 }
 
@@ -1290,8 +1304,10 @@ static int engine_finish(engine *e, char *err, size_t errlen)
             rc = -1;
         }
     }
-    for (size_t i = 0; i < e->n_stores; i++)
-        tp_castore_free(&e->stores[i].store);
+    for (size_t i = 0; i < e->n_stores; i++) {
+        tp_castore_free(&e->stores[i]->store);
+        free(e->stores[i]);
+    }
     free(e->stores);
     mbedtls_ctr_drbg_free(&e->drbg);
     mbedtls_entropy_free(&e->entropy);

@@ -848,6 +848,38 @@ static void test_http_hostile(void **state)
     tp_config_free(&c);
 }
 
+/* Per-path CA files: the anchor of one path does not leak into another's store. */
+static void test_path_ca_files(void **state)
+{
+    (void)state;
+    tsrv srv;
+    assert_int_equal(tsrv_start(&srv, TS_TLS_404, &good_conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    tp_strlist_free(&c.ca_files);
+    cfg_add_direct(&c, "bare");
+    const char *ids[] = {"corp1", "corp2", "corp3"};
+    for (size_t i = 0; i < 3; i++) {
+        cfg_add_direct(&c, ids[i]);
+        assert_int_equal(tp_strlist_add(&c.paths[c.n_paths - 1].ca_files, pki.ca_file), 0);
+    }
+    plan p = {0};
+    tp_result *bare = plan_add(&p, &c, "bare", "https", "127.0.0.1", srv.port, 404);
+    tp_result *corp[3];
+    for (size_t i = 0; i < 3; i++)
+        corp[i] = plan_add(&p, &c, ids[i], "https", "127.0.0.1", srv.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&srv);
+    assert_null(bare->error_code);
+    assert_false(bare->trusted);
+    for (size_t i = 0; i < 3; i++) {
+        assert_null(corp[i]->error_code);
+        assert_true(corp[i]->trusted);
+    }
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_proxy_by_name),
         cmocka_unit_test(test_next_address_and_interim_status),
         cmocka_unit_test(test_http_hostile),
+        cmocka_unit_test(test_path_ca_files),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
