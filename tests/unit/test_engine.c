@@ -693,7 +693,7 @@ static void test_proxy_leftover_goes_to_tls(void **state)
 static void test_connect_timeout_and_fallback(void **state)
 {
     (void)state;
-    int bh[2];
+    int bh[2] = {-1, -1};
     int port = tsrv_blackhole(bh);
     assert_true(port > 0);
     tsrv srv;
