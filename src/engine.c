@@ -803,6 +803,11 @@ static void connect_next(job *j)
     c->tcp.data = c;
     c->creq.data = c;
     j->c = c;
+    /* Share what is left of the phase among the addresses left, so that a black-holed first
+     * address (an AAAA without a working IPv6 route) cannot eat the whole deadline. */
+    double left = (double)j->lim_connect - elapsed_ms(j->t_phase);
+    double slice = left > 1 ? left / (double)(j->addrs.n - j->addr_i) : 1;
+    uv_timer_start(&j->phase_timer, on_phase_timeout, (uint64_t)slice + 1, 0);
     rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc != 0)
         connect_failed(j, ip, rc);
@@ -1006,6 +1011,11 @@ static int phase_limit(const job *j)
 static void on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
+    if (j->phase == TP_PH_CONNECT && j->addr_i + 1 < j->addrs.n) {
+        /* this address's share of the connect deadline is over: try the next one */
+        connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
+        return;
+    }
     if (j->via_proxy && j->phase == TP_PH_CONNECT)
         job_fail(j, timeout_code(j->phase), "proxy %s:%d: no connection within %d ms", j->path->proxy_host,
                  j->path->proxy_port, phase_limit(j));

@@ -880,6 +880,44 @@ static void test_path_ca_files(void **state)
     tp_config_free(&c);
 }
 
+/* A black-holed first address gets only its share of the connect deadline: the next
+ * address is tried in time. 127.0.0.1:P drops SYNs, [::1]:P answers. */
+static void test_blackholed_first_address(void **state)
+{
+    (void)state;
+    tdns d;
+    int bh[2] = {-1, -1};
+    int port = tsrv_blackhole(bh);
+    assert_true(port > 0);
+    tsrv v6;
+    assert_int_equal(tsrv_start_port(&v6, TS_HTTP_404, NULL, true, port), 0);
+    assert_int_equal(tdns_start(&d), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.connect_ms = 600;
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "http", "dual.test", port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&v6);
+    tdns_stop(&d);
+    close(bh[1]);
+    close(bh[0]);
+
+    if (r->error_code)
+        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    assert_string_equal(r->addresses.v[0], "127.0.0.1");
+    char want[64];
+    snprintf(want, sizeof want, "[::1]:%d", port);
+    assert_string_equal(r->connected_address, want);
+    assert_true(r->t.connect >= 290 && r->t.connect < 600);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -903,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_next_address_and_interim_status),
         cmocka_unit_test(test_http_hostile),
         cmocka_unit_test(test_path_ca_files),
+        cmocka_unit_test(test_blackholed_first_address),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -490,8 +490,9 @@ static inline void *tsrv_main(void *arg)
     return NULL;
 }
 
-/* Starts a server on 127.0.0.1:<ephemeral>, or [::1]:<ephemeral> when v6. Returns 0 or -1. */
-static inline int tsrv_start_on(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls, bool v6)
+/* Starts a server on 127.0.0.1:<port>, or [::1]:<port> when v6 (port 0: ephemeral).
+ * Returns 0 or -1. */
+static inline int tsrv_start_port(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls, bool v6, int port)
 {
     memset(s, 0, sizeof *s);
     s->mode = mode;
@@ -507,11 +508,13 @@ static inline int tsrv_start_on(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
         a6->sin6_family = AF_INET6;
         a6->sin6_addr = in6addr_loopback;
+        a6->sin6_port = htons((uint16_t)port);
         al = sizeof *a6;
     } else {
         struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
         a4->sin_family = AF_INET;
         a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a4->sin_port = htons((uint16_t)port);
         al = sizeof *a4;
     }
     if (bind(s->fd, (struct sockaddr *)&ss, al) != 0 || listen(s->fd, 512) != 0 ||
@@ -519,6 +522,11 @@ static inline int tsrv_start_on(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls
         return -1;
     s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
     return pthread_create(&s->thread, NULL, tsrv_main, s) == 0 ? 0 : -1;
+}
+
+static inline int tsrv_start_on(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls, bool v6)
+{
+    return tsrv_start_port(s, mode, tls, v6, 0);
 }
 
 static inline int tsrv_start(tsrv *s, tsrv_mode mode, mbedtls_ssl_config *tls)
