@@ -104,6 +104,7 @@ struct job {
     conn *c;
     bool got_bytes;
     bool peer_reset;         /* the connection ended with a reset, not a clean close */
+    int interim;             /* 1xx answers skipped so far */
     tp_http_head head;
     bool head_on, head_done;
     tp_http_body body;
@@ -266,6 +267,7 @@ static void attempt_teardown(job *j)
     j->head_done = false;
     j->got_bytes = false;
     j->peer_reset = false;
+    j->interim = 0;
     tp_strlist_free(&j->addrs);
     j->addr_i = 0;
     j->conn_code = NULL;
@@ -353,6 +355,43 @@ static void http_body_bytes(job *j, const uint8_t *data, size_t len)
     }
 }
 
+/* Feeds the response head. Returns true when it is complete (data/len advanced past it),
+ * false when more bytes are needed or the probe ended. Interim 1xx answers (100 Continue,
+ * 103 Early Hints) are skipped, at most TP_MAX_INTERIM of them. */
+#define TP_MAX_INTERIM 8
+static bool http_head_bytes(job *j, const uint8_t **data, size_t *len)
+{
+    for (;;) {
+        size_t used = 0;
+        int rc = tp_http_head_feed(&j->head, *data, *len, &used);
+        if (rc == TP_HP_MORE)
+            return false;
+        if (rc == TP_HP_MALFORMED) {
+            job_fail(j, "http_malformed", "the server's answer is not HTTP/1.x");
+            return false;
+        }
+        if (rc == TP_HP_TOO_LARGE) {
+            job_fail(j, "http_too_large", "the HTTP response head exceeds %zu bytes", j->head.max_head);
+            return false;
+        }
+        if (rc != TP_HP_DONE) {
+            job_fail(j, "http_error", "out of memory");
+            return false;
+        }
+        *data += used;
+        *len -= used;
+        int st = j->head.status;
+        if (st < 100 || st > 199 || st == 101)
+            return true;
+        if (++j->interim > TP_MAX_INTERIM) {
+            job_fail(j, "http_malformed", "more than %d interim 1xx answers", TP_MAX_INTERIM);
+            return false;
+        }
+        tp_http_head_free(&j->head);
+        tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
+    }
+}
+
 /* Plaintext from the server (after TLS, or on a plain connection). */
 static void http_bytes(job *j, const uint8_t *data, size_t len)
 {
@@ -360,32 +399,8 @@ static void http_bytes(job *j, const uint8_t *data, size_t len)
         return;
     j->got_bytes = true;
     if (!j->head_done) {
-        size_t used = 0;
-        int rc = tp_http_head_feed(&j->head, data, len, &used);
-        if (rc == TP_HP_MORE)
+        if (!http_head_bytes(j, &data, &len))
             return;
-        if (rc == TP_HP_MALFORMED) {
-            job_fail(j, "http_malformed", "the server's answer is not HTTP/1.x");
-            return;
-        }
-        if (rc == TP_HP_TOO_LARGE) {
-            job_fail(j, "http_too_large", "the HTTP response head exceeds %zu bytes", j->head.max_head);
-            return;
-        }
-        if (rc != TP_HP_DONE) {
-            job_fail(j, "http_error", "out of memory");
-            return;
-        }
-        data += used;
-        len -= used;
-        if (j->head.status >= 100 && j->head.status < 200 && j->head.status != 101) {
-            /* an interim answer (100 Continue, 103 Early Hints): the real one follows */
-            tp_http_head_free(&j->head);
-            tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
-            if (len > 0)
-                http_bytes(j, data, len);
-            return;
-        }
         j->head_done = true;
         http_head_done(j);
     }
