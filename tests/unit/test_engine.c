@@ -820,6 +820,7 @@ static void test_http_hostile(void **state)
         {TS_NOT_HTTP, "http_malformed"},
         {TS_CLOSE, "http_closed"},
         {TS_SILENT, "timeout"},
+        {TS_HTTP_100_FLOOD, "http_malformed"},
     };
     enum { NC = sizeof cases / sizeof cases[0] };
     tsrv srv[NC], proxy;

@@ -154,6 +154,7 @@ typedef enum tsrv_mode {
     TS_HTTP_200,       /* plain HTTP origin answering 200 with `body` */
     TS_HTTP_404,       /* plain HTTP origin answering 404 */
     TS_HTTP_103,       /* plain HTTP origin answering 103 Early Hints, then 404 */
+    TS_HTTP_100_FLOOD, /* plain HTTP origin answering "100 Continue" forever */
     TS_PROXY,          /* CONNECT proxy: 200, then relays to host:port (127.0.0.1 only) */
     TS_SILENT,         /* accepts, reads, never answers */
     TS_DRIP,           /* answers one byte a second */
@@ -411,6 +412,14 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         const char *b = "HTTP/1.1 103 Early Hints\r\nLink: </x.css>; rel=preload\r\n\r\n"
                         "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
         tsrv_send_all(fd, b, strlen(b));
+        break;
+    }
+    case TS_HTTP_100_FLOOD: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *b = "HTTP/1.1 100 Continue\r\n\r\n";
+        for (int i = 0; i < 10000 && !tsrv_stopping(s); i++)
+            if (send(fd, b, strlen(b), MSG_NOSIGNAL) <= 0)
+                break;
         break;
     }
     case TS_HTTP_200:
