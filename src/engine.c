@@ -14,6 +14,7 @@
 #include "engine.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ typedef struct engine {
     uint8_t pbuf[TP_PLAIN_BUF];
     /* scheduling */
     size_t n, next, inflight, done, failed;
+    size_t cap;              /* probes in flight at most */
     tp_result *results;      /* probes */
     tp_fetch *fetches;       /* or fetches */
     tp_progress_fn progress;
@@ -1232,9 +1234,30 @@ static void fetch_begin(engine *e, tp_fetch *f)
     attempt_start(j);
 }
 
+/* Sockets in flight need descriptors: raise the soft limit towards the hard one when the
+ * cap asks for more, and never schedule more probes than descriptors allow (a probe that
+ * cannot get a socket would fail with EMFILE for no network reason). */
+#define TP_FD_RESERVE 64
+static size_t fd_budget(size_t want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return want;
+    if (want + TP_FD_RESERVE > rl.rlim_cur && rl.rlim_cur < rl.rlim_max) {
+        rlim_t need = (rlim_t)(want + TP_FD_RESERVE);
+        rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur <= TP_FD_RESERVE * 2)
+        return want < 16 ? want : 16;
+    size_t room = (size_t)rl.rlim_cur - TP_FD_RESERVE;
+    return want < room ? want : room;
+}
+
 static void engine_schedule(engine *e)
 {
-    size_t cap = e->cfg->limits.concurrency > 0 ? (size_t)e->cfg->limits.concurrency : 128;
+    size_t cap = e->cap;
     while (e->inflight < cap && e->next < e->n) {
         size_t i = e->next++;
         if (e->results)
@@ -1341,6 +1364,8 @@ static int engine_finish(engine *e, char *err, size_t errlen)
 
 static int engine_run_jobs(engine *e)
 {
+    size_t want = e->cfg->limits.concurrency > 0 ? (size_t)e->cfg->limits.concurrency : 128;
+    e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
     engine_schedule(e);
     return uv_run(&e->loop, UV_RUN_DEFAULT);
 }

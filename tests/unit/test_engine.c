@@ -9,6 +9,9 @@
 
 #include "testsrv.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 #include "config.h"
 #include "engine.h"
 #include "model.h"
@@ -919,6 +922,54 @@ static void test_blackholed_first_address(void **state)
     tp_config_free(&c);
 }
 
+/* A concurrency cap above the descriptor limit: probes wait for descriptors instead of
+ * failing with EMFILE. Runs in a child with RLIMIT_NOFILE = 160. */
+static void test_fd_limit_caps_concurrency(void **state)
+{
+    (void)state;
+    int dead = tsrv_dead_port();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {.rlim_cur = 160, .rlim_max = 160};
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            _exit(3);
+        tp_config c;
+        memset(&c, 0, sizeof c);
+        tp_config_defaults(&c);
+        tp_config_clear_paths(&c);
+        c.system_ca = false;
+        c.limits.concurrency = 1000;
+        tp_path d = {.id = tp_strdup("direct"), .type = TP_PATH_DIRECT};
+        tp_config_add_path(&c, &d);
+        enum { N = 300 };
+        static tp_endpoint eps[N];
+        static tp_result res[N];
+        for (int i = 0; i < N; i++) {
+            eps[i].scheme = tp_strdup("http");
+            eps[i].host = tp_strdup("127.0.0.1");
+            eps[i].port = dead;
+            eps[i].path = tp_strdup("/");
+            res[i].ep = &eps[i];
+            res[i].path = &c.paths[0];
+        }
+        char err[256];
+        int bad = tp_engine_run(&c, res, N, NULL, NULL, err, sizeof err) != 0;
+        for (int i = 0; i < N; i++) {
+            if (!res[i].error_code || strcmp(res[i].error_code, "connect_refused") != 0)
+                bad = 1;
+            tp_result_free(&res[i]);
+            tp_endpoint_free(&eps[i]);
+        }
+        tp_config_free(&c);
+        _exit(bad ? 1 : 0);
+    }
+    int st = -1;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -943,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_http_hostile),
         cmocka_unit_test(test_path_ca_files),
         cmocka_unit_test(test_blackholed_first_address),
+        cmocka_unit_test(test_fd_limit_caps_concurrency),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
