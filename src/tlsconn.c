@@ -211,6 +211,12 @@ void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg,
         if (in_msg)
             desc = in_msg[1];
         const char *name = tp_tls_alert_name(desc);
+        if (desc == 70) {
+            /* protocol_version: the server wants a TLS version we do not speak (e.g. 1.3 only) */
+            *code = "tls_protocol";
+            snprintf(msg, msglen, "the server rejected the TLS version: fatal alert protocol_version (70)");
+            return;
+        }
         *code = "tls_alert";
         if (name)
             snprintf(msg, msglen, "the server sent a fatal TLS alert: %s (%d)", name, desc);

@@ -313,6 +313,7 @@ static void test_hostile_peers_one_run(void **state)
         {TS_CLOSE, false, "tls_closed", TP_PH_TLS},
         {TS_ALERT, false, "tls_alert", TP_PH_TLS},
         {TS_SILENT, false, "timeout", TP_PH_TLS},
+        {TS_ALERT_VERSION, false, "tls_protocol", TP_PH_TLS},
     };
     enum { NC = sizeof cases / sizeof cases[0] };
     tsrv srv[NC], good;

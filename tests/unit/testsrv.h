@@ -166,6 +166,7 @@ typedef enum tsrv_mode {
     TS_407,            /* proxy demanding authentication */
     TS_403,            /* proxy denying */
     TS_ALERT,          /* answers the ClientHello with a fatal handshake_failure alert */
+    TS_ALERT_VERSION,  /* answers the ClientHello with a fatal protocol_version alert */
     TS_PROXY_COALESCE  /* CONNECT proxy sending "200" and a TLS alert record in ONE write:
                           the bytes after the blank line must reach the TLS layer */
 } tsrv_mode;
@@ -376,10 +377,12 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         break;
     }
-    case TS_ALERT: {
+    case TS_ALERT:
+    case TS_ALERT_VERSION: {
         tsrv_wait(s, fd, 3000);
         (void)recv(fd, buf, sizeof buf, 0);
-        const unsigned char alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
+        const unsigned char alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02,
+                                       (unsigned char)(s->mode == TS_ALERT ? 40 : 70)};
         tsrv_send_all(fd, alert, sizeof alert);
         tsrv_wait(s, fd, 2000);
         break;
