@@ -305,6 +305,14 @@ static void expected_text(const job *j, char *out, size_t n)
                               j->ep->expect_status[i]);
 }
 
+/* A fetch's body bound: its own, else limits.crl_max_bytes, else 32 MiB. */
+static size_t fetch_max(const job *j)
+{
+    if (j->f->max_bytes > 0)
+        return j->f->max_bytes;
+    return j->e->cfg->limits.crl_max_bytes > 0 ? j->e->cfg->limits.crl_max_bytes : (size_t)32 << 20;
+}
+
 /* The head is complete: a probe is judged on its status; a fetch goes on with the body. */
 static void http_head_done(job *j)
 {
@@ -326,7 +334,7 @@ static void http_head_done(job *j)
             return;
         }
         bool is_head = strcmp(j->method, "HEAD") == 0;
-        tp_http_body_init(&j->body, &j->head, is_head, j->f->max_bytes, true);
+        tp_http_body_init(&j->body, &j->head, is_head, fetch_max(j), true);
         j->body_on = true;
         return;
     }
@@ -349,7 +357,7 @@ static void http_body_bytes(job *j, const uint8_t *data, size_t len)
         end_phase(j);
         job_finish(j, NULL, NULL);
     } else if (rc == TP_HP_TOO_LARGE) {
-        job_fail(j, "fetch_too_large", "the body is larger than %zu bytes", j->f->max_bytes);
+        job_fail(j, "fetch_too_large", "the body is larger than %zu bytes", fetch_max(j));
     } else if (rc == TP_HP_MALFORMED) {
         job_fail(j, "http_malformed", "malformed chunked body");
     } else if (rc == TP_HP_NOMEM) {
