@@ -764,6 +764,9 @@ static void connected(job *j)
     free(r->connected_address);
     r->connected_address = tp_strdup(hp);
     end_phase(j);
+    /* mbedTLS sends a flight as several small records: with Nagle on, the second waits
+     * for the peer's (delayed) ACK of the first, adding ~40 ms to every handshake. */
+    (void)uv_tcp_nodelay(&j->c->tcp, 1);
     int rc = uv_read_start((uv_stream_t *)&j->c->tcp, on_alloc, on_read);
     if (rc != 0) {
         job_fail(j, "connect_error", "cannot read from %s: %s", hp, uv_strerror(rc));

@@ -313,6 +313,9 @@ static inline void tsrv_proxy_serve(tsrv *s, int fd)
     int up = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    if (up >= 0)
+        setsockopt(up, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (up < 0 || connect(up, (struct sockaddr *)&a, sizeof a) != 0) {
         const char *bad = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
         tsrv_send_all(fd, bad, strlen(bad));
@@ -479,6 +482,8 @@ static inline void *tsrv_main(void *arg)
         if (fd < 0)
             continue;
         atomic_fetch_add(&s->accepted, 1);
+        int one = 1; /* like real servers: no Nagle delay between a flight's records */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         tconn *c = malloc(sizeof *c);
         pthread_t t;
         pthread_attr_t at;
