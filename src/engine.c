@@ -113,6 +113,8 @@ struct job {
     bool body_on;
     tp_tlsconn tlsc;
     bool tls_on;
+    uint8_t *tx;             /* ciphertext gathered from mbedTLS, written once per step */
+    size_t tx_len, tx_cap;
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;
 };
 
@@ -244,9 +246,38 @@ static int conn_write(job *j, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* mbedTLS hands over a flight record by record: gather them and write once per step, so a
+ * flight leaves as one segment (fewer packets; a delaying relay holds it once, not thrice). */
+#define TP_TX_MAX (256u * 1024u)
 static int tls_send(void *ud, const uint8_t *buf, size_t len)
 {
-    return conn_write(ud, buf, len);
+    job *j = ud;
+    if (!j->c || len > TP_TX_MAX - j->tx_len)
+        return -1;
+    if (j->tx_len + len > j->tx_cap) {
+        size_t cap = j->tx_cap ? j->tx_cap : 2048;
+        while (cap < j->tx_len + len)
+            cap *= 2;
+        uint8_t *nb = realloc(j->tx, cap);
+        if (!nb)
+            return -1;
+        j->tx = nb;
+        j->tx_cap = cap;
+    }
+    memcpy(j->tx + j->tx_len, buf, len);
+    j->tx_len += len;
+    return 0;
+}
+
+/* Writes what the TLS layer gathered. Returns 0 or -1. */
+static int tls_flush(job *j)
+{
+    if (j->tx_len == 0)
+        return 0;
+    int rc = conn_write(j, j->tx, j->tx_len);
+    explicit_bzero(j->tx, j->tx_len);
+    j->tx_len = 0;
+    return rc;
 }
 
 /* Frees the per-attempt state: dns wait, connection, parsers, TLS session. */
@@ -258,6 +289,9 @@ static void attempt_teardown(job *j)
         tp_tls_free(&j->tlsc);
         j->tls_on = false;
     }
+    free(j->tx);
+    j->tx = NULL;
+    j->tx_len = j->tx_cap = 0;
     if (j->head_on) {
         tp_http_head_free(&j->head);
         j->head_on = false;
@@ -444,6 +478,7 @@ static void tls_pump(job *j)
 {
     while (!j->finished && j->tls_on) {
         int n = tp_tls_read(&j->tlsc, j->e->pbuf, sizeof j->e->pbuf);
+        (void)tls_flush(j); /* an alert or a renegotiation refusal written while reading */
         if (n == -TP_TLS_AGAIN)
             return;
         if (n == 0) {
@@ -479,7 +514,7 @@ static void http_start(job *j)
     j->head_on = true;
     int rc;
     if (j->tls)
-        rc = tp_tls_write(&j->tlsc, (const uint8_t *)req, len);
+        rc = tp_tls_write(&j->tlsc, (const uint8_t *)req, len) == 0 ? tls_flush(j) : -1;
     else
         rc = conn_write(j, (const uint8_t *)req, len);
     explicit_bzero(req, len);
@@ -512,6 +547,10 @@ static const tp_castore *store_for(const engine *e, const tp_path *p)
 static void tls_drive(job *j)
 {
     int ret = tp_tls_handshake(&j->tlsc);
+    if (tls_flush(j) != 0 && ret == TP_TLS_AGAIN) {
+        job_fail(j, "tls_error", "cannot send TLS data (out of memory)");
+        return;
+    }
     if (ret == TP_TLS_AGAIN)
         return;
     if (ret != 0) {
