@@ -91,6 +91,7 @@ struct job {
     bool via_proxy, absolute, fell_back;
     char *fallback_note;
     const char *conn_host;   /* what is resolved / connected: the endpoint or the proxy */
+    char proxy_hp[300];      /* the proxy as messages name it: "host:port" / "[v6]:port" */
     int conn_port;
     /* state */
     tp_phase phase;
@@ -358,8 +359,7 @@ static void http_head_done(job *j)
         for (size_t i = 0; i < j->head.proxy_authenticate.n; i++)
             if (tp_strlist_add(&r->proxy_auth_schemes, j->head.proxy_authenticate.v[i]) != 0)
                 break;
-        job_fail(j, "proxy_auth_required", "proxy %s:%d requires authentication (407)", j->path->proxy_host,
-                 j->path->proxy_port);
+        job_fail(j, "proxy_auth_required", "proxy %s requires authentication (407)", j->proxy_hp);
         return;
     }
     if (j->f) {
@@ -652,8 +652,7 @@ static void proxy_start(job *j)
     explicit_bzero(req, len);
     free(req);
     if (rc != 0) {
-        job_fail(j, "proxy_error", "cannot send the CONNECT request to proxy %s:%d", j->path->proxy_host,
-                 j->path->proxy_port);
+        job_fail(j, "proxy_error", "cannot send the CONNECT request to proxy %s", j->proxy_hp);
         return;
     }
     tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
@@ -663,19 +662,18 @@ static void proxy_start(job *j)
 static void proxy_bytes(job *j, const uint8_t *data, size_t len)
 {
     tp_result *r = j->r;
-    const char *ph = j->path->proxy_host;
-    int pp = j->path->proxy_port;
+    const char *ph = j->proxy_hp;
     size_t used = 0;
     j->got_bytes = true;
     int rc = tp_http_head_feed(&j->head, data, len, &used);
     if (rc == TP_HP_MORE)
         return;
     if (rc == TP_HP_MALFORMED) {
-        job_fail(j, "proxy_malformed", "proxy %s:%d answered CONNECT with something that is not HTTP", ph, pp);
+        job_fail(j, "proxy_malformed", "proxy %s answered CONNECT with something that is not HTTP", ph);
         return;
     }
     if (rc == TP_HP_TOO_LARGE) {
-        job_fail(j, "proxy_header_too_large", "proxy %s:%d sent a CONNECT reply head above %zu bytes", ph, pp,
+        job_fail(j, "proxy_header_too_large", "proxy %s sent a CONNECT reply head above %zu bytes", ph,
                  j->head.max_head);
         return;
     }
@@ -690,7 +688,7 @@ static void proxy_bytes(job *j, const uint8_t *data, size_t len)
             for (size_t i = 0; i < j->head.proxy_authenticate.n; i++)
                 if (tp_strlist_add(&r->proxy_auth_schemes, j->head.proxy_authenticate.v[i]) != 0)
                     break;
-        job_fail(j, proxy_code(st), "proxy %s:%d answered CONNECT %s:%d with %d %s", ph, pp, j->host, j->port, st,
+        job_fail(j, proxy_code(st), "proxy %s answered CONNECT %s:%d with %d %s", ph, j->host, j->port, st,
                  j->head.reason ? j->head.reason : "");
         return;
     }
@@ -707,7 +705,7 @@ static void proxy_bytes(job *j, const uint8_t *data, size_t len)
 
 static void proxy_eof(job *j, bool reset)
 {
-    job_fail(j, "proxy_closed", "proxy %s:%d %s the connection %s", j->path->proxy_host, j->path->proxy_port,
+    job_fail(j, "proxy_closed", "proxy %s %s the connection %s", j->proxy_hp,
              reset ? "reset" : "closed", j->got_bytes ? "in the middle of its CONNECT reply" : "before answering CONNECT");
 }
 
@@ -786,7 +784,7 @@ static void connect_failed(job *j, const char *addr, int err)
     free(j->conn_msg);
     j->conn_code = connect_code(err);
     if (j->via_proxy)
-        j->conn_msg = tp_asprintf("proxy %s:%d (%s): %s", j->path->proxy_host, j->path->proxy_port, hp,
+        j->conn_msg = tp_asprintf("proxy %s (%s): %s", j->proxy_hp, hp,
                                   uv_strerror(err));
     else
         j->conn_msg = tp_asprintf("connect to %s: %s", hp, uv_strerror(err));
@@ -954,6 +952,9 @@ static void attempt_start(job *j)
     /* http:// through a proxy: no tunnel, an absolute-form GET to the proxy */
     j->absolute = j->via_proxy && !j->tls;
     j->conn_host = j->via_proxy ? j->path->proxy_host : j->host;
+    j->proxy_hp[0] = '\0';
+    if (j->via_proxy)
+        hostport(j->proxy_hp, sizeof j->proxy_hp, j->path->proxy_host, j->path->proxy_port);
     j->conn_port = j->via_proxy ? j->path->proxy_port : j->port;
     dns_start(j);
 }
@@ -989,8 +990,7 @@ static bool try_fallback(job *j, const char *code)
     if (j->tls && !store_for(j->e, fb))
         return false;
     free(j->fallback_note);
-    j->fallback_note = tp_asprintf("proxy %s:%d unreachable (%s); fell back to %s", j->path->proxy_host,
-                                   j->path->proxy_port, code, fb->id);
+    j->fallback_note = tp_asprintf("proxy %s unreachable (%s); fell back to %s", j->proxy_hp, code, fb->id);
     attempt_teardown(j);
     reset_timings(j->r, true);
     j->r->proxy_status = 0;
@@ -1084,11 +1084,10 @@ static void on_phase_timeout(uv_timer_t *t)
         return;
     }
     if (j->via_proxy && j->phase == TP_PH_CONNECT)
-        job_fail(j, timeout_code(j->phase), "proxy %s:%d: no connection within %d ms", j->path->proxy_host,
-                 j->path->proxy_port, phase_limit(j));
+        job_fail(j, timeout_code(j->phase), "proxy %s: no connection within %d ms", j->proxy_hp, phase_limit(j));
     else if (j->phase == TP_PH_PROXY)
-        job_fail(j, timeout_code(j->phase), "proxy %s:%d: no complete CONNECT reply within %d ms",
-                 j->path->proxy_host, j->path->proxy_port, phase_limit(j));
+        job_fail(j, timeout_code(j->phase), "proxy %s: no complete CONNECT reply within %d ms",
+                 j->proxy_hp, phase_limit(j));
     else
         job_fail(j, timeout_code(j->phase), "%s phase deadline of %d ms reached", tp_phase_name(j->phase),
                  phase_limit(j));

@@ -971,6 +971,29 @@ static void test_fd_limit_caps_concurrency(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* A proxy given as an IPv6 literal is named "[::1]:port" in messages and addresses. */
+static void test_ipv6_proxy_named_with_brackets(void **state)
+{
+    (void)state;
+    tsrv proxy;
+    assert_int_equal(tsrv_start_on(&proxy, TS_403, NULL, true), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_proxy(&c, "v6", "::1", proxy.port, NULL, NULL, NULL);
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "v6", "https", "127.0.0.1", 443, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&proxy);
+    assert_code(r, "proxy_denied", TP_PH_PROXY);
+    char want[64];
+    snprintf(want, sizeof want, "proxy [::1]:%d answered CONNECT", proxy.port);
+    assert_non_null(strstr(r->error_message, want));
+    snprintf(want, sizeof want, "[::1]:%d", proxy.port);
+    assert_string_equal(r->connected_address, want);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -996,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_path_ca_files),
         cmocka_unit_test(test_blackholed_first_address),
         cmocka_unit_test(test_fd_limit_caps_concurrency),
+        cmocka_unit_test(test_ipv6_proxy_named_with_brackets),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
