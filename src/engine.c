@@ -35,10 +35,13 @@
 
 typedef struct job job;
 
+typedef struct engine engine;
+
 typedef struct conn {
     uv_tcp_t tcp;
     uv_connect_t creq;
     job *j;                  /* NULL once detached: late callbacks do nothing */
+    engine *e;
 } conn;
 
 typedef struct wreq {
@@ -52,7 +55,7 @@ typedef struct store_ref {
     tp_castore store;
 } store_ref;
 
-typedef struct engine {
+struct engine {
     const tp_config *cfg;
     uv_loop_t loop;
     bool loop_ok;
@@ -73,7 +76,7 @@ typedef struct engine {
     tp_fetch *fetches;       /* or fetches */
     tp_progress_fn progress;
     void *ud;
-} engine;
+};
 
 struct job {
     engine *e;
@@ -715,8 +718,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     conn *c = h->data;
-    engine *e = c->j ? c->j->e : NULL;
-    if (!e || e->rbuf_busy) {
+    engine *e = c->e;
+    if (!c->j || e->rbuf_busy) {
         *buf = uv_buf_init(NULL, 0); /* libuv reports UV_ENOBUFS; cannot happen in one thread */
         return;
     }
@@ -728,8 +731,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     conn *c = s->data;
     job *j = c->j;
-    if (j && buf->base == (char *)j->e->rbuf)
-        j->e->rbuf_busy = false;
+    if (buf->base == (char *)c->e->rbuf)
+        c->e->rbuf_busy = false;
     if (!j || j->finished || nread == 0)
         return;
     if (nread < 0) {
@@ -865,6 +868,7 @@ static void connect_next(job *j)
         return;
     }
     c->j = j;
+    c->e = j->e;
     c->tcp.data = c;
     c->creq.data = c;
     j->c = c;
