@@ -1,0 +1,257 @@
+/* test_engine_tls.c — tlsconn without sockets: a client and a server tp_tlsconn wired back to
+ * back in memory, the server's bytes fed to the client ONE BYTE AT A TIME; and the failure
+ * classification (not TLS, alerts, EOF) from crafted peer bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "testsrv.h"
+
+#include "castore.h"
+#include "config.h"
+#include "tlsconn.h"
+
+static tpki pki;
+static tpki_cert leaf;
+static mbedtls_ssl_config server_conf;
+static tp_castore store;
+static tp_config cfg;
+
+/* Where each side's ciphertext goes: the other side's pending queue (a plain buffer here,
+ * so the test decides how it is delivered). */
+typedef struct pipe_buf {
+    uint8_t data[64 * 1024];
+    size_t len;
+    bool fail;               /* make the next send fail */
+} pipe_buf;
+
+static int to_pipe(void *ud, const uint8_t *buf, size_t len)
+{
+    pipe_buf *p = ud;
+    if (p->fail || len > sizeof p->data - p->len)
+        return -1;
+    memcpy(p->data + p->len, buf, len);
+    p->len += len;
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (tpki_init(&pki) != 0 || tpki_leaf(&pki, "origin.test", false, &leaf) != 0 ||
+        tsrv_tls_conf(&server_conf, &pki, &leaf) != 0)
+        return -1;
+    memset(&cfg, 0, sizeof cfg);
+    if (tp_config_defaults(&cfg) != 0)
+        return -1;
+    cfg.system_ca = false;
+    if (tp_strlist_add(&cfg.ca_files, pki.ca_file) != 0)
+        return -1;
+    char err[256];
+    return tp_castore_init(&store, &cfg, NULL, &pki.drbg, err, sizeof err);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    tp_castore_free(&store);
+    tp_config_free(&cfg);
+    mbedtls_ssl_config_free(&server_conf);
+    tpki_cert_free(&leaf);
+    tpki_free(&pki);
+    return 0;
+}
+
+/* Moves every byte of from into to's queue, one byte per feed when bytewise. */
+static void deliver(pipe_buf *from, tp_tlsconn *to, bool bytewise, int (*step)(tp_tlsconn *), int *last)
+{
+    size_t n = from->len;
+    from->len = 0;
+    uint8_t copy[sizeof from->data];
+    memcpy(copy, from->data, n);
+    for (size_t i = 0; i < n;) {
+        size_t k = bytewise ? 1 : n - i;
+        assert_int_equal(tp_tls_feed(to, copy + i, k), 0);
+        i += k;
+        *last = step(to);
+        if (*last != TP_TLS_AGAIN)
+            break;
+    }
+}
+
+static void handshake_pair(const char *sni, bool bytewise, tp_result *facts)
+{
+    pipe_buf to_server = {0}, to_client = {0};
+    tp_tlsconn client, server;
+    assert_int_equal(tp_tls_init(&client, &store.conf, sni, to_pipe, &to_server), 0);
+    assert_int_equal(tp_tls_init(&server, &server_conf, "unused", to_pipe, &to_client), 0);
+    int rc_client = tp_tls_handshake(&client), rc_server = TP_TLS_AGAIN;
+    assert_int_equal(rc_client, TP_TLS_AGAIN);
+    for (int round = 0; round < 20 && (rc_client != 0 || rc_server != 0); round++) {
+        if (to_server.len)
+            deliver(&to_server, &server, false, tp_tls_handshake, &rc_server);
+        if (to_client.len)
+            deliver(&to_client, &client, bytewise, tp_tls_handshake, &rc_client);
+        assert_true(rc_client == 0 || rc_client == TP_TLS_AGAIN);
+        assert_true(rc_server == 0 || rc_server == TP_TLS_AGAIN);
+    }
+    assert_int_equal(rc_client, 0);
+    assert_int_equal(rc_server, 0);
+
+    /* application data both ways, the answer fed bytewise too */
+    const char *req = "GET / HTTP/1.1\r\n\r\n";
+    assert_int_equal(tp_tls_write(&client, (const uint8_t *)req, strlen(req)), 0);
+    assert_int_equal(tp_tls_feed(&server, to_server.data, to_server.len), 0);
+    to_server.len = 0;
+    uint8_t buf[256];
+    int n = tp_tls_read(&server, buf, sizeof buf);
+    assert_int_equal(n, (int)strlen(req));
+    assert_memory_equal(buf, req, strlen(req));
+    const char *ans = "HTTP/1.1 404 Not Found\r\n\r\n";
+    assert_int_equal(tp_tls_write(&server, (const uint8_t *)ans, strlen(ans)), 0);
+    int got = -TP_TLS_AGAIN;
+    for (size_t i = 0; i < to_client.len && got == -TP_TLS_AGAIN; i++) {
+        assert_int_equal(tp_tls_feed(&client, to_client.data + i, 1), 0);
+        got = tp_tls_read(&client, buf, sizeof buf);
+    }
+    assert_int_equal(got, (int)strlen(ans));
+    assert_memory_equal(buf, ans, strlen(ans));
+    /* the peer's end of stream reads as 0 */
+    tp_tls_eof(&client);
+    assert_int_equal(tp_tls_read(&client, buf, sizeof buf), 0);
+
+    assert_int_equal(tp_tls_facts(&client, facts), 0);
+    tp_tls_free(&client);
+    tp_tls_free(&server);
+    tp_tls_free(&client); /* idempotent */
+}
+
+static void test_handshake_bytewise(void **state)
+{
+    (void)state;
+    tp_result r;
+    memset(&r, 0, sizeof r);
+    handshake_pair("origin.test", true, &r);
+    assert_true(r.tls_done);
+    assert_string_equal(r.tls_version, "TLSv1.2");
+    assert_int_equal(r.chain_len, 2);
+    assert_non_null(strstr(r.chain[0].subject, "CN=origin.test"));
+    assert_true(r.trusted);
+    assert_true(r.hostname_ok);
+    assert_false(r.expired);
+    tp_result_free(&r);
+
+    memset(&r, 0, sizeof r);
+    handshake_pair("other.test", false, &r);
+    assert_true(r.trusted);
+    assert_false(r.hostname_ok);
+    assert_true(r.verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    tp_result_free(&r);
+}
+
+/* Feeds peer bytes after the ClientHello and classifies the handshake failure. */
+static void classify_answer(const uint8_t *bytes, size_t len, bool eof, const char **code, char *msg, size_t n)
+{
+    pipe_buf to_server = {0};
+    tp_tlsconn c;
+    assert_int_equal(tp_tls_init(&c, &store.conf, "origin.test", to_pipe, &to_server), 0);
+    assert_int_equal(tp_tls_handshake(&c), TP_TLS_AGAIN);
+    assert_true(to_server.len > 0); /* the ClientHello went out */
+    int rc = TP_TLS_AGAIN;
+    for (size_t i = 0; i < len && rc == TP_TLS_AGAIN; i++) {
+        assert_int_equal(tp_tls_feed(&c, bytes + i, 1), 0);
+        rc = tp_tls_handshake(&c);
+    }
+    if (rc == TP_TLS_AGAIN && eof) {
+        tp_tls_eof(&c);
+        rc = tp_tls_handshake(&c);
+    }
+    assert_true(rc < 0);
+    tp_tls_classify(&c, rc, code, msg, n);
+    tp_tls_free(&c);
+}
+
+static void test_classification(void **state)
+{
+    (void)state;
+    const char *code;
+    char msg[256];
+
+    const char *http = "HTTP/1.1 400 Bad Request\r\n\r\n";
+    classify_answer((const uint8_t *)http, strlen(http), false, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_not_tls");
+    /* fed bytewise, mbedTLS gives up after the 5-byte record header: that is what is quoted */
+    assert_non_null(strstr(msg, "\"HTTP/\""));
+
+    const uint8_t bin[] = {0x00, 0xff, 0x22, 0x5c, 0x41, 0x0a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+    classify_answer(bin, sizeof bin, true, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_not_tls");
+    assert_non_null(strstr(msg, "\"\\x00\\xff\\x22\\x5cA\"")); /* escaped, never raw */
+
+    const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 48};
+    classify_answer(alert, sizeof alert, false, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_alert");
+    assert_non_null(strstr(msg, "unknown_ca (48)"));
+
+    const uint8_t odd[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 250};
+    classify_answer(odd, sizeof odd, false, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_alert");
+    assert_non_null(strstr(msg, "(250)"));
+
+    const uint8_t version[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
+    classify_answer(version, sizeof version, false, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_protocol");
+
+    classify_answer(NULL, 0, true, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_closed");
+
+    /* a TLS record header, then the peer closes: TLS, but cut short */
+    const uint8_t part[] = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02};
+    classify_answer(part, sizeof part, true, &code, msg, sizeof msg);
+    assert_string_equal(code, "tls_closed");
+
+    assert_string_equal(tp_tls_alert_name(40), "handshake_failure");
+    assert_null(tp_tls_alert_name(-1));
+    assert_true(tp_tls_untrusted_mask() & MBEDTLS_X509_BADCERT_NOT_TRUSTED);
+    assert_false(tp_tls_untrusted_mask() & MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    assert_false(tp_tls_untrusted_mask() & MBEDTLS_X509_BADCERT_EXPIRED);
+}
+
+/* The pending-ciphertext queue is bounded: a flood is refused, not buffered. */
+static void test_feed_bound(void **state)
+{
+    (void)state;
+    pipe_buf sink = {0};
+    tp_tlsconn c;
+    assert_int_equal(tp_tls_init(&c, &store.conf, "origin.test", to_pipe, &sink), 0);
+    static uint8_t chunk[64 * 1024];
+    memset(chunk, 0x16, sizeof chunk);
+    size_t fed = 0;
+    int rc = 0;
+    while (rc == 0 && fed < (8u << 20)) {
+        rc = tp_tls_feed(&c, chunk, sizeof chunk);
+        if (rc == 0)
+            fed += sizeof chunk;
+    }
+    assert_int_equal(rc, -1);
+    assert_true(fed <= (1u << 20));
+    /* a send failure surfaces as an error from the handshake, not a hang */
+    tp_tlsconn d;
+    pipe_buf broken = {.fail = true};
+    assert_int_equal(tp_tls_init(&d, &store.conf, "origin.test", to_pipe, &broken), 0);
+    int hr = tp_tls_handshake(&d);
+    assert_true(hr < 0);
+    tp_tls_free(&d);
+    tp_tls_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake_bytewise),
+        cmocka_unit_test(test_classification),
+        cmocka_unit_test(test_feed_bound),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
