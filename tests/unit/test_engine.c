@@ -994,6 +994,49 @@ static void test_ipv6_proxy_named_with_brackets(void **state)
     tp_config_free(&c);
 }
 
+/* Every CONNECT status has its code; the status is recorded. */
+static void test_connect_statuses(void **state)
+{
+    (void)state;
+    static const struct {
+        int status;
+        const char *code;
+    } cases[] = {
+        {500, "proxy_error"},       {502, "proxy_bad_gateway"}, {503, "proxy_unavailable"},
+        {504, "proxy_gateway_timeout"}, {418, "proxy_status"},  {301, "proxy_status"},
+    };
+    enum { NC = sizeof cases / sizeof cases[0] };
+    tsrv srv[NC];
+    tp_config c;
+    cfg_init(&c);
+    plan p = {0};
+    for (size_t i = 0; i < NC; i++) {
+        assert_int_equal(tsrv_start(&srv[i], TS_STATUS, NULL), 0);
+        srv[i].status = cases[i].status;
+        char id[16];
+        snprintf(id, sizeof id, "p%zu", i);
+        cfg_add_proxy(&c, id, "127.0.0.1", srv[i].port, NULL, NULL, "direct");
+    }
+    for (size_t i = 0; i < NC; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "p%zu", i);
+        plan_add(&p, &c, id, "https", "127.0.0.1", 443, 404);
+    }
+    run_plan(&c, &p);
+    for (size_t i = 0; i < NC; i++)
+        tsrv_stop(&srv[i]);
+    for (size_t i = 0; i < NC; i++) {
+        assert_code(&p.res[i], cases[i].code, TP_PH_PROXY);
+        assert_int_equal(p.res[i].proxy_status, cases[i].status);
+        /* the proxy answered: no fallback, whatever it said */
+        assert_ptr_equal(p.res[i].used_path, p.res[i].path);
+        assert_true(p.res[i].t.proxy >= 0);
+        assert_true(p.res[i].t.tls < 0);
+    }
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1020,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_blackholed_first_address),
         cmocka_unit_test(test_fd_limit_caps_concurrency),
         cmocka_unit_test(test_ipv6_proxy_named_with_brackets),
+        cmocka_unit_test(test_connect_statuses),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

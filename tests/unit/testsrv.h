@@ -165,6 +165,7 @@ typedef enum tsrv_mode {
     TS_CLOSE,          /* closes (FIN) right after accept; drains so the kernel sends no RST */
     TS_407,            /* proxy demanding authentication */
     TS_403,            /* proxy denying */
+    TS_STATUS,         /* proxy answering CONNECT with `status` */
     TS_ALERT,          /* answers the ClientHello with a fatal handshake_failure alert */
     TS_ALERT_VERSION,  /* answers the ClientHello with a fatal protocol_version alert */
     TS_PROXY_COALESCE  /* CONNECT proxy sending "200" and a TLS alert record in ONE write:
@@ -181,6 +182,7 @@ typedef struct tsrv {
     atomic_int accepted;
     mbedtls_ssl_config *tls; /* for TS_TLS_* (borrowed) */
     const char *body;        /* for TS_HTTP_200 */
+    int status;              /* for TS_STATUS */
     char last_request[1024]; /* first bytes of the last request (proxy / http modes) */
     pthread_mutex_t mu;
 } tsrv;
@@ -406,9 +408,12 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         tsrv_wait(s, fd, 2000);
         break;
     }
-    case TS_403: {
+    case TS_403:
+    case TS_STATUS: {
         tsrv_read_head(s, fd, buf, sizeof buf);
-        const char *b = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+        char b[128];
+        snprintf(b, sizeof b, "HTTP/1.1 %d Proxy Says No\r\nContent-Length: 0\r\n\r\n",
+                 s->mode == TS_403 ? 403 : s->status);
         tsrv_send_all(fd, b, strlen(b));
         tsrv_wait(s, fd, 2000);
         break;
