@@ -1,6 +1,9 @@
 /* test_httpparse.c — the HTTP/1.x parsers fed whole, one byte at a time and split at
  * every position; garbage, truncation, oversize; the request builders' exact bytes. */
 #include <malloc.h>
+/* glibc rounds a request up (16 bytes for small chunks, a page for mmap'ed ones):
+ * the parser's own cap is checked exactly; the allocator's figure gets this slack. */
+#define ALLOC_SLACK 4096u
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -536,7 +539,7 @@ static void test_head_oversize_stream(void **state)
             rc = tp_http_head_feed(&h, (const uint8_t *)stream + off, piece, &c);
             assert_true(h.cap <= bounds[b]);
             if (h.buf)
-                assert_true(malloc_usable_size(h.buf) <= bounds[b]);
+                assert_true(malloc_usable_size(h.buf) <= bounds[b] + ALLOC_SLACK);
             used += c;
             off += piece;
         }
@@ -825,7 +828,7 @@ static void test_body_growth_bounded(void **state)
         assert_int_equal(rc, TP_HP_MORE);
         assert_int_equal(c, n);
         fed += n;
-        assert_true(malloc_usable_size(b.data) <= max_body);
+        assert_true(malloc_usable_size(b.data) <= max_body + ALLOC_SLACK);
     }
     assert_int_equal(b.len, max_body);
     assert_int_equal(tp_http_body_feed(&b, piece, 1, &c), TP_HP_TOO_LARGE);
