@@ -1427,6 +1427,10 @@ int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n, tp_progres
                   size_t errlen)
 {
     int rc = -1;
+    if (!cfg || (n > 0 && !results)) {
+        snprintf(err, errlen, "engine: no configuration or no results");
+        return -1;
+    }
     engine *e = malloc(sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");
@@ -1465,6 +1469,10 @@ done:
 int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen)
 {
     int rc = -1;
+    if (!cfg || (n > 0 && !f)) {
+        snprintf(err, errlen, "engine: no configuration or no fetches");
+        return -1;
+    }
     engine *e = malloc(sizeof *e);
     if (!e) {
         snprintf(err, errlen, "out of memory");

@@ -670,6 +670,9 @@ static void test_empty_run(void **state)
     char err[64];
     assert_int_equal(tp_engine_run(&c, NULL, 0, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(tp_engine_fetch(&c, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(tp_engine_run(NULL, NULL, 0, NULL, NULL, err, sizeof err), -1);
+    assert_int_equal(tp_engine_run(&c, NULL, 3, NULL, NULL, err, sizeof err), -1);
+    assert_int_equal(tp_engine_fetch(&c, NULL, 2, err, sizeof err), -1);
     tp_config_free(&c);
 }
 
