@@ -126,6 +126,22 @@ static int check_outputs(const tp_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--output: expected a non-table --format (json, junit, prom or html)");
         return -1;
     }
+    /* Fail before probing, not after a long run whose report then has nowhere to go. */
+    if (cfg->output && strcmp(cfg->output, "-") != 0) {
+        char *dir = tp_strdup(cfg->output);
+        if (!dir)
+            return -1;
+        char *slash = strrchr(dir, '/');
+        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+        struct stat st;
+        int ok = stat(d, &st) == 0 && S_ISDIR(st.st_mode) && access(d, W_OK) == 0;
+        if (!ok)
+            snprintf(err, errlen, "--output: cannot write \"%s\": directory \"%s\" %s", cfg->output, d,
+                     stat(d, &st) != 0 ? "does not exist" : "is not a writable directory");
+        free(dir);
+        if (!ok)
+            return -1;
+    }
     return 0;
 }
 
