@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -145,6 +146,18 @@ static int check_outputs(const tp_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* The table fits the terminal: the window size when out is one, else $COLUMNS, else
+ * the sink's default. */
+static int terminal_width(FILE *out)
+{
+    struct winsize ws;
+    if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *cols = getenv("COLUMNS");
+    int w = cols ? atoi(cols) : 0;
+    return w > 0 ? w : 0;
+}
+
 static bool table_wanted(const tp_config *cfg)
 {
     return tp_strlist_has(&cfg->formats, "table") && !cfg->quiet;
@@ -175,9 +188,7 @@ static int emit_reports(const tp_config *cfg, const tp_run *run)
         FILE *out = stdout_taken ? stderr : stdout;
         const char *nc = getenv("NO_COLOR");
         tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0};
-        const char *cols = getenv("COLUMNS");
-        if (cols)
-            o.width = atoi(cols);
+        o.width = terminal_width(out);
         rc |= tp_report_table(run, out, &o);
         fflush(out);
     }
