@@ -131,7 +131,7 @@ const char *tp_verdict_windows_error(const char *code, int proxy_status, int htt
     }
     static const struct { const char *code; bool prefix; const char *hr; } table[] = {
         {"dns_", true, "0x80072EE7"},                 /* ERROR_WINHTTP_NAME_NOT_RESOLVED */
-        {"connect_timeout", false, "0x80072EE2"},     /* ERROR_WINHTTP_TIMEOUT */
+        {"connect_timeout", false, "0x80072EFE"},     /* ERROR_WINHTTP_CONNECTION_ERROR: a dropped connection (issue #5, seed 002) */
         {"connect_", true, "0x80072EFD"},             /* ERROR_WINHTTP_CANNOT_CONNECT */
         {"proxy_auth_required", false, "0x80190197"}, /* BG_E_HTTP_ERROR_407 */
         {"proxy_closed", false, "0x80072EFE"},        /* ERROR_WINHTTP_CONNECTION_ERROR */

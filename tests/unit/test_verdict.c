@@ -790,11 +790,11 @@ static void test_network_failures(void **state)
         const char *we, *remedy;
     } cases[] = {
         {P_DIRECT, "dns_timeout", 0, "0x80072EE7", "check the resolver"},
-        {P_DIRECT, "connect_timeout", 0, "0x80072EE2",
+        {P_DIRECT, "connect_timeout", 0, "0x80072EFE",
          "open TCP 443 to good.lab.test (rule *.lab.test) (dropped)"},
         {P_DIRECT, "connect_refused", 0, "0x80072EFD", "(refused)"},
         {P_DIRECT, "connect_unreachable", 0, "0x80072EFD", "(no route)"},
-        {P_CORP, "connect_timeout", 0, "0x80072EE2", "proxy corp (10.0.0.6:8080) cannot be reached"},
+        {P_CORP, "connect_timeout", 0, "0x80072EFE", "proxy corp (10.0.0.6:8080) cannot be reached"},
         {P_CORP, "proxy_unavailable", 503, "0x801901F7", "could not reach good.lab.test:443"},
         {P_CORP, "proxy_closed", 0, "0x80072EFE", "proxy corp (10.0.0.6:8080) broke the CONNECT"},
         {P_AUTH, "proxy_auth_required", 407, "0x80190197",
