@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anchors.h"
 #include "catalog.h"
 #include "cli.h"
 #include "config.h"
@@ -247,6 +248,8 @@ static int cmd_run(const tp_cli *cli)
     size_t n_cats = 0;
     tp_result *results = NULL;
     size_t n = 0;
+    tp_run run;
+    memset(&run, 0, sizeof run);
     int rc = EXIT_USAGE;
 
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, err, sizeof err) != 0 ||
@@ -265,8 +268,14 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
 
-    tp_run run = {.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n};
+    run = (tp_run){.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n};
     run.started_at_ms = now_ms();
+    if (tp_anchor_warnings(&cfg, run.started_at_ms / 1000, &run.warnings) != 0) {
+        usage_error("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
+        fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
     progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
     if (tp_engine_run(&cfg, results, n, on_progress, &prog, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
@@ -290,6 +299,7 @@ static int cmd_run(const tp_cli *cli)
     }
     rc = sum.pass ? EXIT_PASS : EXIT_FAIL;
 done:
+    tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);

@@ -244,6 +244,7 @@ typedef struct tp_run {
     size_t n_results;
     int64_t started_at_ms;   /* unix epoch milliseconds */
     int64_t finished_at_ms;
+    tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
 } tp_run;
 
 /* Summary counts used by every sink. */

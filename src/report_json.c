@@ -393,6 +393,10 @@ cJSON *tp_report_json_build(const tp_run *run)
     add(&b, doc, "duration_ms", jnum(&b, dur > 0 ? (double)dur : 0.0));
     add(&b, doc, "paths", json_paths(&b));
     add(&b, doc, "summary", json_summary(&b));
+    cJSON *warnings = chk(&b, cJSON_CreateArray());
+    for (size_t i = 0; warnings && i < run->warnings.n; i++)
+        push(&b, warnings, jstr(&b, run->warnings.v[i]));
+    add(&b, doc, "warnings", warnings);
     cJSON *results = chk(&b, cJSON_CreateArray());
     for (size_t i = 0; results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));

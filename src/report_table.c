@@ -277,6 +277,10 @@ static void write_summary(const tctx *c)
     if (c->color)
         fputs("\033[0m", c->out);
     fputc('\n', c->out);
+    for (size_t i = 0; i < c->run->warnings.n; i++) {
+        char buf[TEXT_MAX];
+        fprintf(c->out, "warning: %s\n", clean(c, c->run->warnings.v[i], buf, sizeof buf));
+    }
 }
 
 static void detail(const tctx *c, const char *label, const char *value)
