@@ -27,6 +27,7 @@
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130   /* 128 + SIGINT, as shells report it */
 
 static int64_t now_ms(void)
 {
@@ -293,8 +294,18 @@ static int cmd_run(const tp_cli *cli)
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
+    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
+     * "cancelled" (skipped); what completed is reported all the same. */
+    bool interrupted = tp_engine_interrupted();
     if (emit_reports(&cfg, &run) != 0) {
-        rc = EXIT_USAGE;
+        if (interrupted)
+            fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");
+        rc = interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
+        goto done;
+    }
+    if (interrupted) {
+        fprintf(stderr, "tlspath: interrupted — partial report written\n");
+        rc = EXIT_INTERRUPTED;
         goto done;
     }
     rc = sum.pass ? EXIT_PASS : EXIT_FAIL;

@@ -32,6 +32,7 @@
 #define TP_READ_BUF (64u * 1024u)
 #define TP_PLAIN_BUF (16u * 1024u)
 #define TP_MSG_MAX 512
+#define TP_CANCELLED "cancelled"
 
 typedef struct job job;
 
@@ -76,10 +77,16 @@ struct engine {
     tp_fetch *fetches;       /* or fetches */
     tp_progress_fn progress;
     void *ud;
+    /* interruption: SIGINT / SIGTERM watched while the jobs run (see signals_start) */
+    uv_signal_t sig[2];
+    bool sig_on[2];
+    int sig_caught;          /* 0, or the signal that cancelled this run */
+    job *jobs;               /* jobs started and not yet freed (intrusive list) */
 };
 
 struct job {
     engine *e;
+    job *prev, *next;        /* engine->jobs */
     tp_result *r;            /* where the facts go (results[i], or own for a fetch) */
     tp_result own;
     tp_fetch *f;             /* NULL for a probe */
@@ -371,6 +378,12 @@ static void http_head_done(job *j)
             return;
         }
         bool is_head = strcmp(j->method, "HEAD") == 0;
+        if (!is_head && j->head.content_length >= 0 && (unsigned long long)j->head.content_length > fetch_max(j)) {
+            /* announced too large: fail on the head, without reading (or waiting for) a byte */
+            job_fail(j, "fetch_too_large", "the body (Content-Length %lld) is larger than %zu bytes",
+                     j->head.content_length, fetch_max(j));
+            return;
+        }
         tp_http_body_init(&j->body, &j->head, is_head, fetch_max(j), true);
         j->body_on = true;
         return;
@@ -1015,7 +1028,7 @@ static void job_finish(job *j, const char *code, char *msg)
         free(msg);
         return;
     }
-    if (code && proxy_unreachable(j, code)) {
+    if (code && !j->e->sig_caught && proxy_unreachable(j, code)) {
         double *slot = phase_slot(j->r, j->phase);
         if (slot && *slot < 0)
             *slot = elapsed_ms(j->t_phase);
@@ -1031,7 +1044,8 @@ static void job_finish(job *j, const char *code, char *msg)
     if (code && slot && *slot < 0)
         *slot = elapsed_ms(j->t_phase);
     r->t.total = elapsed_ms(j->t_start);
-    r->status = code ? TP_ST_FAIL : TP_ST_OK;
+    /* an interrupted probe did not fail: it was not allowed to finish */
+    r->status = !code ? TP_ST_OK : strcmp(code, TP_CANCELLED) == 0 ? TP_ST_SKIPPED : TP_ST_FAIL;
     r->phase = code ? j->phase : TP_PH_DONE;
     free(r->error_code);
     free(r->error_message);
@@ -1135,6 +1149,12 @@ static void on_timer_closed(uv_handle_t *h)
     bool failed = j->r->status == TP_ST_FAIL;
     if (j->f)
         fetch_complete(j);
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        e->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
     job_free(j);
     e->inflight--;
     e->done++;
@@ -1173,6 +1193,11 @@ static void job_start_common(engine *e, job *j)
     j->t_start = uv_hrtime();
     uv_timer_start(&j->total_timer, on_total_timeout, (uint64_t)j->lim_total, 0);
     e->inflight++;
+    j->prev = NULL;
+    j->next = e->jobs;
+    if (e->jobs)
+        e->jobs->prev = j;
+    e->jobs = j;
 }
 
 static void probe_begin(engine *e, tp_result *r)
@@ -1311,7 +1336,7 @@ static size_t fd_budget(size_t want)
 static void engine_schedule(engine *e)
 {
     size_t cap = e->cap;
-    while (e->inflight < cap && e->next < e->n) {
+    while (!e->sig_caught && e->inflight < cap && e->next < e->n) {
         size_t i = e->next++;
         if (e->results)
             probe_begin(e, &e->results[i]);
@@ -1322,6 +1347,103 @@ static void engine_schedule(engine *e)
         tp_resolver_close(e->res);
         e->res = NULL;
     }
+}
+
+/* ---------- interruption (SIGINT / SIGTERM) ---------- */
+
+/* Set once a watched signal reached a run in this process; never cleared. */
+static volatile sig_atomic_t g_interrupted;
+
+bool tp_engine_interrupted(void)
+{
+    return g_interrupted != 0;
+}
+
+static const int watched_signals[2] = {SIGINT, SIGTERM};
+
+static const char *signal_name(int signum)
+{
+    return signum == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+/* Ends a probe or fetch that never started as "cancelled" (status skipped, phase dns). */
+static void cancel_unstarted(engine *e, size_t i)
+{
+    const char *sn = signal_name(e->sig_caught);
+    char **code, **msg;
+    if (e->results) {
+        tp_result *r = &e->results[i];
+        r->status = TP_ST_SKIPPED;
+        r->phase = TP_PH_DNS;
+        code = &r->error_code;
+        msg = &r->error_message;
+    } else {
+        code = &e->fetches[i].error_code;
+        msg = &e->fetches[i].error_message;
+    }
+    free(*code);
+    free(*msg);
+    *code = tp_strdup(TP_CANCELLED);
+    *msg = tp_asprintf("interrupted by %s in phase dns (not started)", sn);
+    e->done++;
+    if (e->progress)
+        e->progress(e->ud, e->done, e->n, e->failed);
+}
+
+/* The first SIGINT / SIGTERM: stop watching (the default action is back, so a second
+ * signal kills as usual), end every job in flight where it stands and every job not yet
+ * started, and let the loop wind down; completed jobs keep their results. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    engine *e = h->data;
+    g_interrupted = 1;
+    for (size_t i = 0; i < 2; i++)
+        if (e->sig_on[i])
+            uv_signal_stop(&e->sig[i]);
+    if (e->sig_caught)
+        return;
+    e->sig_caught = signum;
+    const char *sn = signal_name(signum);
+    for (job *j = e->jobs; j; j = j->next)
+        if (!j->finished)
+            job_fail(j, TP_CANCELLED, "interrupted by %s in phase %s", sn, tp_phase_name(j->phase));
+    while (e->next < e->n)
+        cancel_unstarted(e, e->next++);
+    engine_schedule(e); /* closes the resolver once nothing is left */
+}
+
+/* Watches SIGINT and SIGTERM on the engine's loop while its jobs run. A signal whose
+ * disposition is not the default (ignored under nohup, or the program's own handler) is
+ * left alone. The handles are unreferenced: they never keep the loop alive. One-shot:
+ * libuv installs them with SA_RESETHAND, so the default action is back at once. */
+static void signals_start(engine *e)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct sigaction sa;
+        if (sigaction(watched_signals[i], NULL, &sa) != 0 || sa.sa_handler != SIG_DFL)
+            continue;
+        if (uv_signal_init(&e->loop, &e->sig[i]) != 0)
+            continue;
+        e->sig[i].data = e;
+        e->sig_on[i] = true; /* initialised: closed in engine_finish whatever happens */
+        if (uv_signal_start_oneshot(&e->sig[i], on_signal, watched_signals[i]) == 0)
+            uv_unref((uv_handle_t *)&e->sig[i]);
+    }
+}
+
+/* Closes the signal handles (libuv puts the default disposition back). A signal that
+ * arrived while the last jobs ended is taken first, so it is not lost. */
+static void signals_stop(engine *e)
+{
+    if (!e->sig_on[0] && !e->sig_on[1])
+        return;
+    if (!e->sig_caught)
+        uv_run(&e->loop, UV_RUN_NOWAIT);
+    for (size_t i = 0; i < 2; i++)
+        if (e->sig_on[i]) {
+            uv_close((uv_handle_t *)&e->sig[i], NULL);
+            e->sig_on[i] = false;
+        }
 }
 
 /* ---------- engine setup ---------- */
@@ -1395,6 +1517,7 @@ static int engine_finish(engine *e, char *err, size_t errlen)
 {
     int rc = 0;
     if (e->loop_ok) {
+        signals_stop(e);
         if (e->res) {
             tp_resolver_close(e->res);
             e->res = NULL;
@@ -1419,6 +1542,7 @@ static int engine_run_jobs(engine *e)
 {
     size_t want = e->cfg->limits.concurrency > 0 ? (size_t)e->cfg->limits.concurrency : 128;
     e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
+    signals_start(e);
     engine_schedule(e);
     return uv_run(&e->loop, UV_RUN_DEFAULT);
 }

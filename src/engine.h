@@ -32,4 +32,12 @@ typedef struct tp_fetch {
  * Returns 0, or -1 when it could not start (err filled). */
 int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen);
 void tp_fetch_free(tp_fetch *f);   /* members only */
+
+/* Interruption. While tp_engine_run or tp_engine_fetch runs, the first SIGINT or SIGTERM
+ * (when its disposition is the default) ends every job in flight where it stands and every
+ * job not yet started: error_code "cancelled", message "interrupted by SIGINT in phase X",
+ * status TP_ST_SKIPPED (fetches: error_code "cancelled"). Completed jobs keep their results
+ * and the call returns 0. The default disposition is back as soon as the signal is taken,
+ * so a second one kills the process. true once a signal was caught in this process. */
+bool tp_engine_interrupted(void);
 #endif

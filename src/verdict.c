@@ -808,6 +808,11 @@ static int judge_revocation(const tp_config *cfg, tp_result *r, const parsed_cha
                            "revocation");
         return 0;
     }
+    if (tp_engine_interrupted()) {
+        /* also when the signal came during the CRL fetches: a partial set would mislead */
+        set_not_checked(r, "run interrupted");
+        return 0;
+    }
     const tp_path *p = crl_path(cfg, r);
     if (!p) {
         const tp_path *cp = r->path ? r->path : r->used_path;
@@ -1111,12 +1116,21 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
     if (propagate_interception(cfg, run) != 0)
         goto oom;
 
-    if (plan_fetches(cfg, run, &s) != 0)
+    /* An interrupted run (Ctrl-C) goes straight to its partial report: no CRL fetching. */
+    if (!tp_engine_interrupted() && plan_fetches(cfg, run, &s) != 0)
         goto oom;
-    if (run_fetches(cfg, &s, err, errlen) != 0)
+    if (!tp_engine_interrupted() && run_fetches(cfg, &s, err, errlen) != 0)
         goto done;
     for (size_t i = 0; i < run->n_results; i++) {
         tp_result *r = &run->results[i];
+        if (r->error_code && strcmp(r->error_code, "cancelled") == 0) {
+            /* the engine stopped it on a signal: not judged, not a failure */
+            r->status = TP_ST_SKIPPED;
+            r->ssloptions_set = false;
+            replace_str(&r->windows_error, NULL);
+            replace_str(&r->remediation, NULL);
+            continue;
+        }
         if (r->status == TP_ST_SKIPPED)
             continue;
         if (judge_revocation(cfg, r, &pcs[i], &a, &s) != 0 || finish_result(cfg, r) != 0)

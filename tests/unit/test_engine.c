@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "model.h"
 #include "resolver.h"
+#include "verdict.h"
 
 static tpki pki;
 static tpki_cert good_cert, wrong_cert;
@@ -1040,6 +1041,114 @@ static void test_connect_statuses(void **state)
     tp_config_free(&c);
 }
 
+/* CRL downloads from hostile servers stay bounded in bytes and in time: an 8 MiB stream
+ * against a 1 MiB bound ends as fetch_too_large long before the server is done; a 10 GB
+ * Content-Length fails on the head alone (the server then sends nothing: a fetch that
+ * waited for body bytes would run into crl_ms); an endless drip ends at crl_ms. */
+static void test_fetch_bounds(void **state)
+{
+    (void)state;
+    tsrv big, huge, drip;
+    assert_int_equal(tsrv_start(&big, TS_HTTP_STREAM, NULL), 0);
+    assert_int_equal(tsrv_start(&huge, TS_HTTP_HUGE_CL, NULL), 0);
+    assert_int_equal(tsrv_start(&drip, TS_HTTP_DRIP_BODY, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.crl_ms = 700;
+    c.limits.crl_max_bytes = 1u << 20;
+    cfg_add_direct(&c, "direct");
+    char u1[96], u2[96], u3[96];
+    snprintf(u1, sizeof u1, "http://127.0.0.1:%d/big.crl", big.port);
+    snprintf(u2, sizeof u2, "http://127.0.0.1:%d/huge.crl", huge.port);
+    snprintf(u3, sizeof u3, "http://127.0.0.1:%d/drip.crl", drip.port);
+    const tp_path *direct = tp_config_find_path(&c, "direct");
+    tp_fetch f[3];
+    memset(f, 0, sizeof f);
+    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1u << 20};
+    f[1] = (tp_fetch){.url = u2, .path = direct, .max_bytes = 0}; /* 0: limits.crl_max_bytes */
+    f[2] = (tp_fetch){.url = u3, .path = direct, .max_bytes = 1u << 20};
+    char err[256];
+    uint64_t t0 = uv_hrtime();
+    assert_int_equal(tp_engine_fetch(&c, f, 3, err, sizeof err), 0);
+    double wall = (double)(uv_hrtime() - t0) / 1e6;
+    tsrv_stop(&big);
+    tsrv_stop(&huge);
+    tsrv_stop(&drip);
+
+    assert_string_equal(f[0].error_code, "fetch_too_large");
+    assert_non_null(strstr(f[0].error_message, "1048576 bytes"));
+    assert_null(f[0].body);
+    assert_int_equal(f[0].http_status, 200);
+    assert_true(f[0].ms >= 0 && f[0].ms < 650); /* not the crl_ms deadline */
+    /* cut off near the bound: the socket buffers hold a few MiB at most, not the 8 */
+    assert_true(atomic_load(&big.sent) < 8ll * 1024 * 1024);
+
+    assert_string_equal(f[1].error_code, "fetch_too_large");
+    assert_non_null(strstr(f[1].error_message, "Content-Length 10737418240"));
+    assert_non_null(strstr(f[1].error_message, "1048576 bytes"));
+    assert_null(f[1].body);
+    assert_true(f[1].ms >= 0 && f[1].ms < 400);
+
+    assert_string_equal(f[2].error_code, "timeout");
+    assert_null(f[2].body);
+    assert_true(f[2].ms >= 650 && f[2].ms < 1500);
+    assert_true(atomic_load(&drip.sent) > 0);
+    assert_true(wall < 2000);
+    for (int i = 0; i < 3; i++)
+        tp_fetch_free(&f[i]);
+    tp_config_free(&c);
+}
+
+/* A probe whose leaf names a CRL that is far too large: the verdict stage fetches it for
+ * real, gets fetch_too_large, and reports revocation unreachable with the bound in the
+ * reason — a classified failure, not a crash and not 8 MiB in memory. */
+static void test_crl_too_large_verdict(void **state)
+{
+    (void)state;
+    tsrv crl;
+    assert_int_equal(tsrv_start(&crl, TS_HTTP_STREAM, NULL), 0);
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/big.crl", crl.port);
+    tpki_cert leaf;
+    mbedtls_ssl_config conf;
+    assert_int_equal(tpki_leaf_cdp(&pki, "127.0.0.1", false, url, &leaf), 0);
+    assert_int_equal(tsrv_tls_conf(&conf, &pki, &leaf), 0);
+    tsrv origin;
+    assert_int_equal(tsrv_start(&origin, TS_TLS_404, &conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.crl_max_bytes = 1u << 20;
+    c.limits.crl_ms = 3000;
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "https", "127.0.0.1", origin.port, 404);
+    run_plan(&c, &p);
+    tsrv_stop(&origin);
+    if (r->error_code)
+        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    assert_int_equal(r->chain[0].crl_urls.n, 1);
+    assert_string_equal(r->chain[0].crl_urls.v[0], url);
+
+    tp_run run = {.cfg = &c, .results = p.res, .n_results = p.n};
+    char err[256] = "";
+    tp_verdict_set_fetcher(NULL);
+    if (tp_verdict_apply(&c, &run, err, sizeof err) != 0)
+        fail_msg("verdict: %s", err);
+    tsrv_stop(&crl);
+    assert_true(r->revocation == TP_REV_UNREACHABLE || r->revocation == TP_REV_UNKNOWN);
+    assert_non_null(r->revocation_reason);
+    assert_non_null(strstr(r->revocation_reason, "fetch_too_large"));
+    assert_non_null(strstr(r->revocation_reason, "1048576 bytes"));
+    assert_int_equal(r->n_crls, 1);
+    assert_false(r->crls[0].fetched);
+    assert_string_equal(r->crls[0].error, "fetch_too_large");
+    assert_int_equal(r->status, TP_ST_FAIL);
+    plan_free(&p);
+    tp_config_free(&c);
+    mbedtls_ssl_config_free(&conf);
+    tpki_cert_free(&leaf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1067,6 +1176,8 @@ int main(void)
         cmocka_unit_test(test_fd_limit_caps_concurrency),
         cmocka_unit_test(test_ipv6_proxy_named_with_brackets),
         cmocka_unit_test(test_connect_statuses),
+        cmocka_unit_test(test_fetch_bounds),
+        cmocka_unit_test(test_crl_too_large_verdict),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -30,6 +30,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -57,9 +58,11 @@ static inline int tpki_genkey(tpki *p, mbedtls_pk_context *k)
     return mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*k), mbedtls_ctr_drbg_random, &p->drbg);
 }
 
-/* Writes a certificate for subject signed by issuer_key as PEM into out. */
-static inline int tpki_write(tpki *p, mbedtls_pk_context *subject_key, const char *subject, mbedtls_pk_context *issuer_key,
-                      const char *issuer, bool is_ca, int serial_no, const char *not_after, char *out, size_t outlen)
+/* Writes a certificate for subject signed by issuer_key as PEM into out; with crl_url, a CRL
+ * Distribution Points extension naming it. */
+static inline int tpki_write_cdp(tpki *p, mbedtls_pk_context *subject_key, const char *subject,
+                                 mbedtls_pk_context *issuer_key, const char *issuer, bool is_ca, int serial_no,
+                                 const char *not_after, const char *crl_url, char *out, size_t outlen)
 {
     mbedtls_x509write_cert w;
     mbedtls_mpi serial;
@@ -80,11 +83,41 @@ static inline int tpki_write(tpki *p, mbedtls_pk_context *subject_key, const cha
         rc = mbedtls_x509write_crt_set_validity(&w, "20200101000000", not_after);
     if (rc == 0)
         rc = mbedtls_x509write_crt_set_basic_constraints(&w, is_ca, -1);
+    if (rc == 0 && crl_url) {
+        /* SEQUENCE { SEQUENCE { [0] { [0] { [6] IA5String url } } } } (short lengths) */
+        size_t ul = strlen(crl_url);
+        unsigned char der[160];
+        if (ul > 120)
+            rc = -1;
+        else {
+            size_t o = 0;
+            der[o++] = 0x30;
+            der[o++] = (unsigned char)(ul + 8);
+            der[o++] = 0x30;
+            der[o++] = (unsigned char)(ul + 6);
+            der[o++] = 0xa0;
+            der[o++] = (unsigned char)(ul + 4);
+            der[o++] = 0xa0;
+            der[o++] = (unsigned char)(ul + 2);
+            der[o++] = 0x86;
+            der[o++] = (unsigned char)ul;
+            memcpy(der + o, crl_url, ul);
+            o += ul;
+            rc = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_CRL_DISTRIBUTION_POINTS,
+                                                     MBEDTLS_OID_SIZE(MBEDTLS_OID_CRL_DISTRIBUTION_POINTS), 0, der, o);
+        }
+    }
     if (rc == 0)
         rc = mbedtls_x509write_crt_pem(&w, (unsigned char *)out, outlen, mbedtls_ctr_drbg_random, &p->drbg);
     mbedtls_mpi_free(&serial);
     mbedtls_x509write_crt_free(&w);
     return rc;
+}
+
+static inline int tpki_write(tpki *p, mbedtls_pk_context *subject_key, const char *subject, mbedtls_pk_context *issuer_key,
+                      const char *issuer, bool is_ca, int serial_no, const char *not_after, char *out, size_t outlen)
+{
+    return tpki_write_cdp(p, subject_key, subject, issuer_key, issuer, is_ca, serial_no, not_after, NULL, out, outlen);
 }
 
 /* A CA "CN=tlspath test CA", written to a temp PEM file (p->ca_file). Returns 0 or -1. */
@@ -110,8 +143,9 @@ static inline int tpki_init(tpki *p)
     return ok ? 0 : -1;
 }
 
-/* A leaf for CN=cn signed by the CA (or self-signed when self_signed). Returns 0 or -1. */
-static inline int tpki_leaf(tpki *p, const char *cn, bool self_signed, tpki_cert *out)
+/* A leaf for CN=cn signed by the CA (or self-signed when self_signed), with a CRL
+ * Distribution Point when crl_url is given. Returns 0 or -1. */
+static inline int tpki_leaf_cdp(tpki *p, const char *cn, bool self_signed, const char *crl_url, tpki_cert *out)
 {
     static int serial = 100;
     char subj[256], pem[4096];
@@ -119,9 +153,9 @@ static inline int tpki_leaf(tpki *p, const char *cn, bool self_signed, tpki_cert
     mbedtls_x509_crt_init(&out->chain);
     if (tpki_genkey(p, &out->key) != 0)
         return -1;
-    if (tpki_write(p, &out->key, subj, self_signed ? &out->key : &p->ca_key,
-                   self_signed ? subj : "CN=tlspath test CA,O=tlspath", false, serial++, "20400101000000", pem,
-                   sizeof pem) != 0)
+    if (tpki_write_cdp(p, &out->key, subj, self_signed ? &out->key : &p->ca_key,
+                       self_signed ? subj : "CN=tlspath test CA,O=tlspath", false, serial++, "20400101000000", crl_url,
+                       pem, sizeof pem) != 0)
         return -1;
     if (mbedtls_x509_crt_parse(&out->chain, (const unsigned char *)pem, strlen(pem) + 1) != 0)
         return -1;
@@ -129,6 +163,11 @@ static inline int tpki_leaf(tpki *p, const char *cn, bool self_signed, tpki_cert
         mbedtls_x509_crt_parse(&out->chain, (const unsigned char *)p->ca_pem, strlen(p->ca_pem) + 1) != 0)
         return -1;
     return 0;
+}
+
+static inline int tpki_leaf(tpki *p, const char *cn, bool self_signed, tpki_cert *out)
+{
+    return tpki_leaf_cdp(p, cn, self_signed, NULL, out);
 }
 
 static inline void tpki_cert_free(tpki_cert *c)
@@ -168,8 +207,11 @@ typedef enum tsrv_mode {
     TS_STATUS,         /* proxy answering CONNECT with `status` */
     TS_ALERT,          /* answers the ClientHello with a fatal handshake_failure alert */
     TS_ALERT_VERSION,  /* answers the ClientHello with a fatal protocol_version alert */
-    TS_PROXY_COALESCE  /* CONNECT proxy sending "200" and a TLS alert record in ONE write:
+    TS_PROXY_COALESCE, /* CONNECT proxy sending "200" and a TLS alert record in ONE write:
                           the bytes after the blank line must reach the TLS layer */
+    TS_HTTP_STREAM,    /* plain HTTP 200 with Content-Length 8 MiB, streamed as fast as it goes */
+    TS_HTTP_HUGE_CL,   /* plain HTTP 200 announcing Content-Length 10 GB, then silence */
+    TS_HTTP_DRIP_BODY  /* plain HTTP 200 (Content-Length 1 MB), then one body byte per 50 ms */
 } tsrv_mode;
 
 typedef struct tsrv {
@@ -180,6 +222,7 @@ typedef struct tsrv {
     atomic_bool stop;
     atomic_int active;       /* connection threads running */
     atomic_int accepted;
+    atomic_llong sent;       /* body bytes sent (TS_HTTP_STREAM / TS_HTTP_DRIP_BODY) */
     mbedtls_ssl_config *tls; /* for TS_TLS_* (borrowed) */
     const char *body;        /* for TS_HTTP_200 */
     int status;              /* for TS_STATUS */
@@ -431,6 +474,38 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         for (int i = 0; i < 10000 && !tsrv_stopping(s); i++)
             if (send(fd, b, strlen(b), MSG_NOSIGNAL) <= 0)
                 break;
+        break;
+    }
+    case TS_HTTP_STREAM: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 8388608\r\n\r\n";
+        tsrv_send_all(fd, h, strlen(h));
+        memset(buf, 0x30, sizeof buf);
+        for (size_t sent = 0; sent < 8u * 1024 * 1024 && !tsrv_stopping(s); sent += sizeof buf) {
+            if (send(fd, buf, sizeof buf, MSG_NOSIGNAL) <= 0)
+                break;
+            atomic_fetch_add(&s->sent, (long long)sizeof buf);
+        }
+        break;
+    }
+    case TS_HTTP_HUGE_CL: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 10737418240\r\n\r\n";
+        tsrv_send_all(fd, h, strlen(h));
+        while (tsrv_wait(s, fd, 60000) && recv(fd, buf, sizeof buf, 0) > 0)
+            ;
+        break;
+    }
+    case TS_HTTP_DRIP_BODY: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+        tsrv_send_all(fd, h, strlen(h));
+        while (!tsrv_stopping(s)) {
+            if (send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+                break;
+            atomic_fetch_add(&s->sent, 1);
+            usleep(50000);
+        }
         break;
     }
     case TS_HTTP_200:
