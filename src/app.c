@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "config.h"
 #include "engine.h"
+#include "fileout.h"
 #include "plan.h"
 #include "report.h"
 #include "verdict.h"
@@ -67,9 +68,8 @@ static const sink *find_sink(const char *format)
     return NULL;
 }
 
-/* Writes one report atomically (temp file in the same directory, fsync, rename), so a
- * reader such as node_exporter's textfile collector never sees half a file and a failed
- * run never clobbers the previous report. "-" is stdout. */
+/* Writes one report through fileout (atomic for regular files, in place for devices
+ * and FIFOs). "-" is stdout. */
 static int write_report(const sink *s, const tp_run *run, const char *dest)
 {
     if (!strcmp(dest, "-")) {
@@ -77,45 +77,66 @@ static int write_report(const sink *s, const tp_run *run, const char *dest)
         fflush(stdout);
         return rc;
     }
-    char *tmp = tp_asprintf("%s.tmp.%ld", dest, (long)getpid());
-    if (!tmp)
+    char err[1024];
+    tp_outfile o;
+    if (tp_outfile_open(&o, dest, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);
         return -1;
-    int rc = -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "tlspath: cannot write %s: %s\n", dest, strerror(errno));
-        goto done;
     }
-    rc = s->fn(run, f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, dest) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "tlspath: cannot write %s: %s\n", dest, strerror(errno ? errno : EIO));
-        unlink(tmp);
+    if (s->fn(run, o.f) != 0) {
+        fprintf(stderr, "tlspath: cannot write %s: the %s report could not be produced\n", dest, s->format);
+        tp_outfile_abort(&o);
+        return -1;
     }
-done:
-    free(tmp);
-    return rc;
+    if (tp_outfile_commit(&o, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* Checks before probing that every requested format has somewhere to go. */
-static int check_outputs(const tp_config *cfg, char *err, size_t errlen)
+/* mkdir -p: a scheduled run's report directory may not exist yet on a fresh machine. */
+static int mkdir_p(const char *dir)
+{
+    char *p = tp_strdup(dir);
+    if (!p)
+        return -1;
+    int rc = 0;
+    for (char *s = p + 1; *s && rc == 0; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                rc = -1;
+            *s = '/';
+        }
+    if (rc == 0 && mkdir(p, 0755) != 0 && errno != EEXIST)
+        rc = -1;
+    free(p);
+    return rc;
+}
+
+static int check_outputs(const tp_config *cfg, const tp_cli *cli, char *err, size_t errlen)
 {
     size_t non_table = 0;
     for (size_t i = 0; i < cfg->formats.n; i++)
         non_table += strcmp(cfg->formats.v[i], "table") != 0;
     if (cfg->output_dir) {
+        /* name where the directory came from: the command line or the config's key */
+        char where[512];
+        if (cli->output_dir || !cfg->file)
+            snprintf(where, sizeof where, "--output-dir");
+        else
+            snprintf(where, sizeof where, "%s: report.output_dir", cfg->file);
         struct stat st;
-        if (stat(cfg->output_dir, &st) != 0 && mkdir(cfg->output_dir, 0755) != 0) {
-            snprintf(err, errlen, "--output-dir: cannot create \"%s\": %s", cfg->output_dir, strerror(errno));
+        if (cfg->dry_run && stat(cfg->output_dir, &st) != 0)
+            return 0;   /* a dry run changes nothing: the directory is made by the real run */
+        if (mkdir_p(cfg->output_dir) != 0) {
+            snprintf(err, errlen, "%s: cannot create \"%s\": %s", where, cfg->output_dir, strerror(errno));
             return -1;
         }
-        if (stat(cfg->output_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "--output-dir: \"%s\" is not a directory", cfg->output_dir);
+        if (stat(cfg->output_dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(cfg->output_dir, W_OK) != 0) {
+            snprintf(err, errlen, "%s: \"%s\" is not a writable directory", where, cfg->output_dir);
             return -1;
         }
         return 0;
@@ -130,20 +151,10 @@ static int check_outputs(const tp_config *cfg, char *err, size_t errlen)
         return -1;
     }
     /* Fail before probing, not after a long run whose report then has nowhere to go. */
-    if (cfg->output && strcmp(cfg->output, "-") != 0) {
-        char *dir = tp_strdup(cfg->output);
-        if (!dir)
-            return -1;
-        char *slash = strrchr(dir, '/');
-        const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
-        struct stat st;
-        int ok = stat(d, &st) == 0 && S_ISDIR(st.st_mode) && access(d, W_OK) == 0;
-        if (!ok)
-            snprintf(err, errlen, "--output: cannot write \"%s\": directory \"%s\" %s", cfg->output, d,
-                     stat(d, &st) != 0 ? "does not exist" : "is not a writable directory");
-        free(dir);
-        if (!ok)
-            return -1;
+    char ferr[512];
+    if (cfg->output && strcmp(cfg->output, "-") != 0 && tp_outfile_check(cfg->output, ferr, sizeof ferr) != 0) {
+        snprintf(err, errlen, "--output: %s", ferr);
+        return -1;
     }
     return 0;
 }
@@ -253,7 +264,7 @@ static int cmd_run(const tp_cli *cli)
     memset(&run, 0, sizeof run);
     int rc = EXIT_USAGE;
 
-    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, err, sizeof err) != 0 ||
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
@@ -437,7 +448,9 @@ int tp_app_main(int argc, char **argv)
     }
     tp_cli_free(&cli);
     if (fflush(stdout) != 0 && rc == EXIT_PASS) {
-        fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
+        /* a reader that went away (`| head`) is not worth a message, but is not success */
+        if (errno != EPIPE)
+            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
         rc = EXIT_USAGE;
     }
     return rc;
