@@ -464,7 +464,9 @@ static void http_bytes(job *j, const uint8_t *data, size_t len)
         j->head_done = true;
         http_head_done(j);
     }
-    if (!j->finished && j->body_on && len > 0)
+    /* also with no byte left: an empty body (Content-Length: 0) is complete on the head,
+     * the fetch must not wait for the close or the deadline */
+    if (!j->finished && j->body_on)
         http_body_bytes(j, data, len);
 }
 
@@ -473,7 +475,8 @@ static void http_eof(job *j, bool reset)
     if (j->finished)
         return;
     if (j->body_on) {
-        if (tp_http_body_eof(&j->body) == TP_HP_DONE) {
+        /* a reset never ends a close-delimited body: the rest was lost, not absent */
+        if (!reset && tp_http_body_eof(&j->body) == TP_HP_DONE) {
             end_phase(j);
             job_finish(j, NULL, NULL);
         } else {

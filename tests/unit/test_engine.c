@@ -1099,6 +1099,45 @@ static void test_fetch_bounds(void **state)
     tp_config_free(&c);
 }
 
+/* Two fetch edges: an empty 200 (Content-Length: 0) on a connection the server keeps open
+ * is complete on its head (it used to wait for the close, i.e. crl_ms); a close-delimited
+ * body cut by a reset is not a CRL (it used to be handed over as complete). */
+static void test_fetch_empty_and_reset_body(void **state)
+{
+    (void)state;
+    tsrv empty, rst;
+    assert_int_equal(tsrv_start(&empty, TS_HTTP_EMPTY_OPEN, NULL), 0);
+    assert_int_equal(tsrv_start(&rst, TS_HTTP_RESET_BODY, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.crl_ms = 1500;
+    cfg_add_direct(&c, "direct");
+    char u1[96], u2[96];
+    snprintf(u1, sizeof u1, "http://127.0.0.1:%d/empty.crl", empty.port);
+    snprintf(u2, sizeof u2, "http://127.0.0.1:%d/cut.crl", rst.port);
+    const tp_path *direct = tp_config_find_path(&c, "direct");
+    tp_fetch f[2];
+    memset(f, 0, sizeof f);
+    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1024};
+    f[1] = (tp_fetch){.url = u2, .path = direct, .max_bytes = 1024};
+    char err[256];
+    assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
+    tsrv_stop(&empty);
+    tsrv_stop(&rst);
+    if (f[0].error_code)
+        fail_msg("empty body: %s (%s)", f[0].error_code, f[0].error_message);
+    assert_int_equal(f[0].http_status, 200);
+    assert_int_equal(f[0].body_len, 0);
+    assert_true(f[0].ms >= 0 && f[0].ms < 500);
+    assert_non_null(f[1].error_code);
+    assert_string_equal(f[1].error_code, "http_closed");
+    assert_non_null(strstr(f[1].error_message, "reset"));
+    assert_null(f[1].body);
+    for (int i = 0; i < 2; i++)
+        tp_fetch_free(&f[i]);
+    tp_config_free(&c);
+}
+
 /* A probe whose leaf names a CRL that is far too large: the verdict stage fetches it for
  * real, gets fetch_too_large, and reports revocation unreachable with the bound in the
  * reason — a classified failure, not a crash and not 8 MiB in memory. */
@@ -1178,6 +1217,7 @@ int main(void)
         cmocka_unit_test(test_connect_statuses),
         cmocka_unit_test(test_fetch_bounds),
         cmocka_unit_test(test_crl_too_large_verdict),
+        cmocka_unit_test(test_fetch_empty_and_reset_body),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -211,7 +211,10 @@ typedef enum tsrv_mode {
                           the bytes after the blank line must reach the TLS layer */
     TS_HTTP_STREAM,    /* plain HTTP 200 with Content-Length 8 MiB, streamed as fast as it goes */
     TS_HTTP_HUGE_CL,   /* plain HTTP 200 announcing Content-Length 10 GB, then silence */
-    TS_HTTP_DRIP_BODY  /* plain HTTP 200 (Content-Length 1 MB), then one body byte per 50 ms */
+    TS_HTTP_DRIP_BODY, /* plain HTTP 200 (Content-Length 1 MB), then one body byte per 50 ms */
+    TS_HTTP_EMPTY_OPEN,/* plain HTTP 200 with Content-Length 0, connection kept open */
+    TS_HTTP_RESET_BODY /* plain HTTP 200 without Content-Length (close-delimited), part of a
+                          body, then a reset (RST) */
 } tsrv_mode;
 
 typedef struct tsrv {
@@ -506,6 +509,23 @@ static inline void tsrv_hostile(tsrv *s, int fd)
             atomic_fetch_add(&s->sent, 1);
             usleep(50000);
         }
+        break;
+    }
+    case TS_HTTP_EMPTY_OPEN: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        tsrv_send_all(fd, h, strlen(h));
+        while (tsrv_wait(s, fd, 60000) && recv(fd, buf, sizeof buf, 0) > 0)
+            ;
+        break;
+    }
+    case TS_HTTP_RESET_BODY: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\n\r\npartial-crl";
+        tsrv_send_all(fd, h, strlen(h));
+        usleep(50000);
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         break;
     }
     case TS_HTTP_200:
