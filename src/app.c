@@ -233,7 +233,8 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
         if (pa->type == TP_PATH_DIRECT)
             printf("path %-14s direct", pa->id);
         else
-            printf("path %-14s http proxy %s:%d%s", pa->id, pa->proxy_host, pa->proxy_port,
+            printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
+                   pa->id, pa->proxy_host, pa->proxy_port,
                    pa->username ? " (basic auth)" : "");
         if (pa->expect_inspection)
             printf(", inspection expected");

@@ -861,8 +861,9 @@ static char *path_text(const tp_path *p)
     if (!p)
         return tp_strdup("the direct path");
     if (p->type == TP_PATH_HTTP)
-        return tp_asprintf("proxy %s (%s:%d)", p->id, p->proxy_host ? p->proxy_host : "?",
-                           p->proxy_port);
+        /* an IPv6 literal proxy is written [addr]:port, as in the JSON report */
+        return tp_asprintf(p->proxy_host && strchr(p->proxy_host, ':') ? "proxy %s ([%s]:%d)" : "proxy %s (%s:%d)",
+                           p->id, p->proxy_host ? p->proxy_host : "?", p->proxy_port);
     return tp_asprintf("the direct path (%s)", p->id);
 }
 
@@ -886,14 +887,17 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
     const char *host = ep->host ? ep->host : "?";
     bool via_proxy = p && p->type == TP_PATH_HTTP;
     if (has_prefix(code, "dns_")) {
-        if (r->cnames.n > 0)
-            out = tp_asprintf("allow %s in DNS / check the resolver %s (it is a CNAME to %s: "
-                              "rules written by name must allow the target too)",
-                              host, r->resolver ? r->resolver : "system",
-                              r->cnames.v[r->cnames.n - 1]);
+        char rdesc[300];
+        if (r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0)
+            snprintf(rdesc, sizeof rdesc, "resolver %s", r->resolver);
         else
-            out = tp_asprintf("allow %s in DNS / check the resolver %s", host,
-                              r->resolver ? r->resolver : "system");
+            snprintf(rdesc, sizeof rdesc, "system resolver");
+        if (r->cnames.n > 0)
+            out = tp_asprintf("allow %s in DNS / check the %s (it is a CNAME to %s: "
+                              "rules written by name must allow the target too)",
+                              host, rdesc, r->cnames.v[r->cnames.n - 1]);
+        else
+            out = tp_asprintf("allow %s in DNS / check the %s", host, rdesc);
     } else if (has_prefix(code, "connect_") && via_proxy) {
         /* through a proxy, the TCP connection that failed is the one to the proxy */
         out = tp_asprintf("%s cannot be reached (%s): check it is up and that TCP %d to it is "
@@ -1049,10 +1053,12 @@ static outcome final_outcome(const tp_result *r)
         o = (outcome){TP_ST_FAIL, "crl_unreachable", TP_PH_REVOCATION};
     else if (!r->http_status_ok)
         o = (outcome){TP_ST_FAIL, "http_status", TP_PH_HTTP};
+    else if (r->revocation == TP_REV_UNKNOWN)
+        /* an unusable CRL fails a default device (SSLOptions 3) just as a missing one
+         * does: the status says what that device gets */
+        o = (outcome){TP_ST_FAIL, "revocation_unknown", TP_PH_REVOCATION};
     else if (r->interception_detected)
         o = (outcome){TP_ST_WARN, "intercepted", TP_PH_VERIFY};
-    else if (r->revocation == TP_REV_UNKNOWN)
-        o = (outcome){TP_ST_WARN, "revocation_unknown", TP_PH_REVOCATION};
     return o;
 }
 

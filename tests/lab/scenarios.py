@@ -513,8 +513,10 @@ def build_cases(lab, runs, password):
         rev = r.get("revocation") or {}
         if rev.get("status") != "unknown":
             raise Fail(f"revocation {rev.get('status')!r} != unknown [{brief(r)}]")
-        expect(r, "lab-badcrl@direct", "warn", None, "revocation_unknown")
-        return "CRL signed by another key -> revocation unknown (warn)"
+        expect(r, "lab-badcrl@direct", "fail", None, "revocation_unknown")
+        if (r.get("ssloptions") or {}).get("3") != "fail" or (r.get("ssloptions") or {}).get("2") != "pass":
+            raise Fail(f"ssloptions {r.get('ssloptions')!r}: expected 3 fail, 2 pass")
+        return "CRL signed by another key -> revocation unknown (fail; SSLOptions 2 would pass)"
 
     @case
     def crl_http_endpoint():
