@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -222,6 +223,78 @@ static void on_progress(void *ud, size_t done, size_t total, size_t failed)
         tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
 }
 
+/* ---------- selection ---------- */
+
+/* Appends v to the comma-separated list in buf unless it is already there. */
+static void add_known(char *buf, size_t len, const char *v)
+{
+    char probe[256];
+    snprintf(probe, sizeof probe, ", %s,", v);
+    char padded[2048];
+    snprintf(padded, sizeof padded, ", %s,", buf);
+    if (strstr(padded, probe))
+        return;
+    size_t used = strlen(buf);
+    snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
+}
+
+/* A selection value no endpoint carries is a typo (--geo EUR, --service nosuch): say so
+ * instead of quietly testing less. `what` names where the value came from. */
+static int check_values(const tp_strlist *vals, const char *what, const tp_catalog *cats, size_t n_cats,
+                        const char *(*field)(const tp_endpoint *, size_t), char *err, size_t errlen)
+{
+    for (size_t v = 0; v < vals->n; v++) {
+        bool found = false;
+        char known[1024] = "";
+        for (size_t c = 0; c < n_cats; c++)
+            for (size_t i = 0; i < cats[c].n; i++)
+                for (size_t k = 0;; k++) {
+                    const char *f = field(&cats[c].endpoints[i], k);
+                    if (!f)
+                        break;
+                    found |= strcasecmp(f, vals->v[v]) == 0;
+                    add_known(known, sizeof known, f);
+                }
+        if (!found) {
+            snprintf(err, errlen, "%s: expected one of the catalog's values (%s), got \"%s\"", what, known,
+                     vals->v[v]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *f_service(const tp_endpoint *e, size_t k) { return k == 0 ? e->service : NULL; }
+static const char *f_geo(const tp_endpoint *e, size_t k) { return k == 0 ? (e->geography ? e->geography : "WW") : NULL; }
+static const char *f_os(const tp_endpoint *e, size_t k) { return k < e->os.n ? e->os.v[k] : NULL; }
+static const char *f_onb(const tp_endpoint *e, size_t k) { return k < e->onboarding.n ? e->onboarding.v[k] : NULL; }
+
+static int check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
+                           char *err, size_t errlen)
+{
+    char w[4][512];
+    const char *file = cfg->file ? cfg->file : "config";
+    snprintf(w[0], sizeof w[0], cli->services.n ? "--service" : "%s: select.services", file);
+    snprintf(w[1], sizeof w[1], cli->geos.n ? "--geo" : "%s: select.geography", file);
+    snprintf(w[2], sizeof w[2], cli->os ? "--os" : "%s: select.os", file);
+    snprintf(w[3], sizeof w[3], cli->onboarding ? "--onboarding" : "%s: select.onboarding", file);
+    tp_strlist os = {0}, onb = {0};
+    int rc = 0;
+    if ((cfg->select.os && tp_strlist_add(&os, cfg->select.os)) ||
+        (cfg->select.onboarding && tp_strlist_add(&onb, cfg->select.onboarding))) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = check_values(&cfg->select.services, w[0], cats, n_cats, f_service, err, errlen) ||
+             check_values(&cfg->select.geography, w[1], cats, n_cats, f_geo, err, errlen) ||
+             check_values(&os, w[2], cats, n_cats, f_os, err, errlen) ||
+             check_values(&onb, w[3], cats, n_cats, f_onb, err, errlen) ? -1 : 0;
+    tp_strlist_free(&os);
+    tp_strlist_free(&onb);
+    return rc;
+}
+
 /* ---------- run ---------- */
 
 static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
@@ -267,12 +340,16 @@ static int cmd_run(const tp_cli *cli)
 
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
+        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
     if (n == 0) {
-        usage_error("the selection matches no endpoint (check --service, --geo, --os, --onboarding)");
+        usage_error(cats && n_cats && cats[0].n == 0 && n_cats == 1
+                        ? "the catalog has no endpoints"
+                        : "the selection matches no endpoint (check --service, --geo, --os, --onboarding, "
+                          "--required-only)");
         goto done;
     }
     if (cfg.dry_run) {
@@ -370,7 +447,8 @@ static int cmd_catalog_list(const tp_cli *cli)
     int rc = EXIT_USAGE;
     /* Reuse the run's merge so the filters mean exactly what they mean for `run`. */
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
-        tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0) {
+        tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
+        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
