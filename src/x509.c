@@ -11,6 +11,8 @@
  */
 #include "x509.h"
 
+#include <arpa/inet.h>
+
 #include <mbedtls/asn1.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/base64.h>
@@ -220,6 +222,68 @@ int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp
             rc = tp_x509_parse_aia(p, val_len, ocsp, ca_issuers);
         if (rc != X_OK)
             return rc;
+        p = ext_end;
+    }
+    return 0;
+}
+
+static const uint8_t OID_SAN[] = {0x55, 0x1D, 0x11};   /* 2.5.29.17 subjectAltName */
+#define TAG_GN_IP 0x87   /* GeneralName iPAddress [7] IMPLICIT OCTET STRING */
+
+/* Sans-I/O: does the subjectAltName in a SEQUENCE OF Extension name the IP address ip
+ * (a textual IPv4/IPv6 literal)? mbedTLS 2.28 keeps only dNSName SAN entries and so
+ * cannot match an endpoint addressed by IP (RFC 6125 / 5280 iPAddress). Returns 1 on a
+ * match, 0 otherwise, -1 on malformed input. */
+int tp_x509_san_ip_match(const uint8_t *der, size_t len, const char *ip)
+{
+    uint8_t want[16];
+    size_t want_len;
+    if (!der || !ip)
+        return -1;
+    if (inet_pton(AF_INET, ip, want) == 1)
+        want_len = 4;
+    else if (inet_pton(AF_INET6, ip, want) == 1)
+        want_len = 16;
+    else
+        return 0;
+    if (len == 0)
+        return 0;
+    unsigned char *p = (unsigned char *)der;
+    const unsigned char *end = der + len;
+    size_t seq_len;
+    if (mbedtls_asn1_get_tag(&p, end, &seq_len, TAG_SEQ) != 0 || p + seq_len != end)
+        return -1;
+    while (p < end) {
+        size_t ext_len, oid_len, val_len;
+        if (mbedtls_asn1_get_tag(&p, end, &ext_len, TAG_SEQ) != 0)
+            return -1;
+        unsigned char *ext_end = p + ext_len;
+        if (mbedtls_asn1_get_tag(&p, ext_end, &oid_len, MBEDTLS_ASN1_OID) != 0)
+            return -1;
+        const unsigned char *oid = p;
+        p += oid_len;
+        int critical = 0;
+        int rc = mbedtls_asn1_get_bool(&p, ext_end, &critical);
+        if (rc != 0 && rc != MBEDTLS_ERR_ASN1_UNEXPECTED_TAG)
+            return -1;
+        if (mbedtls_asn1_get_tag(&p, ext_end, &val_len, MBEDTLS_ASN1_OCTET_STRING) != 0)
+            return -1;
+        if (oid_is(oid, oid_len, OID_SAN, sizeof OID_SAN)) {
+            unsigned char *q = p;
+            const unsigned char *val_end = p + val_len;
+            size_t names_len;
+            if (mbedtls_asn1_get_tag(&q, val_end, &names_len, TAG_SEQ) != 0 || q + names_len != val_end)
+                return -1;
+            while (q < val_end) {
+                int tag;
+                size_t n;
+                if (read_tlv(&q, val_end, &tag, &n) != 0 || n > (size_t)(val_end - q))
+                    return -1;
+                if (tag == TAG_GN_IP && n == want_len && memcmp(q, want, n) == 0)
+                    return 1;
+                q += n;
+            }
+        }
         p = ext_end;
     }
     return 0;

@@ -20,4 +20,8 @@ int tp_x509_parse_aia(const uint8_t *der, size_t len, tp_strlist *ocsp, tp_strli
 /* Sans-I/O: walks a SEQUENCE OF Extension (crt->v3_ext) and fills the URL lists. */
 int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp_strlist *ocsp,
                              tp_strlist *ca_issuers);
+/* Sans-I/O: 1 when the subjectAltName in a SEQUENCE OF Extension (crt->v3_ext) names the
+ * IP literal ip as an iPAddress, 0 when not (or ip is not an IP literal), -1 when malformed.
+ * mbedTLS 2.28 matches dNSName entries only. */
+int tp_x509_san_ip_match(const uint8_t *der, size_t len, const char *ip);
 #endif
