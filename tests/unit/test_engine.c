@@ -1138,6 +1138,43 @@ static void test_fetch_empty_and_reset_body(void **state)
     tp_config_free(&c);
 }
 
+/* Fetches through proxies: a dead proxy with a fallback reruns direct within the same
+ * crl_ms; a silent proxy (absolute-form GET, no answer) ends at crl_ms, not at http_ms. */
+static void test_fetch_proxy_fallback_and_deadline(void **state)
+{
+    (void)state;
+    tsrv crl, silent;
+    assert_int_equal(tsrv_start(&crl, TS_HTTP_200, NULL), 0);
+    crl.body = "crl";
+    assert_int_equal(tsrv_start(&silent, TS_SILENT, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    c.limits.http_ms = 20000;
+    c.limits.crl_ms = 500;
+    cfg_add_direct(&c, "direct");
+    cfg_add_proxy(&c, "sensor", "127.0.0.1", tsrv_dead_port(), NULL, NULL, "direct");
+    cfg_add_proxy(&c, "mute", "127.0.0.1", silent.port, NULL, NULL, "direct");
+    char u[96];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/a.crl", crl.port);
+    tp_fetch f[2];
+    memset(f, 0, sizeof f);
+    f[0] = (tp_fetch){.url = u, .path = tp_config_find_path(&c, "sensor"), .max_bytes = 64};
+    f[1] = (tp_fetch){.url = u, .path = tp_config_find_path(&c, "mute"), .max_bytes = 64};
+    char err[256];
+    assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
+    tsrv_stop(&crl);
+    tsrv_stop(&silent);
+    assert_null(f[0].error_code);
+    assert_int_equal(f[0].body_len, 3);
+    assert_non_null(strstr(f[0].error_message, "fell back to direct"));
+    /* the proxy was reached: no fallback, and the fetch's own bound applies */
+    assert_string_equal(f[1].error_code, "timeout");
+    assert_true(f[1].ms >= 450 && f[1].ms < 1500);
+    for (int i = 0; i < 2; i++)
+        tp_fetch_free(&f[i]);
+    tp_config_free(&c);
+}
+
 /* A probe whose leaf names a CRL that is far too large: the verdict stage fetches it for
  * real, gets fetch_too_large, and reports revocation unreachable with the bound in the
  * reason — a classified failure, not a crash and not 8 MiB in memory. */
@@ -1218,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_fetch_bounds),
         cmocka_unit_test(test_crl_too_large_verdict),
         cmocka_unit_test(test_fetch_empty_and_reset_body),
+        cmocka_unit_test(test_fetch_proxy_fallback_and_deadline),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
