@@ -11,6 +11,7 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/version.h>
 
+#include "resolver.h"
 #include "x509.h"
 
 #if MBEDTLS_VERSION_MAJOR >= 3
@@ -281,6 +282,13 @@ int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
     r->expired = (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) != 0;
 
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+    /* mbedTLS 2.28 compares an IP literal with the CN and dNSName entries only; an
+     * iPAddress subjectAltName (what RFC 6125 expects for an address) counts too. */
+    if (!r->hostname_ok && peer && r->ep && r->ep->host && tp_is_ip_literal(r->ep->host) &&
+        tp_x509_san_ip_match(peer->v3_ext.p, peer->v3_ext.len, r->ep->host) == 1) {
+        r->hostname_ok = true;
+        r->verify_flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
     size_t n = 0;
     for (const mbedtls_x509_crt *p = peer; p && p->raw.p; p = p->next)
         n++;
