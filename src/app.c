@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "anchors.h"
+#include "castore.h"
 #include "catalog.h"
 #include "cli.h"
 #include "config.h"
@@ -353,6 +354,18 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
     if (cfg.dry_run) {
+        /* a dry run validates what a run would load: every path's trust store too (the
+         * RNG is only used by a handshake, which a dry run never makes) */
+        for (size_t p = 0; p < cfg.n_paths; p++) {
+            tp_castore cs;
+            char cerr[900];
+            if (tp_castore_init(&cs, &cfg, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
+                snprintf(err, sizeof err, "path %s: %s", cfg.paths[p].id, cerr);
+                usage_error(err);
+                goto done;
+            }
+            tp_castore_free(&cs);
+        }
         print_plan(&cfg, results, n);
         rc = EXIT_PASS;
         goto done;
