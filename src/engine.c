@@ -1117,8 +1117,12 @@ static void on_phase_timeout(uv_timer_t *t)
 static void on_total_timeout(uv_timer_t *t)
 {
     job *j = t->data;
-    job_fail(j, timeout_code(j->phase), "total deadline of %d ms reached in phase %s", j->lim_total,
-             tp_phase_name(j->phase));
+    /* The probe's whole deadline fired. Only when the current phase had used its own full
+     * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
+     * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
+     * the path — a tiny --timeout must not read as a dropped connection. */
+    const char *code = elapsed_ms(j->t_phase) + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : "timeout";
+    job_fail(j, code, "total deadline of %d ms reached in phase %s", j->lim_total, tp_phase_name(j->phase));
 }
 
 static void engine_schedule(engine *e);

@@ -594,6 +594,39 @@ static void test_total_deadline(void **state)
     tp_config_free(&c);
 }
 
+/* A total deadline that fires before the phase's own allowance is spent blames the
+ * probe's budget ("timeout"), not the network; one that coincides with it is the phase's. */
+static void test_total_deadline_blames_budget_not_phase(void **state)
+{
+    (void)state;
+    tdns d;
+    assert_int_equal(tdns_start(&d), 0);
+    tp_config c;
+    cfg_init(&c);
+    char rs[64];
+    snprintf(rs, sizeof rs, "127.0.0.1:%d", d.port);
+    assert_int_equal(tp_strlist_add(&c.resolvers, rs), 0);
+    c.limits.dns_ms = 2000;
+    c.limits.total_ms = 300;
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    tp_result *r = plan_add(&p, &c, "direct", "http", "slow.test", 9, 404);
+    run_plan(&c, &p);
+    assert_code(r, "timeout", TP_PH_DNS);
+    assert_non_null(strstr(r->error_message, "total deadline"));
+    plan_free(&p);
+
+    /* the phase's own deadline equal to the probe's: the DNS server is the one to blame */
+    c.limits.dns_ms = 300;
+    plan q = {0};
+    r = plan_add(&q, &c, "direct", "http", "slow.test", 9, 404);
+    run_plan(&c, &q);
+    tdns_stop(&d);
+    assert_code(r, "dns_timeout", TP_PH_DNS);
+    plan_free(&q);
+    tp_config_free(&c);
+}
+
 static void test_fetch(void **state)
 {
     (void)state;
@@ -1239,6 +1272,7 @@ int main(void)
         cmocka_unit_test(test_dns_shared_query),
         cmocka_unit_test(test_concurrency_cap),
         cmocka_unit_test(test_total_deadline),
+        cmocka_unit_test(test_total_deadline_blames_budget_not_phase),
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_bad_ca_file_fails_to_start),
         cmocka_unit_test(test_empty_run),
