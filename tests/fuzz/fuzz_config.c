@@ -1,0 +1,15 @@
+/* fuzz_config.c — libFuzzer target; the body (and its invariants) is in config_entry.h, shared
+ * with tests/unit/test_fuzz_replay.c, which replays corpus/config/ on every ctest run.
+ * Build: tests/fuzz/build.sh (see tests/fuzz/README.md). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config_entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_config_one(data, size);
+    return 0;
+}

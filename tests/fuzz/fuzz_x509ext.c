@@ -1,0 +1,15 @@
+/* fuzz_x509ext.c — libFuzzer target; the body (and its invariants) is in x509ext_entry.h, shared
+ * with tests/unit/test_fuzz_replay.c, which replays corpus/x509ext/ on every ctest run.
+ * Build: tests/fuzz/build.sh (see tests/fuzz/README.md). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "x509ext_entry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_x509ext_one(data, size);
+    return 0;
+}
