@@ -16,10 +16,18 @@ typedef struct sock_poll {
     struct sock_poll *next;
 } sock_poll;
 
+/* Queries in flight at once. Resolvers drop bursts (this project saw a site resolver lose
+ * half of 100 simultaneous queries while answering every one at 16): a burst of probes must
+ * not turn into dns_timeout verdicts that blame the resolver. Later names wait their turn;
+ * the time waited counts against their probe's DNS deadline. */
+#define TP_DNS_MAX_INFLIGHT 16
+
 struct tp_dns_entry {
     tp_dns_entry *next;
+    tp_dns_entry *qnext;     /* waiting for a free slot */
     tp_resolver *r;
     char *name;
+    bool started;            /* handed to c-ares (holds a slot until answered) */
     bool done;
     tp_dns_answer ans;
     tp_dns_wait waiters;     /* list head (sentinel) */
@@ -34,6 +42,8 @@ struct tp_resolver {
     tp_dns_entry *entries;
     char *name;
     size_t queries;
+    size_t inflight;
+    tp_dns_entry *qhead, *qtail;
     int pending_closes;
     bool closing;
 };
@@ -216,10 +226,11 @@ nomem:
     a->message = tp_strdup("out of memory");
 }
 
-static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+static void start_queued(tp_resolver *r);
+
+/* Records the answer and wakes every waiter. */
+static void complete(tp_dns_entry *e, int status, struct ares_addrinfo *ai)
 {
-    (void)timeouts;
-    tp_dns_entry *e = arg;
     fill_answer(&e->ans, status, ai);
     if (ai)
         ares_freeaddrinfo(ai);
@@ -229,6 +240,43 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         tp_dns_wait *w = e->waiters.next;
         tp_resolver_cancel(w);
         w->cb(w, &e->ans);
+    }
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+    (void)timeouts;
+    tp_dns_entry *e = arg;
+    tp_resolver *r = e->r;
+    r->inflight--;
+    complete(e, status, ai);
+    start_queued(r);
+}
+
+static void start_query(tp_resolver *r, tp_dns_entry *e)
+{
+    struct ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    /* NOSORT: keep the server's order; sorting would probe routes with connect(). */
+    hints.ai_flags = ARES_AI_NOSORT;
+    e->started = true;
+    r->inflight++;
+    r->queries++;
+    ares_getaddrinfo(r->ch, e->name, NULL, &hints, on_addrinfo, e);
+    rearm_timer(r);
+}
+
+static void start_queued(tp_resolver *r)
+{
+    while (!r->closing && r->qhead && r->inflight < TP_DNS_MAX_INFLIGHT) {
+        tp_dns_entry *e = r->qhead;
+        r->qhead = e->qnext;
+        if (!r->qhead)
+            r->qtail = NULL;
+        e->qnext = NULL;
+        start_query(r, e);
     }
 }
 
@@ -271,20 +319,20 @@ const tp_dns_answer *tp_resolver_lookup(tp_resolver *r, const char *name, tp_dns
     e->waiters.next = e->waiters.prev = &e->waiters;
     e->next = r->entries;
     r->entries = e;
-    r->queries++;
-    struct ares_addrinfo_hints hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    /* NOSORT: keep the server's order; sorting would probe routes with connect(). */
-    hints.ai_flags = ARES_AI_NOSORT;
-    ares_getaddrinfo(r->ch, name, NULL, &hints, on_addrinfo, e);
+    if (r->inflight < TP_DNS_MAX_INFLIGHT && !r->qhead) {
+        start_query(r, e);
+    } else {
+        if (r->qtail)
+            r->qtail->qnext = e;
+        else
+            r->qhead = e;
+        r->qtail = e;
+    }
     /* c-ares may answer synchronously (from /etc/hosts, a bad name): then the answer is
      * returned here and w is never linked, so the caller is not re-entered. */
     if (e->done)
         return &e->ans;
     link_waiter(e, w);
-    rearm_timer(r);
     return NULL;
 }
 
@@ -399,6 +447,14 @@ void tp_resolver_close(tp_resolver *r)
     r->closing = true;
     ares_destroy(r->ch);
     r->ch_ok = false;
+    /* names still waiting for a slot end like the destroyed ones */
+    while (r->qhead) {
+        tp_dns_entry *e = r->qhead;
+        r->qhead = e->qnext;
+        e->qnext = NULL;
+        complete(e, ARES_EDESTRUCTION, NULL);
+    }
+    r->qtail = NULL;
     while (r->polls) {
         sock_poll *p = r->polls;
         r->polls = p->next;

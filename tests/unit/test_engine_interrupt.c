@@ -166,8 +166,8 @@ static void test_sigint_cancels_run(void **state)
     assert_true(tp_engine_interrupted());
     double after_signal = (double)(t1 - k.sent_at) / 1e6;
     double wall = (double)(t1 - t0) / 1e6;
-    assert_true(after_signal >= 0 && after_signal < 1000);
-    assert_true(wall < 3000);
+    assert_true(after_signal >= 0 && after_signal < 2000);
+    assert_true(wall < 5000);
     /* a second Ctrl-C would kill: the default disposition is back */
     assert_true(disposition_default(SIGINT));
     assert_true(disposition_default(SIGTERM));
@@ -241,7 +241,7 @@ static void test_sigterm_cancels_fetch(void **state)
     pthread_join(k.t, NULL);
     tsrv_stop(&crl);
     tsrv_stop(&silent);
-    assert_true((double)(t1 - k.sent_at) / 1e6 < 1000);
+    assert_true((double)(t1 - k.sent_at) / 1e6 < 2000);
     assert_true(disposition_default(SIGTERM));
 
     assert_null(f[0].error_code);

@@ -114,6 +114,77 @@ static void test_shared_query_and_cache(void **state)
     tdns_stop(&d);
 }
 
+static void stop_loop(uv_timer_t *t)
+{
+    uv_stop(t->data);
+}
+
+/* At most 16 names are in flight: a burst must not flood (and be dropped by) the resolver.
+ * Queued names are answered once a slot frees; names still queued at close get an answer. */
+static void test_inflight_cap(void **state)
+{
+    (void)state;
+    tdns d;
+    assert_int_equal(tdns_start(&d), 0);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    tp_strlist servers;
+    servers_for(&d, &servers);
+    tp_resolver *r = NULL;
+    char err[256];
+    assert_int_equal(tp_resolver_new(&loop, &servers, 3000, &r, err, sizeof err), 0);
+
+    enum { N = 40 };
+    waiter good[N], slow[24];
+    char name[64];
+    memset(good, 0, sizeof good);
+    memset(slow, 0, sizeof slow);
+    for (int i = 0; i < N; i++) {
+        good[i].w.cb = on_answer;
+        snprintf(name, sizeof name, "good.n%d.test", i);
+        assert_null(tp_resolver_lookup(r, name, &good[i].w));
+    }
+    assert_true(tp_resolver_queries(r) <= 16);   /* the rest wait for a slot */
+    int answered = 0;
+    for (int spins = 0; answered < N && spins < 100000; spins++) {
+        uv_run(&loop, UV_RUN_ONCE);
+        answered = 0;
+        for (int i = 0; i < N; i++)
+            answered += good[i].calls;
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(good[i].calls, 1);
+        assert_null(good[i].code);
+    }
+    assert_int_equal(tp_resolver_queries(r), N);
+
+    /* 24 names that are never answered: 16 go out, 8 wait */
+    int before = atomic_load(&d.queries);
+    for (int i = 0; i < 24; i++) {
+        slow[i].w.cb = on_answer;
+        snprintf(name, sizeof name, "slow.n%d.test", i);
+        assert_null(tp_resolver_lookup(r, name, &slow[i].w));
+    }
+    uv_timer_t pause;
+    uv_timer_init(&loop, &pause);
+    pause.data = &loop;
+    uv_timer_start(&pause, stop_loop, 300, 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    /* A and AAAA per name, once each (c-ares' first retry is 1 s away) */
+    assert_true(atomic_load(&d.queries) - before <= 2 * 16);
+    assert_int_equal(tp_resolver_queries(r), N + 16);
+    uv_close((uv_handle_t *)&pause, NULL);
+    tp_resolver_close(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    for (int i = 0; i < 24; i++) {
+        assert_int_equal(slow[i].calls, 1);   /* every waiter hears the end, queued or not */
+        assert_non_null(slow[i].code);
+    }
+    tp_strlist_free(&servers);
+    tdns_stop(&d);
+}
+
 static void test_bad_server_list(void **state)
 {
     (void)state;
@@ -166,6 +237,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals_and_codes),
         cmocka_unit_test(test_shared_query_and_cache),
+        cmocka_unit_test(test_inflight_cap),
         cmocka_unit_test(test_bad_server_list),
         cmocka_unit_test(test_timeout_from_cares),
     };
