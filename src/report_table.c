@@ -13,7 +13,8 @@
 #define ELLIPSIS "\xE2\x80\xA6"   /* U+2026, one column wide */
 #define CELL_MIN 6                /* widest mark ("SKIP") plus gap */
 #define PATH_ID_MAX 16            /* column headers longer than this are truncated */
-#define ENDPOINT_MIN 18           /* narrowest endpoint column (fits the header) before columns wrap */
+#define ENDPOINT_MIN 18           /* narrowest endpoint column (fits the header) */
+#define ENDPOINT_ID_MAX 40        /* endpoint ids longer than this are ellipsized */
 #define TEXT_MAX 1024             /* bytes of one cleaned line of network text */
 
 typedef struct matrix {
@@ -189,21 +190,26 @@ static size_t path_col(const tctx *c, const tp_path *p)
     return (len + 2 > CELL_MIN ? len + 2 : CELL_MIN);
 }
 
-/* Endpoint column width: as wide as the longest id (+ indent), at most what the
- * terminal leaves beside the first column chunk, at least ENDPOINT_MIN. */
+/* Endpoint column width (indent + id + gap): as wide as the longest id, up to
+ * ENDPOINT_ID_MAX characters, at least ENDPOINT_MIN. Ids stay whole — distinct rows must
+ * read differently — and path columns wrap into further blocks instead; only when even
+ * the widest single path column would not fit beside it does the column shrink. */
 static size_t endpoint_col(const tctx *c, const matrix *m)
 {
     char buf[TEXT_MAX];
     size_t w = 10;
     for (size_t i = 0; i < m->n_eps; i++) {
-        size_t len = tp_utf8_len(clean(c, m->eps[i] ? m->eps[i]->id : "?", buf, sizeof buf)) + 4;
-        if (len > w)
-            w = len;
+        size_t len = tp_utf8_len(clean(c, m->eps[i] ? m->eps[i]->id : "?", buf, sizeof buf));
+        if (len > ENDPOINT_ID_MAX)
+            len = ENDPOINT_ID_MAX;
+        if (len + 4 > w)
+            w = len + 4;
     }
-    size_t paths_w = 0;
+    size_t widest = 0;
     for (size_t i = 0; i < m->n_paths; i++)
-        paths_w += path_col(c, m->paths[i]);
-    size_t avail = (size_t)c->width > paths_w ? (size_t)c->width - paths_w : 0;
+        if (path_col(c, m->paths[i]) > widest)
+            widest = path_col(c, m->paths[i]);
+    size_t avail = (size_t)c->width > widest ? (size_t)c->width - widest : 0;
     if (w > avail)
         w = avail;
     return w < ENDPOINT_MIN ? ENDPOINT_MIN : w;

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <mbedtls/base64.h>
+#include <mbedtls/platform_util.h>
+
 #define REPLACEMENT 0xFFFDu
 
 size_t tp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
@@ -97,33 +100,151 @@ static char *utf8_sanitize(const char *s)
     return out;
 }
 
-/* Replaces every occurrence of secret in *s by TP_REDACTED (new allocation). */
+/* Characters some sink drops silently (C0 controls, DEL, C1 controls, U+FFFE/U+FFFF):
+ * a secret with such characters interleaved would reappear whole in that sink's output,
+ * so the matcher skips them inside a match. Returns their length in bytes, or 0. */
+static size_t droppable(const unsigned char *s, size_t n)
+{
+    uint32_t cp;
+    size_t len = tp_utf8_decode(s, n, &cp);
+    if (cp == REPLACEMENT)
+        return 0;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF)
+        return len;
+    return 0;
+}
+
+/* End (exclusive) of a match of secret starting at h[i], or 0 if none. */
+static size_t match_at(const unsigned char *h, size_t n, size_t i, const char *secret)
+{
+    const unsigned char *sec = (const unsigned char *)secret;
+    size_t k = i, skip;
+    if (k >= n || h[k] != sec[0])
+        return 0;
+    for (size_t j = 0; sec[j];) {
+        if (k < n && h[k] == sec[j]) {
+            k++;
+            j++;
+        } else if (k < n && (skip = droppable(h + k, n - k)) > 0) {
+            k += skip;
+        } else {
+            return 0;
+        }
+    }
+    return k;
+}
+
+/* Replaces every occurrence of secret in *s (also with droppable characters interleaved)
+ * by TP_REDACTED (new allocation). Returns 0, or -1 on allocation failure. */
 static int redact(char **s, const char *secret)
 {
-    size_t sl = strlen(secret), rl = strlen(TP_REDACTED), count = 0;
-    if (sl == 0)
+    if (!secret || !*secret)
         return 0;
-    for (const char *p = strstr(*s, secret); p; p = strstr(p + sl, secret))
-        count++;
+    const unsigned char *h = (const unsigned char *)*s;
+    size_t n = strlen(*s), rl = strlen(TP_REDACTED), len = 0, count = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = match_at(h, n, i, secret);
+        if (e) {
+            len += rl;
+            count++;
+            i = e;
+        } else {
+            len++;
+            i++;
+        }
+    }
     if (count == 0)
         return 0;
-    size_t n = strlen(*s);
-    size_t grow = rl > sl ? (rl - sl) * count : 0;
-    char *out = malloc(n + grow + 1);
+    char *out = malloc(len + 1);
     if (!out)
         return -1;
-    char *o = out;
-    const char *src = *s;
-    for (const char *p = strstr(src, secret); p; p = strstr(src, secret)) {
-        memcpy(o, src, (size_t)(p - src));
-        o += p - src;
-        memcpy(o, TP_REDACTED, rl);
-        o += rl;
-        src = p + sl;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = match_at(h, n, i, secret);
+        if (e) {
+            memcpy(out + o, TP_REDACTED, rl);
+            o += rl;
+            i = e;
+        } else {
+            out[o++] = (char)h[i++];
+        }
     }
-    strcpy(o, src);
+    out[o] = '\0';
+    mbedtls_platform_zeroize(*s, n);
     free(*s);
     *s = out;
+    return 0;
+}
+
+/* Frees a string that held a secret, wiping it first. */
+static void free_secret(char *s)
+{
+    if (s) {
+        mbedtls_platform_zeroize(s, strlen(s));
+        free(s);
+    }
+}
+
+/* The Basic token tlspath sends for p (base64 of "user:password", as httpparse builds
+ * the Proxy-Authorization line: a user without a password sends "user:"), or NULL. */
+static char *basic_token(const tp_path *p, int *rc)
+{
+    *rc = 0;
+    if (!p->username)
+        return NULL;
+    char *plain = tp_asprintf("%s:%s", p->username, p->password ? p->password : "");
+    if (!plain) {
+        *rc = -1;
+        return NULL;
+    }
+    size_t plen = strlen(plain), blen = 0;
+    mbedtls_base64_encode(NULL, 0, &blen, (const unsigned char *)plain, plen);
+    unsigned char *b64 = malloc(blen + 1);
+    if (!b64 || mbedtls_base64_encode(b64, blen + 1, &blen, (const unsigned char *)plain, plen) != 0) {
+        free(b64);
+        b64 = NULL;
+        *rc = -1;
+    } else {
+        b64[blen] = '\0';
+    }
+    free_secret(plain);
+    return (char *)b64;
+}
+
+/* Redacts every secret of p in *s: its Basic token (padded, then without the '='
+ * padding a proxy might strip), the user:password pair, the password. */
+static int redact_path(char **s, const tp_path *p)
+{
+    int rc;
+    char *token = basic_token(p, &rc);
+    if (rc == 0 && token) {
+        rc = redact(s, token);
+        char *pad = strchr(token, '=');
+        if (pad)
+            *pad = '\0';
+        if (rc == 0)
+            rc = redact(s, token);
+    }
+    free_secret(token);
+    if (rc != 0 || !p->password || !*p->password)
+        return rc;
+    /* the user:password pair first, so neither half is left behind */
+    if (p->username) {
+        char *pair = tp_asprintf("%s:%s", p->username, p->password);
+        rc = pair ? redact(s, pair) : -1;
+        free_secret(pair);
+        if (rc != 0)
+            return rc;
+    }
+    return redact(s, p->password);
+}
+
+/* Redacts the secrets of every path of run in *s. */
+static int redact_all(const tp_run *run, char **s)
+{
+    for (size_t i = 0; i < tp_rpt_n_paths(run); i++)
+        if (redact_path(s, tp_rpt_path(run, i)) != 0)
+            return -1;
     return 0;
 }
 
@@ -131,25 +252,22 @@ char *tp_rpt_clean(const tp_run *run, const char *s)
 {
     if (!s)
         return NULL;
-    char *out = utf8_sanitize(s);
+    /* Defence in depth: the model promises no secret in any text, but a proxy that
+     * echoes the Proxy-Authorization line back in an error page would break that.
+     * Redacted on the raw bytes (a secret that is not valid UTF-8) and again after
+     * the UTF-8 repair. */
+    char *raw = tp_strdup(s);
+    if (!raw || redact_all(run, &raw) != 0) {
+        free(raw);
+        return NULL;
+    }
+    char *out = utf8_sanitize(raw);
+    free_secret(raw);
     if (!out)
         return NULL;
-    /* Defence in depth: the model promises no secret in any text, but a proxy that
-     * echoes the Proxy-Authorization line back in an error page would break that. */
-    for (size_t i = 0; i < tp_rpt_n_paths(run); i++) {
-        const tp_path *p = tp_rpt_path(run, i);
-        if (!p->password || !*p->password)
-            continue;
-        /* the user:password pair first, so neither half is left behind */
-        char *pair = p->username ? tp_asprintf("%s:%s", p->username, p->password) : NULL;
-        int rc = (p->username && !pair) ? -1 : 0;
-        if (rc == 0 && pair)
-            rc = redact(&out, pair);
-        free(pair);
-        if (rc != 0 || redact(&out, p->password) != 0) {
-            free(out);
-            return NULL;
-        }
+    if (redact_all(run, &out) != 0) {
+        free_secret(out);
+        return NULL;
     }
     return out;
 }

@@ -2,7 +2,8 @@
  * came from the network (certificate names, error text, CNAMEs, CRL URLs) is hostile
  * bytes: these helpers turn it into valid UTF-8, strip what a format cannot carry and
  * escape what it would misread. They also keep secrets out: any configured proxy
- * password (or user:password pair) that slipped into a string is redacted. */
+ * password, user:password pair or Basic token (base64 of user:password, as sent in
+ * Proxy-Authorization) that slipped into a string is redacted. */
 #ifndef TLSPATH_REPORT_UTIL_H
 #define TLSPATH_REPORT_UTIL_H
 #include <stdint.h>
@@ -26,8 +27,11 @@ size_t tp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 size_t tp_utf8_encode(uint32_t cp, char *dst);
 
 /* A malloc'ed copy of s with every invalid UTF-8 sequence replaced by U+FFFD and every
- * configured proxy secret of run's paths replaced by TP_REDACTED (run may be NULL).
- * Returns NULL if s is NULL or on allocation failure. */
+ * configured proxy secret of run's paths replaced by TP_REDACTED (run may be NULL): the
+ * Basic token tlspath sends (base64 of "user:password", with or without its '='
+ * padding), the "user:password" pair and the password — also when characters some sink
+ * drops (C0/C1 controls, DEL, U+FFFE/U+FFFF) are interleaved. Every sink passes all the
+ * text it prints through this. Returns NULL if s is NULL or on allocation failure. */
 char *tp_rpt_clean(const tp_run *run, const char *s);
 
 /* Writes s (any bytes) as XML 1.0 character data or attribute value: invalid UTF-8

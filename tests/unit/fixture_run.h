@@ -20,6 +20,8 @@
 
 #define FX_PASSWORD "s3cr3t-PASSWORD"
 #define FX_USERNAME "svc-proxy-user"
+/* base64("svc-proxy-user:s3cr3t-PASSWORD"): the Basic token tlspath sends to corp-auth */
+#define FX_BASIC_TOKEN "c3ZjLXByb3h5LXVzZXI6czNjcjN0LVBBU1NXT1JE"
 #define FX_HOSTILE_SUBJECT "CN=<script>alert(1)</script>, O=\"Quo\\\"ted\" \\Back\nslash \xff\xfe"
 #define FX_HOSTILE_MESSAGE "proxy page: ]]> -- <!-- \"Proxy-Authorization\" refused & <b>bold</b>"
 #define FX_LONG_ID "edr-streamlined-endpoint-with-a-very-long-identifier-eu"
@@ -357,6 +359,7 @@ static inline void fx_free(fx_run *f)
     for (size_t i = 0; i < f->run.n_results; i++)
         tp_result_free(&f->run.results[i]);
     free(f->run.results);
+    tp_strlist_free(&f->run.warnings);
     tp_catalog_free(&f->cat);
     tp_config_free(&f->cfg);
 }
@@ -380,10 +383,12 @@ static inline char *fx_render(const tp_run *run, fx_sink fn, int *rc)
     return out;
 }
 
-/* True if the secret (or the user:password pair) appears anywhere in text. */
+/* True if the secret, the user:password pair or (a start of) the Basic token appears
+ * anywhere in text. */
 static inline bool fx_leaks_secret(const char *text)
 {
-    return strstr(text, FX_PASSWORD) || strstr(text, FX_USERNAME ":") || strstr(text, "s3cr3t");
+    return strstr(text, FX_PASSWORD) || strstr(text, FX_USERNAME ":") || strstr(text, "s3cr3t") ||
+           strstr(text, "c3ZjLXBy");
 }
 
 /* Writes text to a fresh temp file; returns the malloc'ed path. */

@@ -191,6 +191,70 @@ static void check_html(const tp_run *run)
     free(text);
 }
 
+/* A hostile proxy echoes the client's Proxy-Authorization header back ("502 Bad Basic
+ * <token>"): the Basic token is the credentials in base64, so no sink may print it —
+ * whole, without its padding, or with characters some sink drops interleaved — in any
+ * text that comes from the network. */
+static const char *const TOKEN_FORMS[] = {
+    "502 Bad Basic " FX_BASIC_TOKEN,
+    "Proxy-Authorization: Basic " FX_BASIC_TOKEN "\r\n",
+    "echo c3ZjLXBy\x01" "b3h5LXVzZXI6\x1b" "czNjcjN0LVBBU1NXT1JE end",   /* C0 controls inside */
+    "c3ZjLXBy\x7f" "b3h5LXVzZXI6\xc2\x9b" "czNjcjN0LVBBU1NXT1JE",       /* DEL, C1 inside */
+};
+
+static void put_token(char **field, const char *form)
+{
+    free(*field);
+    *field = tp_strdup(form);
+    assert_non_null(*field);
+}
+
+static void inject_token(fx_run *f, const char *form)
+{
+    assert_int_equal(tp_strlist_add(&f->run.warnings, form), 0);
+    for (size_t i = 0; i < f->run.n_results; i++) {
+        tp_result *r = &f->run.results[i];
+        put_token(&r->error_code, "proxy_status");
+        put_token(&r->error_message, form);
+        put_token(&r->remediation, form);
+        put_token(&r->windows_error, form);
+        put_token(&r->revocation_reason, form);
+        put_token(&r->interception_issuer, form);
+        put_token(&r->resolver, form);
+        put_token(&r->connected_address, form);
+        assert_int_equal(tp_strlist_add(&r->cnames, form), 0);
+        assert_int_equal(tp_strlist_add(&r->proxy_auth_schemes, form), 0);
+        for (size_t k = 0; k < r->chain_len; k++) {
+            put_token(&r->chain[k].subject, form);
+            put_token(&r->chain[k].issuer, form);
+        }
+        for (size_t k = 0; k < r->n_crls; k++)
+            put_token(&r->crls[k].error, form);
+    }
+}
+
+static void test_basic_token_redacted(void **state)
+{
+    (void)state;
+    static const fx_sink sinks[] = {tp_report_json, tp_report_junit, tp_report_prom, tp_report_html,
+                                    table_sink};
+    for (size_t t = 0; t < sizeof TOKEN_FORMS / sizeof TOKEN_FORMS[0]; t++) {
+        fx_run f;
+        fx_build(&f);
+        inject_token(&f, TOKEN_FORMS[t]);
+        for (size_t k = 0; k < sizeof sinks / sizeof sinks[0]; k++) {
+            int rc;
+            char *text = fx_render(&f.run, sinks[k], &rc);
+            assert_int_equal(rc, 0);
+            if (fx_leaks_secret(text))
+                fail_msg("sink %zu printed the Basic token (form %zu)", k, t);
+            assert_non_null(strstr(text, TP_REDACTED));
+            free(text);
+        }
+        fx_free(&f);
+    }
+}
+
 static void test_random_strings(void **state)
 {
     (void)state;
@@ -222,6 +286,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_strings),
+        cmocka_unit_test(test_basic_token_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

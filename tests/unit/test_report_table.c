@@ -109,31 +109,125 @@ static void test_hostile_text(void **state)
     fx_free(&f);
 }
 
-/* Narrow terminal: ids end in an ellipsis, path columns wrap into a second block, and
- * no matrix line is wider than the terminal. */
+/* No line of the matrix is wider than width, and none ends in a blank. */
+static void assert_fits(const char *t, size_t width)
+{
+    const char *end = strstr(t, "\n12 probes");
+    if (!end)
+        end = strstr(t, " probes: ");
+    assert_non_null(end);
+    for (const char *p = t; p < end;) {
+        size_t n = strcspn(p, "\n");
+        char *line = tp_strndup(p, n);
+        assert_true(tp_utf8_len(line) <= width);
+        free(line);
+        p += n + 1;
+    }
+    assert_null(strstr(t, " \n"));
+}
+
+/* Narrow terminal: the endpoint column keeps what it can (an id ends in an ellipsis only
+ * when even one path column would not fit beside it), path columns wrap into further
+ * blocks, and no matrix line is wider than the terminal. */
 static void test_width(void **state)
 {
     (void)state;
     fx_run f;
     fx_build(&f);
     char *t = table(&f.run, false, 40);
-    assert_int_equal(fx_count(t, "SERVICE/ENDPO"), 2);   /* the header repeats per block */
-    assert_non_null(strstr(t, "edr-streamlin\xE2\x80\xA6"));
+    /* 40 - widest path column (corp-auth, 11) leaves 29: 25 characters of id */
+    assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 3);   /* one path per block */
+    assert_non_null(strstr(t, "  edr-streamlined-endpoint\xE2\x80\xA6  "));
+    assert_non_null(strstr(t, "  maps-cp-us"));
     assert_null(strstr(t, FX_LONG_ID "  "));
-    const char *end = strstr(t, "\n12 probes");
-    assert_non_null(end);
-    for (const char *p = t; p < end;) {
-        size_t n = strcspn(p, "\n");
-        char *line = tp_strndup(p, n);
-        assert_true(tp_utf8_len(line) <= 40);
-        free(line);
-        p += n + 1;
-    }
+    assert_fits(t, 40);
     free(t);
-    /* wide terminal: one block, whole ids */
+    /* 80 columns: ids up to 40 characters whole, all paths in one block */
+    t = table(&f.run, false, 80);
+    assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 1);
+    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  FAIL    FAIL  WARN\n"));
+    assert_fits(t, 80);
+    free(t);
+    /* wide terminal: one block; ids longer than 40 characters still end in an ellipsis */
     t = table(&f.run, false, 200);
     assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 1);
-    assert_non_null(strstr(t, "  " FX_LONG_ID "  "));
+    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  "));
+    free(t);
+    fx_free(&f);
+}
+
+/* COLUMNS=80 with 8 paths: the endpoint column is not squeezed until ids that differ
+ * only at their end read the same ("submission-us…" x4); path columns wrap instead. */
+static void test_many_paths_keep_ids(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {"submission-us-east-primary", "submission-us-east-secondary",
+                                      "submission-us-west-primary", "submission-us-west-secondary"};
+    enum { NP = 8, NE = 4 };
+    tp_config cfg;
+    tp_catalog cat;
+    tp_run run;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&cat, 0, sizeof cat);
+    memset(&run, 0, sizeof run);
+    cfg.n_paths = NP;
+    cfg.paths = calloc(NP, sizeof *cfg.paths);
+    assert_non_null(cfg.paths);
+    for (size_t p = 0; p < NP; p++) {
+        cfg.paths[p].id = tp_asprintf("proxy-site-%zu", p + 1);
+        cfg.paths[p].type = TP_PATH_HTTP;
+    }
+    cat.n = NE;
+    cat.endpoints = calloc(NE, sizeof *cat.endpoints);
+    assert_non_null(cat.endpoints);
+    for (size_t e = 0; e < NE; e++) {
+        cat.endpoints[e].id = tp_strdup(ids[e]);
+        cat.endpoints[e].service = tp_strdup("submission");
+    }
+    run.cfg = &cfg;
+    run.n_results = NE * NP;
+    run.results = calloc(run.n_results, sizeof *run.results);
+    assert_non_null(run.results);
+    for (size_t i = 0; i < run.n_results; i++) {
+        run.results[i].ep = &cat.endpoints[i / NP];
+        run.results[i].path = run.results[i].used_path = &cfg.paths[i % NP];
+        run.results[i].status = TP_ST_OK;
+        run.results[i].phase = TP_PH_DONE;
+    }
+    char *t = table(&run, false, 80);
+    /* 2 + 28 + 2 = 32 columns of endpoint, 14 per path: 3 paths per block, 3 blocks */
+    assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 3);
+    for (size_t e = 0; e < NE; e++) {
+        char *row = tp_asprintf("\n  %s  ", ids[e]);
+        assert_int_equal(fx_count(t, row), 3);
+        free(row);
+    }
+    assert_null(strstr(t, "\xE2\x80\xA6"));
+    assert_non_null(strstr(t, "proxy-site-1  proxy-site-2  proxy-site-3\n"));
+    assert_non_null(strstr(t, "proxy-site-7  proxy-site-8\n"));
+    assert_fits(t, 80);
+    free(t);
+    for (size_t i = 0; i < run.n_results; i++)
+        tp_result_free(&run.results[i]);
+    free(run.results);
+    tp_catalog_free(&cat);
+    tp_config_free(&cfg);
+}
+
+/* Invalid UTF-8 in an endpoint id or a warning is shown as U+FFFD (as in every other
+ * sink, and as docs/reports.md says), never as '?'. */
+static void test_invalid_utf8_is_fffd(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    free(f.cat.endpoints[FX_EP_MMA].id);
+    f.cat.endpoints[FX_EP_MMA].id = tp_strdup("mma-\xff\xc3-ods");
+    assert_int_equal(tp_strlist_add(&f.run.warnings, "anchor \xe2\x82 expired"), 0);
+    char *t = table(&f.run, false, 100);
+    assert_non_null(strstr(t, "\n  FAIL mma-\xEF\xBF\xBD\xEF\xBF\xBD-ods via direct  [tls]"));
+    assert_non_null(strstr(t, "\nwarning: anchor \xEF\xBF\xBD\xEF\xBF\xBD expired\n"));
+    assert_null(strchr(t, '?'));
     free(t);
     fx_free(&f);
 }
@@ -188,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_color),
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_width),
+        cmocka_unit_test(test_many_paths_keep_ids),
+        cmocka_unit_test(test_invalid_utf8_is_fffd),
         cmocka_unit_test(test_grouped_by_service),
         cmocka_unit_test(test_empty_run),
         cmocka_unit_test(test_progress),

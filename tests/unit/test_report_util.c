@@ -54,6 +54,22 @@ static void test_clean_and_redact(void **state)
     s = tp_rpt_clean(&f.run, "Authorization: " FX_USERNAME ":" FX_PASSWORD " and " FX_PASSWORD FX_PASSWORD);
     assert_string_equal(s, "Authorization: " TP_REDACTED " and " TP_REDACTED TP_REDACTED);
     free(s);
+    /* the Basic token tlspath sends: base64("cfgUser:CfgPassw0rd"), padded or not, with
+     * characters a sink would drop interleaved, and for a user without a password */
+    tp_path *auth = &f.cfg.paths[FX_P_AUTH];
+    free(auth->username);
+    free(auth->password);
+    auth->username = tp_strdup("cfgUser");
+    auth->password = tp_strdup("CfgPassw0rd");
+    s = tp_rpt_clean(&f.run, "502 Bad Basic Y2ZnVXNlcjpDZmdQYXNzdzByZA== | Y2ZnVXNlcjpDZmdQYXNzdzByZA. "
+                             "Y2ZnVX\x01NlcjpD\x1b\x7f\xc2\x85ZmdQYXNzdzByZA== \xff");
+    assert_string_equal(s, "502 Bad Basic " TP_REDACTED " | " TP_REDACTED ". " TP_REDACTED " \xEF\xBF\xBD");
+    free(s);
+    free(auth->password);
+    auth->password = NULL;
+    s = tp_rpt_clean(&f.run, "Basic Y2ZnVXNlcjo=");   /* base64("cfgUser:") */
+    assert_string_equal(s, "Basic " TP_REDACTED);
+    free(s);
     s = tp_rpt_clean(&f.run, "nothing secret");
     assert_string_equal(s, "nothing secret");
     free(s);
