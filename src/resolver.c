@@ -388,9 +388,10 @@ int tp_resolver_new(uv_loop_t *loop, const tp_strlist *servers, int timeout_ms, 
     o.flags = ARES_FLAG_NOCHECKRESP;
     o.sock_state_cb = on_sock_state;
     o.sock_state_cb_data = r;
-    /* c-ares 1.18 doubles the per-try timeout each round: T + 2T ~ the query bound */
-    o.timeout = timeout_ms > 300 ? timeout_ms / 3 : 100;
-    o.tries = 2;
+    /* c-ares 1.18 doubles the per-try timeout each round: T + 2T + 4T ~ the query bound; three
+     * tries because resolvers drop packets under load and a lost query must not read as a dead resolver */
+    o.timeout = timeout_ms > 700 ? timeout_ms / 7 : 100;
+    o.tries = 3;
     /* The catalog names are absolute: a search suffix would test some other name. */
     o.domains = NULL;
     o.ndomains = 0;
