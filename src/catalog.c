@@ -9,16 +9,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "embedded.h"
+#include "fileout.h"
 
 #define CAT_MAX_FILE_BYTES (16u * 1024u * 1024u) /* a catalog is kilobytes; 16 MiB is abuse */
 #define CSV_MAX_FILE_BYTES (32u * 1024u * 1024u)
@@ -85,6 +84,50 @@ static void ascii_lower(char *s)
 {
     for (; s && *s; s++)
         *s = (char)lower_c((unsigned char)*s);
+}
+
+/* A URL (or a bare "user:pw@host") with credentials before the host: the userinfo is
+ * everything before the last '@' of the authority (which ends at the first '/', '?' or
+ * '#'). When there is one, out gets the URL with the userinfo replaced by three stars
+ * ("https://user:pw@host/" becomes "https:" "//" "***@host/"), fit for a message, and
+ * the result is true. */
+static bool url_redact_userinfo(const char *url, char *out, size_t outlen)
+{
+    const char *sep = strstr(url, "://"), *auth, *at = NULL, *p;
+    size_t plen;
+    auth = sep && (size_t)(sep - url) < strcspn(url, "/?#") ? sep + 3 : url;
+    for (p = auth; *p && !strchr("/?#", *p); p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return false;
+    plen = (size_t)(auth - url);
+    snprintf(out, outlen, "%.*s***%s", (int)plen, url, at);
+    return true;
+}
+
+/* A JSON text whose strings hold a \u0000 escape would be cut short at the NUL by
+ * cJSON (a password "Pw\u0000Secret" silently becomes "Pw"). Returns the 1-based line
+ * of the first such escape, or 0. Escaped backslashes ("\\u0000") are skipped. A raw NUL
+ * byte is cut the same way: its line is returned too, with *raw set. */
+static size_t json_nul_escape_line(const char *text, size_t len, bool *raw)
+{
+    size_t i, line = 1;
+    *raw = false;
+    for (i = 0; i < len; i++) {
+        if (text[i] == '\n') {
+            line++;
+        } else if (text[i] == '\0') {
+            *raw = true;
+            return line;
+        } else if (text[i] == '\\' && i + 1 < len) {
+            if ((text[i + 1] == 'u' || text[i + 1] == 'U') && i + 5 < len &&
+                memcmp(text + i + 2, "0000", 4) == 0)
+                return line;
+            i++; /* the escaped character */
+        }
+    }
+    return 0;
 }
 
 /* ---------- URLs ---------- */
@@ -267,6 +310,17 @@ static int expected(load_ctx *c, const char *key, const char *what, const cJSON 
 {
     char g[GOT_MAX + 16], loc[128];
     describe_json(got, g, sizeof g);
+    snprintf(loc, sizeof loc, "%s%s%s", c->where, c->where[0] && key ? "." : "", key ? key : "");
+    set_err(c->err, c->errlen, "%s: %s%sexpected %s, got %s", c->file, loc, loc[0] ? ": " : "",
+            what, g);
+    return -1;
+}
+
+/* Same, for a string value given as text (already redacted where it must be). */
+static int expected_text(load_ctx *c, const char *key, const char *what, const char *got)
+{
+    char g[GOT_MAX + 16], loc[128];
+    quote_for_msg(got, strlen(got), g, sizeof g);
     snprintf(loc, sizeof loc, "%s%s%s", c->where, c->where[0] && key ? "." : "", key ? key : "");
     set_err(c->err, c->errlen, "%s: %s%sexpected %s, got %s", c->file, loc, loc[0] ? ": " : "",
             what, g);
@@ -457,6 +511,11 @@ static int load_endpoint(load_ctx *c, const cJSON *o, tp_endpoint *e)
     u = cJSON_GetObjectItemCaseSensitive(o, "url");
     if (!u)
         return missing(c, "url", url_what);
+    if (cJSON_IsString(u)) {
+        char red[GOT_MAX * 2];
+        if (url_redact_userinfo(u->valuestring, red, sizeof red))
+            return expected_text(c, "url", "a URL without credentials", red);
+    }
     if (!cJSON_IsString(u) ||
         tp_url_parse(u->valuestring, &e->scheme, &e->host, &e->port, &e->path) != 0)
         return expected(c, "url", url_what, u);
@@ -583,6 +642,15 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
     if (!text || len == 0) {
         set_err(err, errlen, "%s: empty file (expected a JSON catalog object)", c.file);
         return -1;
+    }
+    {
+        bool raw;
+        size_t nl = json_nul_escape_line(text, len, &raw);
+        if (nl) { /* never quote the text around it: it may be anything */
+            set_err(err, errlen, "%s: line %zu: %s", c.file, nl,
+                    raw ? "a NUL byte is not allowed" : "\\u0000 is not allowed in strings");
+            return -1;
+        }
     }
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
@@ -1513,19 +1581,27 @@ static void add_os(cJSON *o, unsigned os, bool *ok)
             *ok = false;
 }
 
-/* Turns one host-or-URL token into a concrete host, path and wildcard. A wildcard host
- * "*.x.com" is probed as "x.com" (the concrete hosts are not in the spreadsheet);
- * "a-*.x.com" as "x.com". A trailing "*" in the path ("crl.microsoft.com/pki/crl/" plus a
- * star) is dropped. Returns 0 or -1 (err set). */
+/* Turns one host-or-URL token into a scheme (NULL when the cell gives none), a concrete
+ * host, an explicit port (0 when none: "example.com:8443" gives 8443), a path and a
+ * wildcard. A wildcard host "*.x.com" is probed as "x.com" (the concrete hosts are not
+ * in the spreadsheet); "a-*.x.com" as "x.com" too: the parent domain stands in, the
+ * wildcard's own hosts are not tested. A wildcard that leaves no concrete host ("*",
+ * "*.com") is an error. A trailing "*" in the path ("crl.microsoft.com/pki/crl/" plus a
+ * star) is dropped. Credentials ("https://user:pw@host/") are refused without being
+ * echoed. Errors quote the token as written in the cell. Returns 0 or -1 (err set). */
 static int split_token(const csv_rowinfo *ri, const char *tok, char **scheme, char **host,
-                       char **pathq, char **wildcard, char *err, size_t errlen)
+                       int *port, char **pathq, char **wildcard, char *err, size_t errlen)
 {
     static const char what[] = "a host name or an http(s) URL";
-    const char *p = tok, *hs, *he, *star;
+    const char *p = tok, *hs, *he, *ae, *star;
     char *h = NULL, *w = NULL, *path = NULL, *sc = NULL;
+    char red[GOT_MAX * 2];
     size_t plen;
 
     *scheme = *host = *pathq = *wildcard = NULL;
+    *port = 0;
+    if (url_redact_userinfo(tok, red, sizeof red))
+        return col_error(ri, "Endpoint/URL", "a URL without credentials", red, err, errlen);
     if (strncasecmp(p, "https://", 8) == 0) {
         sc = tp_strdup("https");
         p += 8;
@@ -1535,29 +1611,61 @@ static int split_token(const csv_rowinfo *ri, const char *tok, char **scheme, ch
     } else if (strstr(p, "://")) {
         return col_error(ri, "Endpoint/URL", what, tok, err, errlen);
     }
-    hs = p;
-    he = hs + strcspn(hs, "/?#");
+    /* authority: "host", "host:port", "[v6]", "[v6]:port", or a bare v6 literal */
+    ae = p + strcspn(p, "/?#");
+    if (*p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(ae - p));
+        if (!rb)
+            goto bad;
+        hs = p + 1;
+        he = rb;
+        if (rb + 1 < ae) {
+            if (rb[1] != ':' || (*port = parse_port(rb + 2, (size_t)(ae - rb - 2))) < 0)
+                goto bad;
+        }
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(ae - p));
+        hs = p;
+        he = ae;
+        if (colon && memchr(colon + 1, ':', (size_t)(ae - colon - 1))) {
+            if (!v6_literal_ok(p, (size_t)(ae - p))) /* a bare IPv6 literal, no port */
+                goto bad;
+        } else if (colon) {
+            he = colon;
+            if ((*port = parse_port(colon + 1, (size_t)(ae - colon - 1))) < 0)
+                goto bad;
+        }
+    }
     star = memchr(hs, '*', (size_t)(he - hs));
     if (star) {
         const char *dot = memchr(star, '.', (size_t)(he - star));
-        if (!dot || dot + 1 >= he || memchr(dot, '*', (size_t)(he - dot)))
+        if (dot && memchr(dot, '*', (size_t)(he - dot)))
             goto bad;
+        if (!dot || dot + 1 >= he || !memchr(dot + 1, '.', (size_t)(he - dot - 1))) {
+            /* "*", "*.", "*.com", "a*.com": only a top-level domain (or nothing) is left */
+            char q[GOT_MAX + 16];
+            quote_for_msg(hs, (size_t)(he - hs), q, sizeof q);
+            set_err(err, errlen,
+                    "%s: line %zu: column \"Endpoint/URL\": wildcard %s names no concrete host",
+                    ri->file, ri->line, q);
+            goto fail;
+        }
         w = tp_strndup(hs, (size_t)(he - hs));
         h = tp_strndup(dot + 1, (size_t)(he - dot - 1));
     } else {
         h = tp_strndup(hs, (size_t)(he - hs));
     }
-    plen = strcspn(he, "#");
-    while (plen > 0 && he[plen - 1] == '*')
+    plen = strcspn(ae, "#");
+    while (plen > 0 && ae[plen - 1] == '*')
         plen--;
-    path = plen == 0 ? tp_strdup("/") : tp_asprintf("%s%.*s", he[0] == '/' ? "" : "/", (int)plen, he);
+    path = plen == 0 ? tp_strdup("/") : tp_asprintf("%s%.*s", ae[0] == '/' ? "" : "/", (int)plen, ae);
     if (!h || !path || (star && !w) || (p != tok && !sc)) {
         set_err(err, errlen, "%s: out of memory", ri->file);
         goto fail;
     }
     ascii_lower(h);
     ascii_lower(w);
-    if (strchr(path, '*'))
+    if (strchr(path, '*') || strchr(h, '*'))
         goto bad;
     *scheme = sc;
     *host = h;
@@ -1571,13 +1679,14 @@ fail:
     free(h);
     free(w);
     free(path);
+    *port = 0;
     return -1;
 }
 
 /* Appends one endpoint object to eps. */
-static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const char *scheme,
-                         const char *host, int port, const char *path, const char *wildcard,
-                         bool streamlined, char *err, size_t errlen)
+static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const char *tok,
+                         const char *scheme, const char *host, int port, const char *path,
+                         const char *wildcard, bool streamlined, char *err, size_t errlen)
 {
     char id[ID_MAX + 1] = "", desc[DESC_MAX] = "", src[512];
     char *url = NULL, *sc = NULL, *hs = NULL, *ps = NULL;
@@ -1595,7 +1704,7 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     if (!url)
         goto oom;
     if (tp_url_parse(url, &sc, &hs, &pp, &ps) != 0) {
-        col_error(ri, "Endpoint/URL", "a host name or an http(s) URL", url, err, errlen);
+        col_error(ri, "Endpoint/URL", "a host name or an http(s) URL", tok, err, errlen);
         goto done;
     }
     /* id: service-host-path, numbered on collision; stable for a given file */
@@ -1613,17 +1722,28 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     }
     if (id_set_add(ids, id) != 0)
         goto oom;
-    fold_append(desc, sizeof desc, ri->desc);
-    if (ri->comments[0]) {
-        fold_append(desc, sizeof desc, desc[0] ? " — " : "");
-        fold_append(desc, sizeof desc, ri->comments);
-    }
-    if (wildcard) {
-        char note[HOST_MAX * 2 + 128];
-        snprintf(note, sizeof note,
-                 "%sWildcard rule %s: no concrete host in the spreadsheet, %s stands in for it.",
-                 desc[0] ? " " : "", wildcard, hs);
-        fold_append(desc, sizeof desc, note);
+    {
+        /* The wildcard note is what makes the result honest: the spreadsheet's text is cut
+         * to leave room for it. */
+        char note[HOST_MAX * 2 + 256] = "";
+        size_t room;
+        if (wildcard)
+            snprintf(note, sizeof note,
+                     "Wildcard rule %s: the spreadsheet names no concrete host, so this probe "
+                     "tests the parent domain %s, not the hosts the wildcard matches; replace "
+                     "it with a real host to test those.",
+                     wildcard, hs);
+        room = sizeof desc - (note[0] ? strlen(note) + 1 : 0);
+        fold_append(desc, room, ri->desc);
+        if (ri->comments[0]) {
+            fold_append(desc, room, desc[0] ? " — " : "");
+            fold_append(desc, room, ri->comments);
+        }
+        if (note[0]) {
+            if (desc[0])
+                fold_append(desc, sizeof desc, " ");
+            fold_append(desc, sizeof desc, note);
+        }
     }
     snprintf(src, sizeof src, "imported from %s line %zu", ri->base, ri->line);
 
@@ -1666,26 +1786,48 @@ done:
 }
 
 /* The tokens of a URL cell: Microsoft puts several hosts in one cell, separated by
- * spaces, line breaks or commas. */
+ * spaces, line breaks or commas. Credentials anywhere in the cell are refused before
+ * any token is looked at, so a password split by a space is not quoted half-way. */
 static int emit_row_urls(cJSON *eps, id_set *ids, const csv_rowinfo *ri, char *urls,
                          bool streamlined, char *err, size_t errlen)
 {
+    static const char seps[] = " \t\r\n,;";
     char *save = NULL, *tok;
-    for (tok = strtok_r(urls, " \t\r\n,;", &save); tok; tok = strtok_r(NULL, " \t\r\n,;", &save)) {
+    const char *q;
+    for (q = urls + strspn(urls, seps); *q; q += strspn(q, seps)) {
+        size_t n = strcspn(q, seps);
+        char *one = tp_strndup(q, n), red[GOT_MAX * 2];
+        bool creds;
+        if (!one) {
+            set_err(err, errlen, "%s: out of memory", ri->file);
+            return -1;
+        }
+        creds = url_redact_userinfo(one, red, sizeof red);
+        free(one);
+        if (creds)
+            return col_error(ri, "Endpoint/URL", "a URL without credentials", red, err, errlen);
+        q += n;
+    }
+    for (tok = strtok_r(urls, seps, &save); tok; tok = strtok_r(NULL, seps, &save)) {
         char *scheme = NULL, *host = NULL, *path = NULL, *wild = NULL;
-        int rc = 0;
+        int rc = 0, port = 0;
         size_t k;
-        if (split_token(ri, tok, &scheme, &host, &path, &wild, err, errlen) != 0)
+        if (split_token(ri, tok, &scheme, &host, &port, &path, &wild, err, errlen) != 0)
             return -1;
         if (scheme) { /* an explicit scheme wins over the Port column */
-            rc = emit_endpoint(eps, ids, ri, scheme, host, strcmp(scheme, "https") == 0 ? 443 : 80,
-                               path, wild, streamlined, err, errlen);
-        } else if (ri->n_ports == 0) {
-            rc = emit_endpoint(eps, ids, ri, "https", host, 443, path, wild, streamlined, err, errlen);
-        } else {
+            rc = emit_endpoint(eps, ids, ri, tok, scheme, host,
+                               port ? port : strcmp(scheme, "https") == 0 ? 443 : 80, path, wild,
+                               streamlined, err, errlen);
+        } else if (ri->n_ports > 0) { /* the Port column wins over "host:port" */
             for (k = 0; k < ri->n_ports && rc == 0; k++)
-                rc = emit_endpoint(eps, ids, ri, ri->ports[k] == 80 ? "http" : "https", host,
+                rc = emit_endpoint(eps, ids, ri, tok, ri->ports[k] == 80 ? "http" : "https", host,
                                    ri->ports[k], path, wild, streamlined, err, errlen);
+        } else if (port) {
+            rc = emit_endpoint(eps, ids, ri, tok, port == 80 ? "http" : "https", host, port, path,
+                               wild, streamlined, err, errlen);
+        } else {
+            rc = emit_endpoint(eps, ids, ri, tok, "https", host, 443, path, wild, streamlined,
+                               err, errlen);
         }
         free(scheme);
         free(host);
@@ -1860,76 +2002,21 @@ done:
 
 /* ---------- writing the catalog ---------- */
 
-static int write_all(int fd, const char *p, size_t n)
+/* Through fileout.h: a regular file (or a new name) is written beside its real target
+ * (a symbolic link stays and its target is replaced) and renamed into place; a device
+ * or FIFO (/dev/null, /dev/stdout, a pipe) is written in place, never replaced by a
+ * regular file. The text is complete and validated before anything is opened. */
+static int write_output(const char *file, const char *text, char *err, size_t errlen)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Best effort: make the rename itself durable. */
-static void fsync_dir_of(const char *file)
-{
-    const char *slash = strrchr(file, '/');
-    char *dir = slash ? tp_strndup(file, slash == file ? 1 : (size_t)(slash - file)) : tp_strdup(".");
-    int fd;
-    if (!dir)
-        return;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* FILE.tmp in the same directory, fsync, rename: readers see the old file or the new
- * one, never half of one; on failure nothing is left behind. */
-static int write_atomic(const char *file, const char *text, char *err, size_t errlen)
-{
-    char *tmp = tp_asprintf("%s.tmp", file);
-    int fd = -1, rc = -1, e;
-    if (!tmp) {
-        set_err(err, errlen, "%s: out of memory", file);
+    tp_outfile o;
+    if (tp_outfile_open(&o, file, err, errlen) != 0)
+        return -1;
+    if (fputs(text, o.f) == EOF) {
+        set_err(err, errlen, "cannot write %s: %s", file, strerror(errno ? errno : EIO));
+        tp_outfile_abort(&o);
         return -1;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        set_err(err, errlen, "%s: cannot write: %s", file, strerror(errno));
-        goto done;
-    }
-    if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-        e = errno;
-        set_err(err, errlen, "%s: cannot write: %s", file, strerror(e));
-        goto done;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        set_err(err, errlen, "%s: cannot write: %s", file, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, file) != 0) {
-        set_err(err, errlen, "%s: cannot write: %s", file, strerror(errno));
-        goto done;
-    }
-    fsync_dir_of(file);
-    rc = 0;
-done:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return tp_outfile_commit(&o, err, errlen);
 }
 
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen)
@@ -1951,7 +2038,7 @@ int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err,
             set_err(err, errlen, "<stdout>: cannot write: %s", strerror(errno));
             goto done;
         }
-    } else if (write_atomic(out_file, json, err, errlen) != 0) {
+    } else if (write_output(out_file, json, err, errlen) != 0) {
         goto done;
     }
     rc = 0;

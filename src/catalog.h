@@ -28,6 +28,9 @@ int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, ch
                               char *err, size_t errlen);
 /* Reads csv_file, writes the catalog to out_file (atomically: temp file + rename) or to
  * stdout when out_file is NULL or "-". Returns 0 or -1 (err filled). */
+/* The file is written with tp_outfile_* (fileout.h): a symbolic link is kept and its
+ * target replaced; a device or FIFO (/dev/null, a pipe) is written in place, never
+ * replaced. Write errors read "cannot write FILE: reason". */
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen);
 
 #endif

@@ -417,6 +417,63 @@ static void test_load_structure_errors(void **state)
     }
 }
 
+/* A URL with credentials is refused, and the message does not repeat them. */
+static void test_url_credentials_not_echoed(void **state)
+{
+    (void)state;
+    expect_field_error("url", "\"https://user:Pw-s3cret@b.example/x\"",
+                       "x.json: endpoints[1].url: expected a URL without credentials, got "
+                       "\"https://***@b.example/x\"");
+    expect_field_error("url", "\"http://user@b.example:8080\"",
+                       "x.json: endpoints[1].url: expected a URL without credentials, got "
+                       "\"http://***@b.example:8080\"");
+    expect_field_error("url", "\"ftp://u:Pw-s3cret@b.example/\"",
+                       "x.json: endpoints[1].url: expected a URL without credentials, got "
+                       "\"ftp://***@b.example/\"");
+    /* an '@' in the path or query is not a credential */
+    {
+        static const char j[] = "{\"name\":\"n\",\"source\":\"s\",\"endpoints\":["
+                                "{\"id\":\"a\",\"service\":\"m\",\"url\":\"https://a.example/p@x?q=b@c\"}]}";
+        tp_catalog c;
+        char err[512] = "";
+        if (tp_catalog_load_mem(j, sizeof j - 1, "x.json", &c, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        assert_string_equal(c.endpoints[0].path, "/p@x?q=b@c");
+        tp_catalog_free(&c);
+    }
+}
+
+/* cJSON would cut a string at a \u0000 escape: refused before parsing, by line, without
+ * quoting the text around it; an escaped backslash before "u0000" is plain text. */
+static void test_nul_escape_refused(void **state)
+{
+    tp_catalog c;
+    char err[512] = "";
+    (void)state;
+    expect_error("{\"name\":\"n\\u0000x\",\"source\":\"s\",\"endpoints\":[]}",
+                 "x.json: line 1: \\u0000 is not allowed in strings");
+    expect_error("{\"name\":\"n\",\n\"source\":\"s\",\n\"description\":\"\\\\\\u0000\",\"endpoints\":[]}",
+                 "x.json: line 3: \\u0000 is not allowed in strings");
+    expect_error("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[\n\n{\"id\":\"a\",\"service\":\"m\","
+                 "\"url\":\"https://a.example/\\u0000\"}]}",
+                 "x.json: line 3: \\u0000 is not allowed in strings");
+    assert_int_equal(tp_catalog_load_file(FIXTURE("nul-escape.json"), &c, err, sizeof err), -1);
+    assert_string_equal(err, FIXTURE("nul-escape.json") ": line 4: \\u0000 is not allowed in strings");
+    assert_null(strstr(err, "Secret"));
+    {
+        static const char raw[] = "{\"name\":\"n\",\"source\":\"s\",\n\"description\":\"a\0b\",\"endpoints\":[]}";
+        assert_int_equal(tp_catalog_load_mem(raw, sizeof raw - 1, "x.json", &c, err, sizeof err), -1);
+        assert_string_equal(err, "x.json: line 2: a NUL byte is not allowed");
+    }
+    /* "\\u0000" in JSON is a backslash and "u0000": loads */
+    {
+        static const char j[] = "{\"name\":\"n\",\"source\":\"s\",\"description\":\"C:\\\\u0000\",\"endpoints\":[]}";
+        if (tp_catalog_load_mem(j, sizeof j - 1, "x.json", &c, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        tp_catalog_free(&c);
+    }
+}
+
 static void test_load_defaults(void **state)
 {
     static const char j[] = "{\"name\":\"n\",\"source\":\"s\",\"endpoints\":"
@@ -611,6 +668,8 @@ int main(void)
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_load_field_errors),
         cmocka_unit_test(test_load_structure_errors),
+        cmocka_unit_test(test_url_credentials_not_echoed),
+        cmocka_unit_test(test_nul_escape_refused),
         cmocka_unit_test(test_load_defaults),
         cmocka_unit_test(test_load_deep_and_long),
         cmocka_unit_test(test_load_hostile),

@@ -371,6 +371,49 @@ static void test_file_errors(void **state)
     tp_config_free(&c);
 }
 
+/* cJSON would cut "Pw\u0000Secret" to "Pw": any \u0000 escape is refused before parsing,
+ * by line, and the text around it (maybe a password) is never echoed. An escaped
+ * backslash followed by "u0000" is plain text. */
+static void test_nul_escape_refused(void **state)
+{
+    (void)state;
+    tp_config c;
+    assert_int_equal(load("{\"paths\": [{\"id\": \"p\", \"type\": \"http\", \"proxy\": \"10.0.0.6:8080\",\n"
+                          " \"auth\": {\"type\": \"basic\", \"username\": \"svc\",\n"
+                          " \"password\": \"Pw\\u0000" SECRET "\"}}]}", &c), -1);
+    assert_string_equal(err, FILE_NAME ": line 3: \\u0000 is not allowed in strings");
+    assert_null(strstr(err, SECRET));
+    tp_config_free(&c);
+    assert_int_equal(load("{\"$comment\": \"a\\u0000b\"}", &c), -1);
+    assert_string_equal(err, FILE_NAME ": line 1: \\u0000 is not allowed in strings");
+    tp_config_free(&c);
+    assert_int_equal(load("{\"$comment\": \"a\\U0000b\"}", &c), -1); /* \U too */
+    assert_string_equal(err, FILE_NAME ": line 1: \\u0000 is not allowed in strings");
+    tp_config_free(&c);
+    /* "\\\u0000" is an escaped backslash, then the NUL escape */
+    assert_int_equal(load("{\"$comment\": \"\\\\\\u0000\"}", &c), -1);
+    assert_string_equal(err, FILE_NAME ": line 1: \\u0000 is not allowed in strings");
+    tp_config_free(&c);
+    /* "\\u0000" is a backslash and the text u0000 */
+    if (load("{\"$comment\": \"C:\\\\u0000\"}", &c) != 0)
+        fail_msg("%s", err);
+    tp_config_free(&c);
+    /* a raw NUL byte cuts a string just the same */
+    {
+        static const char raw[] = "{\"$comment\": \"x\",\n\"paths\": [{\"id\": \"p\", \"type\": \"http\", "
+                                  "\"proxy\": \"u:Pw\0" SECRET "@10.0.0.6:8080\"}]}";
+        assert_int_equal(tp_config_defaults(&c), 0);
+        assert_int_equal(tp_config_load_mem(raw, sizeof raw - 1, FILE_NAME, &c, err, sizeof err), -1);
+        assert_string_equal(err, FILE_NAME ": line 2: a NUL byte is not allowed");
+        tp_config_free(&c);
+    }
+    assert_int_equal(tp_config_defaults(&c), 0);
+    assert_int_equal(tp_config_load_file("tests/data/config/nul-escape.json", &c, err, sizeof err), -1);
+    assert_string_equal(err, "tests/data/config/nul-escape.json: line 3: \\u0000 is not allowed in strings");
+    assert_null(strstr(err, SECRET));
+    tp_config_free(&c);
+}
+
 /* A FIFO named as a CA file is refused at once instead of blocking the load. */
 static void test_fifo_not_a_file(void **state)
 {
@@ -871,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_spec_shape),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_nul_escape_refused),
         cmocka_unit_test(test_oversize_file),
         cmocka_unit_test(test_fifo_not_a_file),
         cmocka_unit_test(test_relative_files),

@@ -7,10 +7,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -59,6 +62,12 @@ static void import_err(const char *text, size_t len, const char *file, const cha
     assert_null(json);
     if (strcmp(err, msg) != 0)
         fail_msg("got:  %s\nwant: %s", err, msg);
+}
+
+/* import_err for a NUL-free string literal. */
+static void import_err_s(const char *text, const char *file, const char *msg)
+{
+    import_err(text, strlen(text), file, msg);
 }
 
 static const tp_endpoint *by_url(const tp_catalog *c, const char *url)
@@ -317,6 +326,126 @@ static void test_id_numbering(void **state)
     free(json);
 }
 
+/* "host:port" without a scheme: the port is the cell's unless a Port column gives one,
+ * the scheme follows the port; errors quote the cell, not a rebuilt URL. */
+static void test_host_port_cells(void **state)
+{
+    static const char t[] = "Service,Endpoint/URL\n"
+                            "S,example.com:8443\n"
+                            "S,plain.example:80/x\n"
+                            "S,https://s.example:8443/p\n"
+                            "S,[2001:db8::1]:9443\n"
+                            "S,2001:db8::2\n";
+    static const char tp[] = "Service,Port,Endpoint/URL\nS,80,example.com:8443\n";
+    char *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_ok(t, sizeof t - 1, "hp.csv", &json, &c);
+    assert_int_equal(c.n, 5);
+    e = by_url(&c, "https://example.com:8443/");
+    assert_string_equal(e->host, "example.com");
+    assert_int_equal(e->port, 8443);
+    e = by_url(&c, "http://plain.example/x");
+    assert_int_equal(e->port, 80);
+    e = by_url(&c, "https://s.example:8443/p");
+    assert_int_equal(e->port, 8443);
+    e = by_url(&c, "https://[2001:db8::1]:9443/");
+    assert_string_equal(e->host, "2001:db8::1");
+    e = by_url(&c, "https://[2001:db8::2]/");
+    assert_int_equal(e->port, 443);
+    tp_catalog_free(&c);
+    free(json);
+    json = NULL;
+    import_ok(tp, sizeof tp - 1, "hp.csv", &json, &c); /* the Port column wins */
+    assert_int_equal(c.n, 1);
+    by_url(&c, "http://example.com/");
+    tp_catalog_free(&c);
+    free(json);
+    import_err_s("Service,Endpoint/URL\nS,example.com:99999\n", "p.csv",
+               "p.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"example.com:99999\"");
+    import_err_s("Service,Endpoint/URL\nS,bad!.example:8443\n", "p.csv",
+               "p.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"bad!.example:8443\"");
+    import_err_s("Service,Endpoint/URL\nS,[::1\n", "p.csv",
+               "p.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"[::1\"");
+}
+
+/* Credentials in a cell are refused without being repeated, even when a space in the
+ * password splits the cell into two tokens. */
+static void test_credentials_refused(void **state)
+{
+    char err[512] = "", *json = (char *)1;
+    static const char split[] = "Service,Endpoint/URL\nS,a.example https://user:Pw s3cret@h.example/x\n";
+    (void)state;
+    import_err_s("Service,Endpoint/URL\nS,https://user:Pw-s3cret@h.example/x\n", "c.csv",
+               "c.csv: line 2: column \"Endpoint/URL\": expected a URL without credentials, got \"https://***@h.example/x\"");
+    import_err_s("Service,Endpoint/URL\nS,user:Pw-s3cret@h.example\n", "c.csv",
+               "c.csv: line 2: column \"Endpoint/URL\": expected a URL without credentials, got \"***@h.example\"");
+    assert_int_equal(tp_catalog_import_csv_mem(split, sizeof split - 1, "c.csv", &json, err,
+                                               sizeof err),
+                     -1);
+    assert_null(json);
+    assert_null(strstr(err, "Pw"));
+    assert_null(strstr(err, "s3cret"));
+    assert_null(strstr(err, "user"));
+    assert_string_equal(err, "c.csv: line 2: column \"Endpoint/URL\": expected a URL without credentials, got \"***@h.example/x\"");
+}
+
+/* A wildcard that leaves no concrete host is an error; a mid-label wildcard is kept and
+ * its description says that only the parent domain is tested. */
+static void test_wildcards(void **state)
+{
+    static const char t[] = "Service,Endpoint/URL,Comments\n"
+                            "EDR command and control,winatp-gw-*.microsoft.com,gateway\n"
+                            "S,*.wd.example.com\n";
+    char *json = NULL;
+    tp_catalog c;
+    const tp_endpoint *e;
+    (void)state;
+    import_err_s("Service,Endpoint/URL\nS,*.com\n", "w.csv",
+               "w.csv: line 2: column \"Endpoint/URL\": wildcard \"*.com\" names no concrete host");
+    import_err_s("Service,Endpoint/URL\nS,a.example\nS,https://*.COM/x\n", "w.csv",
+               "w.csv: line 3: column \"Endpoint/URL\": wildcard \"*.COM\" names no concrete host");
+    import_err_s("Service,Endpoint/URL\nS,gw-*.com\n", "w.csv",
+               "w.csv: line 2: column \"Endpoint/URL\": wildcard \"gw-*.com\" names no concrete host");
+    import_err_s("Service,Endpoint/URL\nS,*.\n", "w.csv",
+               "w.csv: line 2: column \"Endpoint/URL\": wildcard \"*.\" names no concrete host");
+    import_ok(t, sizeof t - 1, "w.csv", &json, &c);
+    e = by_url(&c, "https://microsoft.com/");
+    assert_string_equal(e->wildcard, "winatp-gw-*.microsoft.com");
+    assert_string_equal(e->description,
+                        "gateway Wildcard rule winatp-gw-*.microsoft.com: the spreadsheet names "
+                        "no concrete host, so this probe tests the parent domain microsoft.com, "
+                        "not the hosts the wildcard matches; replace it with a real host to test "
+                        "those.");
+    e = by_url(&c, "https://wd.example.com/");
+    assert_string_equal(e->wildcard, "*.wd.example.com");
+    assert_non_null(strstr(e->description, "tests the parent domain wd.example.com, not the hosts"));
+    tp_catalog_free(&c);
+    free(json);
+}
+
+/* The wildcard note survives a description at the 1 KiB cap. */
+static void test_wildcard_note_not_cut(void **state)
+{
+    char *t = malloc(4200), *json = NULL;
+    size_t n = 0;
+    tp_catalog c;
+    (void)state;
+    assert_non_null(t);
+    n += (size_t)sprintf(t, "Service,Endpoint/URL,Comments\nS,*.x.example,");
+    for (int i = 0; i < 3000; i++)
+        t[n++] = 'a';
+    t[n++] = '\n';
+    import_ok(t, n, "d.csv", &json, &c);
+    assert_true(strlen(c.endpoints[0].description) < 1024);
+    assert_non_null(strstr(c.endpoints[0].description,
+                           "tests the parent domain x.example, not the hosts the wildcard matches"));
+    tp_catalog_free(&c);
+    free(json);
+    free(t);
+}
+
 /* ---------- errors ---------- */
 
 static void test_errors(void **state)
@@ -368,9 +497,10 @@ static void test_errors(void **state)
     import_err("Service,Endpoint/URL\nS,ftp://a.example\n", 38, "f.csv",
                "f.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"ftp://a.example\"");
     import_err("Service,Endpoint/URL\nS,*\n", 24, "w.csv",
-               "w.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"*\"");
+               "w.csv: line 2: column \"Endpoint/URL\": wildcard \"*\" names no concrete host");
+    /* the cell as written, not a URL rebuilt from it */
     import_err("Service,Endpoint/URL\nS,bad_host!.example\n", 40, "b.csv",
-               "b.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"https://bad_host!.example/\"");
+               "b.csv: line 2: column \"Endpoint/URL\": expected a host name or an http(s) URL, got \"bad_host!.example\"");
     import_err("Service,Geography,Endpoint/URL\nS,U$,a.example\n", 45, "g.csv",
                "g.csv: line 2: column \"Geography\": expected a geography code such as WW, US, EU, UK or AU, got \"U$\"");
     {
@@ -514,16 +644,118 @@ static void test_file_not_written_on_error(void **state)
     assert_int_equal(tp_catalog_import_csv(CSV("standard.csv"), "/nonexistent-dir/x.json", err,
                                            sizeof err),
                      -1);
-    assert_string_equal(err, "/nonexistent-dir/x.json: cannot write: No such file or directory");
-    /* the output is a directory: rename fails, the temp file is removed */
+    assert_string_equal(err, "cannot write /nonexistent-dir/x.json: No such file or directory");
+    /* the output is a directory: refused, nothing left behind */
     assert_int_equal(tp_catalog_import_csv(CSV("standard.csv"), g_dir, err, sizeof err), -1);
-    assert_non_null(strstr(err, ": cannot write: "));
+    assert_non_null(strstr(err, "cannot write "));
     assert_int_equal(dir_entries(), 1);
     {
         char tmp[300];
         snprintf(tmp, sizeof tmp, "%s.tmp", g_dir);
         assert_int_equal(access(tmp, F_OK), -1);
     }
+}
+
+/* The output is a symbolic link: the link stays, its target gets the catalog. */
+static void test_output_through_symlink(void **state)
+{
+    char real[256], link[256], got[256], err[512] = "";
+    tp_catalog c;
+    struct stat st;
+    ssize_t n;
+    FILE *f;
+    (void)state;
+    snprintf(real, sizeof real, "%s/real.json", g_dir);
+    snprintf(link, sizeof link, "%s/link.json", g_dir);
+    assert_non_null(f = fopen(real, "w"));
+    fputs("old\n", f);
+    fclose(f);
+    assert_int_equal(chmod(real, 0600), 0);
+    assert_int_equal(symlink("real.json", link), 0);
+    if (tp_catalog_import_csv(CSV("standard.csv"), link, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    n = readlink(link, got, sizeof got - 1);
+    assert_true(n > 0);
+    got[n] = '\0';
+    assert_string_equal(got, "real.json");
+    assert_int_equal(lstat(real, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600); /* the replaced file keeps its mode */
+    if (tp_catalog_load_file(real, &c, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.n, 11);
+    tp_catalog_free(&c);
+    assert_int_equal(dir_entries(), 2); /* no temporary file left */
+    /* a dangling link is refused, and nothing is created */
+    assert_int_equal(unlink(real), 0);
+    assert_int_equal(tp_catalog_import_csv(CSV("standard.csv"), link, err, sizeof err), -1);
+    assert_int_equal(dir_entries(), 1);
+}
+
+/* The output is a FIFO: written in place (a reader gets the catalog), not replaced by a
+ * regular file. The reader end is opened first, non-blocking, so the import's open
+ * does not wait and a regression cannot hang the test (the catalog fits the pipe). */
+static void test_output_to_fifo(void **state)
+{
+    char fifo[256], err[512] = "", *buf = malloc(1 << 16);
+    size_t len = 0;
+    tp_catalog c;
+    struct stat st;
+    int fd;
+    (void)state;
+    assert_non_null(buf);
+    snprintf(fifo, sizeof fifo, "%s/out.fifo", g_dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(fd >= 0);
+    if (tp_catalog_import_csv(CSV("standard.csv"), fifo, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    for (;;) {
+        ssize_t r = read(fd, buf + len, (1 << 16) - 1 - len);
+        if (r > 0) {
+            len += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    close(fd);
+    buf[len] = '\0';
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_true(len > 0);
+    if (tp_catalog_load_mem(buf, len, "fifo", &c, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.n, 11);
+    tp_catalog_free(&c);
+    assert_int_equal(dir_entries(), 1);
+    free(buf);
+}
+
+/* The output is a character device: written in place, still a device afterwards. A
+ * private null device is tried first (when mknod is allowed), so a regression fails
+ * there before it could replace the system's /dev/null. */
+static void test_output_to_dev_null(void **state)
+{
+    char node[256], err[512] = "";
+    struct stat st;
+    (void)state;
+    snprintf(node, sizeof node, "%s/null", g_dir);
+    if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        if (tp_catalog_import_csv(CSV("standard.csv"), node, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(lstat(node, &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+        assert_int_equal(dir_entries(), 1);
+    }
+    if (tp_catalog_import_csv(CSV("standard.csv"), "/dev/null", err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    assert_int_equal(access("/dev/null.tmp", F_OK), -1);
 }
 
 int main(void)
@@ -538,9 +770,16 @@ int main(void)
         cmocka_unit_test(test_id_numbering),
         cmocka_unit_test(test_long_description_cut_on_utf8_boundary),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_host_port_cells),
+        cmocka_unit_test(test_credentials_refused),
+        cmocka_unit_test(test_wildcards),
+        cmocka_unit_test(test_wildcard_note_not_cut),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_not_written_on_error, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_output_through_symlink, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_output_to_fifo, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_output_to_dev_null, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
