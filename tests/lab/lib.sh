@@ -5,7 +5,9 @@
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_HERE/../.." && pwd)
 LAB_PREFIX=${TLSPATH_LAB_PREFIX:-tlsp-}
-LAB_DIR=${TLSPATH_LAB_DIR:-$LAB_HERE/run}
+# The state dir is read by squid running as user `proxy`: it must not live under a
+# directory only root may enter (a checkout in /root is mode 0700 on Debian).
+LAB_DIR=${TLSPATH_LAB_DIR:-/var/tmp/${LAB_PREFIX}lab}
 
 NS_CLIENT=${LAB_PREFIX}client
 NS_GW=${LAB_PREFIX}gw

@@ -6,7 +6,7 @@ the JSON reports and asserts status, phase and error code per (endpoint, path). 
 case ("PASS name: detail" / "FAIL name: detail"), then "N passed, M failed"; exit 1 if M > 0.
 Engine-level cases (dns, connect, proxy, tls handshake, http) come first, verdicts after.
 
-Options: --lab-dir DIR (default $TLSPATH_LAB_DIR or tests/lab/run), --reports DIR (where the
+Options: --lab-dir DIR (default $TLSPATH_LAB_DIR or /var/tmp/<prefix>lab), --reports DIR (where the
 reports, stdout and stderr of each run are kept; default tests/lab/reports), -k SUBSTRING
 (only cases whose name contains it), -v (print the offending result on failure).
 """
@@ -626,7 +626,7 @@ def load_lab(lab_dir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binary")
-    ap.add_argument("--lab-dir", default=os.environ.get("TLSPATH_LAB_DIR", os.path.join(HERE, "run")))
+    ap.add_argument("--lab-dir", default=os.environ.get("TLSPATH_LAB_DIR", "/var/tmp/%slab" % os.environ.get("TLSPATH_LAB_PREFIX", "tlsp-")))
     ap.add_argument("--reports", default=os.environ.get("TLSPATH_LAB_REPORTS", os.path.join(HERE, "reports")))
     ap.add_argument("-k", dest="only", default=None)
     ap.add_argument("-v", dest="verbose", action="store_true")
