@@ -18,6 +18,7 @@
 
 #include "embedded.h"
 #include "fileout.h"
+#include "jsontext.h"
 
 #define CAT_MAX_FILE_BYTES (16u * 1024u * 1024u) /* a catalog is kilobytes; 16 MiB is abuse */
 #define CSV_MAX_FILE_BYTES (32u * 1024u * 1024u)
@@ -104,30 +105,6 @@ static bool url_redact_userinfo(const char *url, char *out, size_t outlen)
     plen = (size_t)(auth - url);
     snprintf(out, outlen, "%.*s***%s", (int)plen, url, at);
     return true;
-}
-
-/* A JSON text whose strings hold a \u0000 escape would be cut short at the NUL by
- * cJSON (a password "Pw\u0000Secret" silently becomes "Pw"). Returns the 1-based line
- * of the first such escape, or 0. Escaped backslashes ("\\u0000") are skipped. A raw NUL
- * byte is cut the same way: its line is returned too, with *raw set. */
-static size_t json_nul_escape_line(const char *text, size_t len, bool *raw)
-{
-    size_t i, line = 1;
-    *raw = false;
-    for (i = 0; i < len; i++) {
-        if (text[i] == '\n') {
-            line++;
-        } else if (text[i] == '\0') {
-            *raw = true;
-            return line;
-        } else if (text[i] == '\\' && i + 1 < len) {
-            if ((text[i + 1] == 'u' || text[i + 1] == 'U') && i + 5 < len &&
-                memcmp(text + i + 2, "0000", 4) == 0)
-                return line;
-            i++; /* the escaped character */
-        }
-    }
-    return 0;
 }
 
 /* ---------- URLs ---------- */
@@ -645,7 +622,7 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
     }
     {
         bool raw;
-        size_t nl = json_nul_escape_line(text, len, &raw);
+        size_t nl = tp_json_nul_line(text, len, &raw);
         if (nl) { /* never quote the text around it: it may be anything */
             set_err(err, errlen, "%s: line %zu: %s", c.file, nl,
                     raw ? "a NUL byte is not allowed" : "\\u0000 is not allowed in strings");

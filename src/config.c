@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "pins.h"
+#include "jsontext.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -1493,31 +1494,6 @@ int tp_config_validate(const tp_config *c, char *err, size_t errlen)
 
 /* ---------- loading ---------- */
 
-/* cJSON turns a \u0000 escape into a NUL that silently cuts the string short (a
- * password "Pw\u0000Secret" would become "Pw"). Returns the 1-based line of the first
- * such escape (\U too, case-insensitively), or 0. An escaped backslash followed by
- * "u0000" is text, not an escape, and is skipped. A raw NUL byte cuts a string the same
- * way: its line is returned too, with *raw set. */
-static size_t nul_escape_line(const char *text, size_t len, bool *raw)
-{
-    size_t line = 1;
-    *raw = false;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '\n') {
-            line++;
-        } else if (text[i] == '\0') {
-            *raw = true;
-            return line;
-        } else if (text[i] == '\\' && i + 1 < len) {
-            if ((text[i + 1] == 'u' || text[i + 1] == 'U') && i + 5 < len &&
-                memcmp(text + i + 2, "0000", 4) == 0)
-                return line;
-            i++; /* the escaped character */
-        }
-    }
-    return 0;
-}
-
 /* The location of a JSON syntax error as "FILE:LINE:COLUMN" plus what was found there. */
 static int fail_syntax(const cfg_ctx *x, const char *text, size_t len, size_t pos,
                        const char *expected)
@@ -1613,7 +1589,7 @@ int tp_config_load_mem(const char *text, size_t len, const char *file, tp_config
         text = ""; /* len is 0 here */
     {
         bool raw;
-        size_t nl = nul_escape_line(text, len, &raw);
+        size_t nl = tp_json_nul_line(text, len, &raw);
         if (nl) { /* never quote the text around it: it may be a password */
             cfg_fail(&x, NULL, "line %zu: %s", nl,
                      raw ? "a NUL byte is not allowed" : "\\u0000 is not allowed in strings");

@@ -188,13 +188,18 @@ int tp_x509_parse_aia(const uint8_t *der, size_t len, tp_strlist *ocsp, tp_strli
     return 0;
 }
 
-int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp_strlist *ocsp,
-                             tp_strlist *ca_issuers)
+/* Calls visit(oid, oid_len, value, value_len, ctx) for each Extension of a SEQUENCE OF
+ * Extension (crt->v3_ext), stopping at the first non-zero return, which it returns.
+ * Malformed input: -1. An empty input (a v1 certificate) visits nothing. */
+typedef int (*ext_visit_fn)(const unsigned char *oid, size_t oid_len, unsigned char *val, size_t val_len,
+                            void *ctx);
+
+static int walk_extensions(const uint8_t *der, size_t len, ext_visit_fn visit, void *ctx)
 {
     if (!der)
         return -1;
     if (len == 0)
-        return 0;  /* a v1 certificate has no extensions at all */
+        return 0;
     unsigned char *p = (unsigned char *)der;
     const unsigned char *end = der + len;
     size_t seq_len;
@@ -215,16 +220,33 @@ int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp
             return -1;
         if (mbedtls_asn1_get_tag(&p, ext_end, &val_len, MBEDTLS_ASN1_OCTET_STRING) != 0)
             return -1;
-        rc = X_OK;
-        if (oid_is(oid, oid_len, OID_CDP, sizeof OID_CDP))
-            rc = tp_x509_parse_cdp(p, val_len, cdp);
-        else if (oid_is(oid, oid_len, OID_AIA, sizeof OID_AIA))
-            rc = tp_x509_parse_aia(p, val_len, ocsp, ca_issuers);
-        if (rc != X_OK)
+        rc = visit(oid, oid_len, p, val_len, ctx);
+        if (rc != 0)
             return rc;
         p = ext_end;
     }
     return 0;
+}
+
+typedef struct url_lists {
+    tp_strlist *cdp, *ocsp, *ca_issuers;
+} url_lists;
+
+static int visit_urls(const unsigned char *oid, size_t oid_len, unsigned char *val, size_t val_len, void *ctx)
+{
+    url_lists *u = ctx;
+    if (oid_is(oid, oid_len, OID_CDP, sizeof OID_CDP))
+        return tp_x509_parse_cdp(val, val_len, u->cdp);
+    if (oid_is(oid, oid_len, OID_AIA, sizeof OID_AIA))
+        return tp_x509_parse_aia(val, val_len, u->ocsp, u->ca_issuers);
+    return X_OK;
+}
+
+int tp_x509_parse_extensions(const uint8_t *der, size_t len, tp_strlist *cdp, tp_strlist *ocsp,
+                             tp_strlist *ca_issuers)
+{
+    url_lists u = {cdp, ocsp, ca_issuers};
+    return walk_extensions(der, len, visit_urls, &u);
 }
 
 static const uint8_t OID_SAN[] = {0x55, 0x1D, 0x11};   /* 2.5.29.17 subjectAltName */
@@ -234,59 +256,46 @@ static const uint8_t OID_SAN[] = {0x55, 0x1D, 0x11};   /* 2.5.29.17 subjectAltNa
  * (a textual IPv4/IPv6 literal)? mbedTLS 2.28 keeps only dNSName SAN entries and so
  * cannot match an endpoint addressed by IP (RFC 6125 / 5280 iPAddress). Returns 1 on a
  * match, 0 otherwise, -1 on malformed input. */
-int tp_x509_san_ip_match(const uint8_t *der, size_t len, const char *ip)
+typedef struct ip_want {
+    uint8_t addr[16];
+    size_t len;
+} ip_want;
+
+/* 1 when this subjectAltName value names the address, 0 when not, -1 when malformed. */
+static int visit_san(const unsigned char *oid, size_t oid_len, unsigned char *val, size_t val_len, void *ctx)
 {
-    uint8_t want[16];
-    size_t want_len;
-    if (!der || !ip)
-        return -1;
-    if (inet_pton(AF_INET, ip, want) == 1)
-        want_len = 4;
-    else if (inet_pton(AF_INET6, ip, want) == 1)
-        want_len = 16;
-    else
+    const ip_want *want = ctx;
+    if (!oid_is(oid, oid_len, OID_SAN, sizeof OID_SAN))
         return 0;
-    if (len == 0)
-        return 0;
-    unsigned char *p = (unsigned char *)der;
-    const unsigned char *end = der + len;
-    size_t seq_len;
-    if (mbedtls_asn1_get_tag(&p, end, &seq_len, TAG_SEQ) != 0 || p + seq_len != end)
+    unsigned char *q = val;
+    const unsigned char *val_end = val + val_len;
+    size_t names_len;
+    if (mbedtls_asn1_get_tag(&q, val_end, &names_len, TAG_SEQ) != 0 || q + names_len != val_end)
         return -1;
-    while (p < end) {
-        size_t ext_len, oid_len, val_len;
-        if (mbedtls_asn1_get_tag(&p, end, &ext_len, TAG_SEQ) != 0)
+    while (q < val_end) {
+        int tag;
+        size_t n;
+        if (read_tlv(&q, val_end, &tag, &n) != 0 || n > (size_t)(val_end - q))
             return -1;
-        unsigned char *ext_end = p + ext_len;
-        if (mbedtls_asn1_get_tag(&p, ext_end, &oid_len, MBEDTLS_ASN1_OID) != 0)
-            return -1;
-        const unsigned char *oid = p;
-        p += oid_len;
-        int critical = 0;
-        int rc = mbedtls_asn1_get_bool(&p, ext_end, &critical);
-        if (rc != 0 && rc != MBEDTLS_ERR_ASN1_UNEXPECTED_TAG)
-            return -1;
-        if (mbedtls_asn1_get_tag(&p, ext_end, &val_len, MBEDTLS_ASN1_OCTET_STRING) != 0)
-            return -1;
-        if (oid_is(oid, oid_len, OID_SAN, sizeof OID_SAN)) {
-            unsigned char *q = p;
-            const unsigned char *val_end = p + val_len;
-            size_t names_len;
-            if (mbedtls_asn1_get_tag(&q, val_end, &names_len, TAG_SEQ) != 0 || q + names_len != val_end)
-                return -1;
-            while (q < val_end) {
-                int tag;
-                size_t n;
-                if (read_tlv(&q, val_end, &tag, &n) != 0 || n > (size_t)(val_end - q))
-                    return -1;
-                if (tag == TAG_GN_IP && n == want_len && memcmp(q, want, n) == 0)
-                    return 1;
-                q += n;
-            }
-        }
-        p = ext_end;
+        if (tag == TAG_GN_IP && n == want->len && memcmp(q, want->addr, n) == 0)
+            return 1;
+        q += n;
     }
     return 0;
+}
+
+int tp_x509_san_ip_match(const uint8_t *der, size_t len, const char *ip)
+{
+    ip_want want;
+    if (!der || !ip)
+        return -1;
+    if (inet_pton(AF_INET, ip, want.addr) == 1)
+        want.len = 4;
+    else if (inet_pton(AF_INET6, ip, want.addr) == 1)
+        want.len = 16;
+    else
+        return 0;
+    return walk_extensions(der, len, visit_san, &want);
 }
 
 int tp_x509_spki_sha256(const mbedtls_x509_crt *crt, uint8_t out[32])
