@@ -269,6 +269,52 @@ static void write_matrix(const tctx *c, const matrix *m)
 
 /* ---------- summary and problems ---------- */
 
+/* One line counting failures and warnings by cause, most frequent first: with 140
+ * endpoints failing the same way, the reader sees "dns_nxdomain 140" before the list. */
+static void write_causes(const tctx *c)
+{
+    enum { MAX_CAUSES = 32 };
+    const char *code[MAX_CAUSES];
+    size_t count[MAX_CAUSES], n = 0, other = 0;
+    for (size_t i = 0; c->run->results && i < c->run->n_results; i++) {
+        const tp_result *r = &c->run->results[i];
+        if ((r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || !r->error_code)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(code[k], r->error_code) != 0)
+            k++;
+        if (k == n && n == MAX_CAUSES) {
+            other++;
+            continue;
+        }
+        if (k == n) {
+            code[n] = r->error_code;
+            count[n++] = 0;
+        }
+        count[k]++;
+    }
+    if (n == 0)
+        return;
+    /* insertion sort, most frequent first; ties keep first-seen order */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && count[j] > count[j - 1]; j--) {
+            size_t tc = count[j];
+            const char *ts = code[j];
+            count[j] = count[j - 1];
+            code[j] = code[j - 1];
+            count[j - 1] = tc;
+            code[j - 1] = ts;
+        }
+    fputs("causes:", c->out);
+    for (size_t i = 0; i < n; i++) {
+        char buf[128];
+        fprintf(c->out, "%s %s %zu", i ? "," : "", clean(c, code[i], buf, sizeof buf), count[i]);
+    }
+    if (other)
+        fprintf(c->out, ", other %zu", other);
+    fputc('\n', c->out);
+}
+
 static void write_summary(const tctx *c)
 {
     tp_summary s;
@@ -283,6 +329,7 @@ static void write_summary(const tctx *c)
     if (c->color)
         fputs("\033[0m", c->out);
     fputc('\n', c->out);
+    write_causes(c);
     for (size_t i = 0; i < c->run->warnings.n; i++) {
         char buf[TEXT_MAX];
         fprintf(c->out, "warning: %s\n", clean(c, c->run->warnings.v[i], buf, sizeof buf));

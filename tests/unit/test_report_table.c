@@ -77,6 +77,42 @@ static void test_problems_listed(void **state)
     fx_free(&f);
 }
 
+/* The causes line counts every failure and warning by its code, most frequent first. */
+static void test_causes_line(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *t = table(&f.run, false, 120);
+    char line[1024];
+    line_with(t, "causes:", line, sizeof line);
+    size_t total = 0, problems = 0, last = (size_t)-1;
+    for (const char *p = line + strlen("causes:"); *p;) {
+        char code[64];
+        size_t n;
+        int used = 0;
+        assert_int_equal(sscanf(p, " %63[a-z_] %zu%n", code, &n, &used), 2);
+        assert_true(n <= last);   /* most frequent first */
+        last = n;
+        size_t want = 0;
+        for (size_t i = 0; i < f.run.n_results; i++) {
+            const tp_result *r = &f.run.results[i];
+            want += (r->status == TP_ST_FAIL || r->status == TP_ST_WARN) && r->error_code &&
+                    strcmp(r->error_code, code) == 0;
+        }
+        assert_int_equal(n, want);
+        total += n;
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+    for (size_t i = 0; i < f.run.n_results; i++)
+        problems += f.run.results[i].status == TP_ST_FAIL || f.run.results[i].status == TP_ST_WARN;
+    assert_int_equal(total, problems);
+    free(t);
+    fx_free(&f);
+}
+
 static void test_color(void **state)
 {
     (void)state;
@@ -279,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_and_summary),
         cmocka_unit_test(test_problems_listed),
+        cmocka_unit_test(test_causes_line),
         cmocka_unit_test(test_color),
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_width),
