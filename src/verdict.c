@@ -339,8 +339,12 @@ static bool has_chain(const tp_result *r)
 
 /* ======================= pinning ======================= */
 
-/* Any presented certificate's key in the set, or the anchor that completes the chain
- * (the top certificate's issuer, found in the store and verified) in the set. */
+#define TP_PIN_MAX_CHAIN 16   /* presented certificates considered when building the path */
+
+/* A key in the set somewhere on the path a client builds: from the leaf, each next
+ * presented certificate whose subject is the current one's issuer, then the trust anchor
+ * that completes it (found in the store and verified). A pinned certificate merely
+ * appended to the handshake, off that path, does not count: Windows would not use it. */
 static void judge_pin(const tp_config *cfg, tp_result *r, const parsed_chain *pc, anchors *a)
 {
     r->pin_checked = false;
@@ -349,17 +353,31 @@ static void judge_pin(const tp_config *cfg, tp_result *r, const parsed_chain *pc
         return;
     const tp_pinset *ps = tp_config_find_pinset(cfg, r->ep->pinset);
     r->pin_checked = true;   /* an unknown set name pins to nothing: fail closed */
-    if (!ps)
+    if (!ps || pc->n == 0)
         return;
-    for (size_t i = 0; i < r->chain_len; i++)
+    bool on_path[TP_PIN_MAX_CHAIN] = {false};
+    size_t i = 0;
+    for (size_t steps = 0; steps < pc->n && steps < TP_PIN_MAX_CHAIN; steps++) {
+        on_path[i] = true;
         if (tp_pinset_has(ps, r->chain[i].spki_raw)) {
             r->pin_matched = true;
             return;
         }
-    if (pc->n == 0 || !pc->ok[pc->n - 1] || r->chain[pc->n - 1].self_signed)
+        if (!pc->ok[i] || r->chain[i].self_signed)
+            return;   /* a root ends the path: no anchor to look up beyond it */
+        size_t next = pc->n;
+        for (size_t j = 0; j < pc->n && j < TP_PIN_MAX_CHAIN; j++)
+            if (!on_path[j] && pc->ok[j] && raw_eq(&pc->crt[j].subject_raw, &pc->crt[i].issuer_raw)) {
+                next = j;
+                break;
+            }
+        if (next == pc->n)
+            break;
+        i = next;
+    }
+    if (!pc->ok[i])
         return;
-    size_t top = pc->n - 1;
-    const mbedtls_x509_crt *anchor = anchors_find_issuer(a, &pc->crt[top]);
+    const mbedtls_x509_crt *anchor = anchors_find_issuer(a, &pc->crt[i]);
     uint8_t h[32];
     if (anchor && tp_x509_spki_sha256(anchor, h) == 0 && tp_pinset_has(ps, h))
         r->pin_matched = true;
@@ -423,12 +441,13 @@ static void judge_interception(const tp_config *cfg, const tp_run *run, tp_resul
     bool detected;
     if (ps) {
         /* Unanchored, and either another path saw something else (so it is not a
-         * chain Microsoft serves everywhere), or, alone, the chain came through a
-         * proxy or is untrusted. An unpinned, trusted chain seen directly and
-         * nowhere else is reported as pin_mismatch instead. */
+         * chain Microsoft serves everywhere), or, alone, the chain is untrusted or came
+         * through a proxy expected to inspect. A trusted chain seen on one path only,
+         * through a proxy that is not expected to inspect, is reported as pin_mismatch:
+         * a stale pin set (Microsoft rotated its chain) looks exactly like that, and
+         * calling a plain proxy an interceptor would send the engineer the wrong way. */
         const tp_path *p = effective_path(r);
-        bool suspicious_alone = !r->trusted || (p && (p->type == TP_PATH_HTTP ||
-                                                      p->expect_inspection));
+        bool suspicious_alone = !r->trusted || (p && p->type == TP_PATH_HTTP && p->expect_inspection);
         detected = !r->pin_matched && (others ? differs : suspicious_alone);
     } else {
         /* No pins: the direct path's chain is the reference; without one, an untrusted

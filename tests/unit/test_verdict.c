@@ -536,6 +536,26 @@ static void test_interception_pinned(void **state)
 
 /* Alone on a proxy, an unpinned chain is interception; alone on the direct path and
  * trusted it is a pin mismatch; seen identically on two paths it is a pin mismatch. */
+/* A pinned certificate appended to the handshake but off the path the client builds
+ * (leaf -> issuer -> ... -> anchor) must not satisfy the pin. */
+static void test_pin_off_path_does_not_count(void **state)
+{
+    (void)state;
+    static const char *const SMUGGLED[] = {"mitm-leaf.pem", "mitm.pem", "int.pem"};
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_BUMP, SMUGGLED, 3);
+    apply(&r, 1);
+    assert_true(r.pin_checked);
+    assert_false(r.pin_matched);
+    assert_int_equal(r.status, TP_ST_FAIL);
+    free_results(&r, 1);
+    /* the genuine chain still matches through its anchor */
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_true(r.pin_matched);
+    free_results(&r, 1);
+}
+
 static void test_pin_mismatch_vs_interception(void **state)
 {
     (void)state;
@@ -633,14 +653,14 @@ static void test_interception_propagates_on_path(void **state)
 {
     (void)state;
     tp_result rs[4];
-    completed(&rs[0], &g_ep_pinned, P_CORP, MITM, 2);
-    completed(&rs[1], &g_ep_plain, P_CORP, MITM, 2);
+    completed(&rs[0], &g_ep_pinned, P_BUMP, MITM, 2);
+    completed(&rs[1], &g_ep_plain, P_BUMP, MITM, 2);
     rs[1].http_status = 502;        /* squid: origin unresolvable, inside the tunnel */
     rs[1].http_status_ok = false;
-    completed(&rs[2], &g_ep_plain, P_BUMP, MITM, 2);     /* another path: not propagated */
+    completed(&rs[2], &g_ep_plain, P_CORP, MITM, 2);     /* another path: not propagated */
     tp_endpoint other = g_ep_plain;
     other.id = "other";
-    completed(&rs[3], &other, P_CORP, GOOD, 2);         /* same path, the origin's chain */
+    completed(&rs[3], &other, P_BUMP, GOOD, 2);         /* same path, the origin's chain */
     apply(rs, 4);
     assert_true(rs[0].interception_detected);
     assert_true(rs[1].interception_detected);
@@ -649,6 +669,14 @@ static void test_interception_propagates_on_path(void **state)
     assert_false(rs[2].interception_detected);
     assert_false(rs[3].interception_detected);
     free_results(rs, 4);
+
+    /* alone on a proxy NOT expected to inspect, a trusted chain outside the pin set is
+     * a pin mismatch (a stale pin set looks the same), not an interception */
+    completed(&rs[0], &g_ep_pinned, P_CORP, MITM, 2);
+    apply(rs, 1);
+    assert_false(rs[0].interception_detected);
+    assert_string_equal(rs[0].error_code, "pin_mismatch");
+    free_results(rs, 1);
 }
 
 /* ---------- precedence, trust facts, HTTP ---------- */
@@ -922,6 +950,7 @@ int main(void)
         T(test_crl_via_synthesised_direct),
         T(test_fetcher_cannot_start),
         T(test_interception_pinned),
+        T(test_pin_off_path_does_not_count),
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),
         T(test_interception_cross_path),
