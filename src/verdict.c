@@ -501,17 +501,37 @@ static int propagate_interception(const tp_config *cfg, tp_run *run)
 static char g_direct_id[] = "direct";
 static const tp_path g_direct = {.id = g_direct_id, .type = TP_PATH_DIRECT};
 
-/* The path CRLs of r are fetched through: the configured path's crl_via (a path id;
- * "direct" works even when no path has that id), else the path the probe really used.
- * NULL when crl_via names no configured path. */
-static const tp_path *crl_path(const tp_config *cfg, const tp_result *r)
+/* The configured paths without their credentials: the OS fetches CRLs as SYSTEM and
+ * cannot answer a proxy's 407 with Defender's (or anyone's) Basic credentials. */
+static tp_path *anonymous_paths(const tp_config *cfg)
+{
+    tp_path *anon = calloc(cfg->n_paths ? cfg->n_paths : 1, sizeof *anon);
+    for (size_t i = 0; anon && i < cfg->n_paths; i++) {
+        anon[i] = cfg->paths[i];   /* shallow: borrows every string */
+        anon[i].username = NULL;
+        anon[i].password = NULL;
+    }
+    return anon;
+}
+
+static const tp_path *anonymous(const tp_config *cfg, const tp_path *anon, const tp_path *p)
+{
+    if (p && p >= cfg->paths && p < cfg->paths + cfg->n_paths)
+        return &anon[p - cfg->paths];
+    return p;   /* the built-in direct path has no credentials */
+}
+
+/* The path CRLs of r are fetched through, anonymously: the configured path's crl_via (a
+ * path id; "direct" works even when no path has that id), else the path the probe really
+ * used. NULL when crl_via names no configured path. */
+static const tp_path *crl_path(const tp_config *cfg, const tp_path *anon, const tp_result *r)
 {
     const tp_path *p = r->path ? r->path : r->used_path;
     if (!p || !p->crl_via)
-        return effective_path(r) ? effective_path(r) : &g_direct;
+        return anonymous(cfg, anon, effective_path(r) ? effective_path(r) : &g_direct);
     const tp_path *q = tp_config_find_path(cfg, p->crl_via);
     if (q)
-        return q;
+        return anonymous(cfg, anon, q);
     return strcmp(p->crl_via, "direct") == 0 ? &g_direct : NULL;
 }
 
@@ -586,13 +606,13 @@ static bool cert_wants_crl(const tp_cert_info *c)
     return false;
 }
 
-static int plan_fetches(const tp_config *cfg, const tp_run *run, slots *s)
+static int plan_fetches(const tp_config *cfg, const tp_path *anon, const tp_run *run, slots *s)
 {
     for (size_t i = 0; i < run->n_results; i++) {
         const tp_result *r = &run->results[i];
         if (!revocation_wanted(r))
             continue;
-        const tp_path *p = crl_path(cfg, r);
+        const tp_path *p = crl_path(cfg, anon, r);
         if (!p)
             continue;
         for (size_t k = 0; k < r->chain_len; k++) {
@@ -812,8 +832,8 @@ static void set_not_checked(tp_result *r, const char *why)
     replace_str(&r->revocation_reason, tp_strdup(why));
 }
 
-static int judge_revocation(const tp_config *cfg, tp_result *r, const parsed_chain *pc,
-                            anchors *a, slots *s)
+static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result *r,
+                            const parsed_chain *pc, anchors *a, slots *s)
 {
     if (!has_chain(r)) {
         set_not_checked(r, r->ep && r->ep->scheme && strcmp(r->ep->scheme, "http") == 0
@@ -832,7 +852,7 @@ static int judge_revocation(const tp_config *cfg, tp_result *r, const parsed_cha
         set_not_checked(r, "run interrupted");
         return 0;
     }
-    const tp_path *p = crl_path(cfg, r);
+    const tp_path *p = crl_path(cfg, anon, r);
     if (!p) {
         const tp_path *cp = r->path ? r->path : r->used_path;
         r->revocation = TP_REV_UNREACHABLE;
@@ -1120,6 +1140,7 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
     anchors a = {.loaded = false, .memo = NULL, .n_memo = 0, .cap_memo = 0};
     slots s = {0};
     parsed_chain *pcs = NULL;
+    tp_path *anon = NULL;
     if (!cfg || !run) {
         set_err(err, errlen, "verdict: no configuration or run");
         return -1;
@@ -1127,8 +1148,9 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
     if (run->n_results == 0)
         return 0;
     anchors_load(&a, cfg);
+    anon = anonymous_paths(cfg);
     pcs = calloc(run->n_results, sizeof *pcs);
-    if (!pcs)
+    if (!pcs || !anon)
         goto oom;
     for (size_t i = 0; i < run->n_results; i++)
         if (chain_parse(&run->results[i], &pcs[i]) != 0)
@@ -1142,7 +1164,7 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
         goto oom;
 
     /* An interrupted run (Ctrl-C) goes straight to its partial report: no CRL fetching. */
-    if (!tp_engine_interrupted() && plan_fetches(cfg, run, &s) != 0)
+    if (!tp_engine_interrupted() && plan_fetches(cfg, anon, run, &s) != 0)
         goto oom;
     if (!tp_engine_interrupted() && run_fetches(cfg, &s, err, errlen) != 0)
         goto done;
@@ -1158,7 +1180,7 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
         }
         if (r->status == TP_ST_SKIPPED)
             continue;
-        if (judge_revocation(cfg, r, &pcs[i], &a, &s) != 0 || finish_result(cfg, r) != 0)
+        if (judge_revocation(cfg, anon, r, &pcs[i], &a, &s) != 0 || finish_result(cfg, r) != 0)
             goto oom;
     }
     rc = 0;
@@ -1170,6 +1192,7 @@ done:
     for (size_t i = 0; pcs && i < run->n_results; i++)
         chain_free(&pcs[i]);
     free(pcs);
+    free(anon);
     anchors_free(&a);
     return rc;
 }

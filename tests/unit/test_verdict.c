@@ -54,6 +54,9 @@ static int stub_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, si
     }
     for (size_t i = 0; i < n; i++) {
         assert_non_null(f[i].path);
+        /* the OS fetches CRLs as SYSTEM: never with a path's proxy credentials */
+        assert_null(f[i].path->username);
+        assert_null(f[i].path->password);
         assert_true(f[i].max_bytes == 1 << 20);
         if (g_fetches < 32)
             snprintf(g_seen[g_fetches], sizeof g_seen[0], "%s|%s", f[i].url, f[i].path->id);
@@ -536,6 +539,18 @@ static void test_interception_pinned(void **state)
 
 /* Alone on a proxy, an unpinned chain is interception; alone on the direct path and
  * trusted it is a pin mismatch; seen identically on two paths it is a pin mismatch. */
+/* CRLs through an authenticating proxy go anonymously (the OS cannot answer 407). */
+static void test_crl_fetch_is_anonymous(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_AUTH, GOOD, 2);
+    apply(&r, 1);
+    assert_true(g_fetches > 0);   /* stub_fetch asserted every fetch had no credentials */
+    assert_non_null(strstr(g_seen[0], "|corp-auth"));
+    free_results(&r, 1);
+}
+
 /* A pinned certificate appended to the handshake but off the path the client builds
  * (leaf -> issuer -> ... -> anchor) must not satisfy the pin. */
 static void test_pin_off_path_does_not_count(void **state)
@@ -950,6 +965,7 @@ int main(void)
         T(test_crl_via_synthesised_direct),
         T(test_fetcher_cannot_start),
         T(test_interception_pinned),
+        T(test_crl_fetch_is_anonymous),
         T(test_pin_off_path_does_not_count),
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),
