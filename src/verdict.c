@@ -118,8 +118,8 @@ static void url_host(const char *url, char *out, size_t n)
 const char *tp_verdict_windows_error(const char *code, int proxy_status, int http_status,
                                      char buf[16])
 {
-    if (!code)
-        return NULL;
+    if (!code || strcmp(code, "proxy_fallback") == 0)
+        return NULL;   /* a fallback that worked shows the device no error */
     /* HTTP statuses surface as 0x8019xxxx (BG_E_HTTP_ERROR_<status>). */
     if (has_prefix(code, "proxy_") && proxy_status >= 300 && proxy_status <= 599) {
         snprintf(buf, 16, "0x8019%04X", (unsigned)proxy_status);
@@ -180,7 +180,8 @@ static bool is_verdict_code(const char *code)
 {
     static const char *const mine[] = {"tls_untrusted", "tls_hostname_mismatch", "tls_expired",
                                        "pin_mismatch", "intercepted", "revoked",
-                                       "crl_unreachable", "revocation_unknown", "http_status"};
+                                       "crl_unreachable", "revocation_unknown", "http_status",
+                                       "proxy_fallback"};
     for (size_t i = 0; code && i < sizeof mine / sizeof mine[0]; i++)
         if (strcmp(code, mine[i]) == 0)
             return true;
@@ -872,6 +873,22 @@ static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result
             return -1;
         }
     }
+    /* A leaf that names no CRL cannot be checked at all: Windows reports the revocation
+     * status unknown and a revocation-checking client (MAPS, SSLOptions 3) refuses it.
+     * Public CAs always put a CDP in their leaves; an inspecting proxy's minted leaf
+     * usually has none — so this is also how a trusted interceptor shows itself. */
+    const tp_cert_info *leaf = &r->chain[0];
+    if (!leaf->is_ca && !leaf->self_signed && !cert_wants_crl(leaf) && leaf->ocsp_urls.n == 0) {
+        free(acc.reason);
+        r->revocation = TP_REV_UNKNOWN;
+        replace_str(&r->revocation_reason,
+                    tp_asprintf("the leaf certificate of %s (issued by %s) names neither a CRL "
+                                "nor an OCSP responder: a device cannot check its revocation — "
+                                "typical of a certificate minted by an inspecting proxy",
+                                r->ep && r->ep->host ? r->ep->host : "?",
+                                leaf->issuer ? leaf->issuer : "?"));
+        return 0;
+    }
     if (wanted == 0) {
         set_not_checked(r, "no certificate in the chain has an http:// CRL Distribution Point");
         return 0;
@@ -925,7 +942,15 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
     }
     const char *host = ep->host ? ep->host : "?";
     bool via_proxy = p && p->type == TP_PATH_HTTP;
-    if (has_prefix(code, "dns_")) {
+    if (strcmp(code, "proxy_fallback") == 0) {
+        char *cfgp = path_text(r->path);
+        out = cfgp ? tp_asprintf("%s cannot be reached, so devices go direct to %s: bring the "
+                                 "proxy back, or keep direct egress to %s (rule %s) open — the "
+                                 "sensor falls back to direct on its own",
+                                 cfgp, host, host, rule_of(ep))
+                   : NULL;
+        free(cfgp);
+    } else if (has_prefix(code, "dns_")) {
         char rdesc[300];
         if (r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0)
             snprintf(rdesc, sizeof rdesc, "resolver %s", r->resolver);
@@ -1009,8 +1034,9 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
                               "(netsh winhttp set proxy) — the CRL is fetched by the OS, not "
                               "through Defender's proxy", crl_host);
         else if (strcmp(code, "crl_unreachable") == 0)
-            out = tp_asprintf("allow %s on port 80 on %s — the OS fetches the CRL through it, "
-                              "not through Defender's proxy", crl_host, cpt);
+            out = tp_asprintf("allow %s on port 80 on %s for anonymous requests — the OS fetches "
+                              "the CRL through it as SYSTEM, without Defender's credentials",
+                              crl_host, cpt);
         else
             out = tp_asprintf("%s serves an unusable CRL (%s): make sure nothing on the way "
                               "caches or rewrites http://%s/ (see the revocation reason)",
@@ -1040,11 +1066,26 @@ static char *message_for(const tp_result *r, const char *code, const tp_pinset *
     if (strcmp(code, "revoked") == 0 || strcmp(code, "crl_unreachable") == 0 ||
         strcmp(code, "revocation_unknown") == 0)
         m = tp_strdup(r->revocation_reason);
-    else if (strcmp(code, "intercepted") == 0)
-        m = tp_asprintf("TLS to %s on %s is re-signed by %s%s", host, pt,
+    else if (strcmp(code, "intercepted") == 0) {
+        /* behind a bump the proxy answers for the origin: a 502/503 inside the tunnel
+         * means the origin is not reachable from the proxy either — say so, or the
+         * engineer excludes the name from inspection and still finds a dead end */
+        char tunnel[160] = "";
+        if (r->http_status >= 500)
+            snprintf(tunnel, sizeof tunnel, "; the proxy answered HTTP %d inside the tunnel: the "
+                     "origin is not reachable from the proxy either", r->http_status);
+        m = tp_asprintf("TLS to %s on %s is re-signed by %s%s%s", host, pt,
                         r->interception_issuer ? r->interception_issuer : "an unknown CA",
                         r->ep && r->ep->inspection_allowed ? " (inspection allowed for this "
-                                                             "endpoint)" : "");
+                                                             "endpoint)" : "",
+                        tunnel);
+    } else if (strcmp(code, "proxy_fallback") == 0) {
+        char *cfgp = path_text(r->path);
+        m = cfgp ? tp_asprintf("%s could not be reached; the probe fell back to %s and succeeded",
+                               cfgp, r->used_path && r->used_path->id ? r->used_path->id : "direct")
+                 : NULL;
+        free(cfgp);
+    }
     else if (strcmp(code, "tls_untrusted") == 0)
         m = tp_asprintf("the chain of %s does not anchor in the configured CA store", host);
     else if (strcmp(code, "tls_hostname_mismatch") == 0)
@@ -1052,9 +1093,11 @@ static char *message_for(const tp_result *r, const char *code, const tp_pinset *
     else if (strcmp(code, "tls_expired") == 0)
         m = tp_asprintf("a certificate in the chain of %s is outside its validity period", host);
     else if (strcmp(code, "pin_mismatch") == 0)
-        m = tp_asprintf("no certificate of the chain of %s (nor its anchor) is in pin set %s%s",
-                        host, r->ep && r->ep->pinset ? r->ep->pinset : "?",
-                        ps ? "" : " (the set is not defined)");
+        m = tp_asprintf("no certificate on the path of %s (nor its anchor) is in pin set %s%s; "
+                        "the chain tops at %s — a proxy that inspects TLS, or a pin set older "
+                        "than Microsoft's current chain", host,
+                        r->ep && r->ep->pinset ? r->ep->pinset : "?", ps ? "" : " (the set is not defined)",
+                        r->chain_len && r->chain[r->chain_len - 1].issuer ? r->chain[r->chain_len - 1].issuer : "?");
     else if (strcmp(code, "http_status") == 0)
         m = r->http_status ? tp_asprintf("%s answered HTTP %d, not one of the expected statuses",
                                          host, r->http_status)
@@ -1098,6 +1141,9 @@ static outcome final_outcome(const tp_result *r)
         o = (outcome){TP_ST_FAIL, "revocation_unknown", TP_PH_REVOCATION};
     else if (r->interception_detected)
         o = (outcome){TP_ST_WARN, "intercepted", TP_PH_VERIFY};
+    else if (r->path && r->used_path && r->used_path != r->path)
+        /* it worked, but not the way it was configured: the proxy is down */
+        o = (outcome){TP_ST_WARN, "proxy_fallback", TP_PH_DONE};
     return o;
 }
 
@@ -1107,7 +1153,9 @@ static int finish_result(const tp_config *cfg, tp_result *r)
     bool network_failure = r->error_code && !is_verdict_code(r->error_code);
     tp_verdict_ssloptions(r, r->ep && r->ep->pinset, !network_failure && r->http_status_ok,
                           r->ssloptions_pass);
-    r->ssloptions_set = true;
+    /* SSLOptions (Spynet) governs MAPS cloud protection only (seed 001): for any other
+     * service the what-if would suggest a registry fix that changes nothing */
+    r->ssloptions_set = r->ep && r->ep->service && strcmp(r->ep->service, "maps") == 0;
 
     const char *code;
     if (network_failure) {

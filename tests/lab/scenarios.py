@@ -144,6 +144,22 @@ def expect(r, label, status=None, phase=None, code="__any__"):
         raise Fail(f"{label}: " + ", ".join(problems) + f" [{brief(r)}]")
 
 
+def expect_auth_path(r, label):
+    """Through an authenticating proxy with credentials: the CONNECT (or GET) succeeds and
+    the endpoint answers; an https endpoint's CRL, fetched anonymously as the OS (SYSTEM)
+    would, is refused with 407 -> crl_unreachable naming anonymous access."""
+    if not (r.get("http") or {}).get("ok"):
+        raise Fail(f"{label}: no expected HTTP answer through the proxy [{brief(r)}]")
+    if r["endpoint"]["url"].startswith("http://"):
+        expect(r, label, "ok", "done", None)
+        return
+    if (r.get("proxy") or {}).get("status") != 200:
+        raise Fail(f"{label}: CONNECT with credentials not accepted [{brief(r)}]")
+    expect(r, label, "fail", "revocation", "crl_unreachable")
+    if "anonymous" not in str(r.get("remediation")):
+        raise Fail(f"{label}: remediation {r.get('remediation')!r} does not ask for anonymous CRL access")
+
+
 # ----------------------------------------------------------------------------- cases
 
 CASES = []
@@ -347,10 +363,14 @@ def build_cases(lab, runs, password):
 
     @case
     def ok_via_proxies():
-        for path in ("proxy", "proxy-auth", "deny", "sensor"):
+        for path in ("proxy", "deny"):
             for ep in HEALTHY:
                 expect(main.result(ep, path), f"{ep}@{path}", "ok", "done", None)
-        return "all healthy endpoints ok through proxy, proxy-auth, deny and sensor (fallback)"
+        for ep in HEALTHY:
+            expect(main.result(ep, "sensor"), f"{ep}@sensor", "warn", "done", "proxy_fallback")
+            expect_auth_path(main.result(ep, "proxy-auth"), f"{ep}@proxy-auth")
+        return ("healthy endpoints ok through proxy and deny; sensor warns proxy_fallback; "
+                "proxy-auth answers but its CRLs, fetched anonymously, get 407")
 
     @case
     def trusted_and_pinned():
@@ -554,7 +574,7 @@ def build_cases(lab, runs, password):
     def cli_path_credentials():
         rep = clicreds.need()
         for ep in HEALTHY:
-            expect(clicreds.result(ep, "cliauth"), f"{ep}@cliauth", "ok", "done", None)
+            expect_auth_path(clicreds.result(ep, "cliauth"), f"{ep}@cliauth")
         for p in rep.get("paths") or []:
             if p.get("id") == "cliauth":
                 if p.get("proxy") != f"{gw}:{lab['PROXY_AUTH'].split(':')[1]}":

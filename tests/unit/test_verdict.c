@@ -363,8 +363,8 @@ static void test_crl_unreachable(void **state)
     completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
     apply(&r, 1);
     assert_string_equal(r.remediation, "allow crl.lab.test on port 80 on proxy corp "
-                        "(10.0.0.6:8080) — the OS fetches the CRL through it, not through "
-                        "Defender's proxy");
+                        "(10.0.0.6:8080) for anonymous requests — the OS fetches the CRL "
+                        "through it as SYSTEM, without Defender's credentials");
     free_results(&r, 1);
 }
 
@@ -419,9 +419,9 @@ static void test_not_checked(void **state)
     tp_result rs[3];
     /* no TLS: the engine's DNS failure is kept */
     failed(&rs[0], &g_ep_pinned, P_DIRECT, "dns_nxdomain", TP_PH_DNS);
-    /* no CDP anywhere (a self-signed CA and a leaf without extensions) */
-    static const char *const NOCDP[] = {"mitm-leaf.pem", "mitm.pem"};
-    completed(&rs[1], &g_ep_plain, P_DIRECT, NOCDP, 2);
+    /* no CDP anywhere: a self-signed CA presented alone */
+    static const char *const NOCDP[] = {"mitm.pem"};
+    completed(&rs[1], &g_ep_plain, P_DIRECT, NOCDP, 1);
     /* plain HTTP endpoint */
     completed(&rs[2], &g_ep_http, P_DIRECT, NULL, 0);
     apply(rs, 3);
@@ -539,6 +539,40 @@ static void test_interception_pinned(void **state)
 
 /* Alone on a proxy, an unpinned chain is interception; alone on the direct path and
  * trusted it is a pin mismatch; seen identically on two paths it is a pin mismatch. */
+/* SSLOptions governs MAPS only: other services get no what-if. */
+static void test_ssloptions_maps_only(void **state)
+{
+    (void)state;
+    tp_endpoint edr = g_ep_plain;
+    edr.id = "edr";
+    edr.service = "edr";
+    tp_result r;
+    completed(&r, &edr, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_false(r.ssloptions_set);
+    free_results(&r, 1);
+    completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+    apply(&r, 1);
+    assert_true(r.ssloptions_set);
+    free_results(&r, 1);
+}
+
+/* A probe that only worked after its proxy failed is a warning naming the proxy. */
+static void test_fallback_is_a_warning(void **state)
+{
+    (void)state;
+    tp_result r;
+    completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
+    r.used_path = &g_paths[P_DIRECT];
+    apply(&r, 1);
+    assert_int_equal(r.status, TP_ST_WARN);
+    assert_string_equal(r.error_code, "proxy_fallback");
+    assert_null(r.windows_error);
+    assert_contains(r.error_message, "proxy corp (10.0.0.6:8080) could not be reached");
+    assert_contains(r.remediation, "proxy corp (10.0.0.6:8080) cannot be reached");
+    free_results(&r, 1);
+}
+
 /* CRLs through an authenticating proxy go anonymously (the OS cannot answer 407). */
 static void test_crl_fetch_is_anonymous(void **state)
 {
@@ -588,7 +622,7 @@ static void test_pin_mismatch_vs_interception(void **state)
     assert_int_equal(r.phase, TP_PH_VERIFY);
     assert_string_equal(r.windows_error, "0x80072F8F");
     assert_contains(r.remediation, "pin set lab");
-    assert_sslo(&r, "FFTT");
+    assert_sslo(&r, "FFFT");   /* pinning fails; so does revocation: the minted leaf names no CRL */
     free_results(&r, 1);
 
     tp_result rs[2];
@@ -654,11 +688,14 @@ static void test_interception_cross_path(void **state)
     assert_false(rs[1].interception_detected);
     free_results(rs, 2);
 
-    /* alone, with no pin set, nothing to compare: not detected */
+    /* alone, with no pin set, nothing to compare: not detected as such, but the minted
+     * leaf names no CRL nor OCSP responder, which a revocation-checking device refuses */
     completed(&rs[0], &g_ep_plain, P_CORP, MITM, 2);
     apply(rs, 1);
     assert_false(rs[0].interception_detected);
-    assert_int_equal(rs[0].status, TP_ST_OK);
+    assert_int_equal(rs[0].status, TP_ST_FAIL);
+    assert_string_equal(rs[0].error_code, "revocation_unknown");
+    assert_contains(rs[0].revocation_reason, "minted by an inspecting proxy");
     free_results(rs, 1);
 }
 
@@ -966,6 +1003,8 @@ int main(void)
         T(test_fetcher_cannot_start),
         T(test_interception_pinned),
         T(test_crl_fetch_is_anonymous),
+        T(test_ssloptions_maps_only),
+        T(test_fallback_is_a_warning),
         T(test_pin_off_path_does_not_count),
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),
