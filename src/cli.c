@@ -45,6 +45,10 @@ static const char HELP_RUN[] =
     "                         environment (TLSPATH_PROXY_USER supplies the user)\n"
     "  --resolver IP[:PORT]   DNS server to use instead of the system resolver (repeatable)\n"
     "  --cacert FILE          add a trusted CA file (PEM) to the store (repeatable)\n"
+    "  --crl-via PATH         fetch CRLs through PATH (a path id, or \"direct\") for every\n"
+    "                         proxy path that names none: \"direct\" models a device with no\n"
+    "                         system-wide WinHTTP proxy (by default a proxy path's CRLs go\n"
+    "                         through the same proxy, anonymously)\n"
     "Selection:\n"
     "  --service NAME         only this service (repeatable): maps update adl submission crl\n"
     "                         diagnostics edr mma\n"
@@ -131,6 +135,7 @@ static const opt_def OPTS[] = {
     {"required-only", false, O_RUN | O_LIST},
     {"format", true, O_RUN | O_LIST},
     {"cacert", true, O_RUN},
+    {"crl-via", true, O_RUN},
     {"output", true, O_RUN | O_IMPORT},
     {"output-dir", true, O_RUN},
     {"concurrency", true, O_RUN},
@@ -174,6 +179,7 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
         if (!tp_strlist_has(&c->formats, val))
             rc = tp_strlist_add(&c->formats, val);
     } else if (!strcmp(name, "cacert")) rc = tp_strlist_add(&c->cacerts, val);
+    else if (!strcmp(name, "crl-via")) rc = set_once(&c->crl_via, name, val, err, errlen);
     else if (!strcmp(name, "output")) rc = set_once(&c->output, name, val, err, errlen);
     else if (!strcmp(name, "output-dir")) rc = set_once(&c->output_dir, name, val, err, errlen);
     else if (!strcmp(name, "concurrency")) {
@@ -315,6 +321,7 @@ void tp_cli_free(tp_cli *c)
     free(c->output);
     free(c->output_dir);
     free(c->csv);
+    free(c->crl_via);
     memset(c, 0, sizeof *c);
 }
 
@@ -394,6 +401,10 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         cfg->output = NULL;
         cfg->output_dir = tp_strdup(cli->output_dir);
     }
+    for (size_t i = 0; cli->crl_via && i < cfg->n_paths; i++)
+        if (cfg->paths[i].type == TP_PATH_HTTP && !cfg->paths[i].crl_via &&
+            !(cfg->paths[i].crl_via = tp_strdup(cli->crl_via)))
+            return fail(err, errlen, "out of memory");
     if (cli->concurrency)
         cfg->limits.concurrency = cli->concurrency;
     if (cli->timeout_ms)

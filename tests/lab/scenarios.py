@@ -171,8 +171,8 @@ def case(fn):
 
 
 def build_cases(lab, runs, password):
-    main, managed, sysres, deadres, clicreds, cliflags = (runs[n] for n in (
-        "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags"))
+    main, managed, sysres, deadres, clicreds, cliflags, clicrl = (runs[n] for n in (
+        "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
     gw = lab["GW_CLIENT_IP"]
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
@@ -585,6 +585,16 @@ def build_cases(lab, runs, password):
         return "--path id=http://user:pass@host:port works; paths[].proxy without credentials"
 
     @case
+    def cli_crl_via_direct():
+        r = clicrl.result("maps-cp-uk-crlproxy", "static")
+        expect(r, "maps-cp-uk-crlproxy@static (--crl-via direct)", "fail", "revocation", "crl_unreachable")
+        so = r.get("ssloptions") or {}
+        if (so.get("3"), so.get("2")) != ("fail", "pass"):
+            raise Fail(f"ssloptions {so!r}: expected 3 fail, 2 pass")
+        expect(clicrl.result("maps-cp-us", "static"), "maps-cp-us@static (--crl-via direct)", "ok", "done", None)
+        return "--crl-via direct: the CRL only the proxy reaches -> crl_unreachable, SSLOptions 2 passes"
+
+    @case
     def cli_flags_builtin_pins():
         # no config: --catalog/--resolver/--cacert/--path/--timeout/--concurrency only; the
         # built-in "microsoft" pin set (Microsoft's real roots) cannot match the lab chain
@@ -673,6 +683,11 @@ def main():
         "deadresolver": Run("deadresolver", ["--config", lab["CONFIG_DEADRESOLVER"]]),
         "clicreds": Run("clicreds", ["--config", lab["CONFIG_SYSRESOLVER"],
                                      "--path", f"cliauth=http://{user}:{password}@{lab['PROXY_AUTH']}"]),
+        # the seeds' headline case from the command line alone: Defender's static proxy,
+        # no system-wide WinHTTP proxy, so the OS fetches CRLs directly
+        "clicrl": Run("clicrl", ["--config", lab["CONFIG_MAIN"], "--service", "maps",
+                                 "--path", f"static=http://{lab['PROXY_PLAIN']}", "--crl-via", "direct"],
+                      {"LAB_PROXY_PASS": password}),
         "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),

@@ -139,7 +139,7 @@ static void test_help_everywhere(void **state)
     /* every option the run help mentions is one the parser accepts */
     const char *opts[] = {"--config", "--catalog", "--path", "--resolver", "--cacert", "--service", "--geo",
                           "--os", "--onboarding", "--required-only", "--format", "--output", "--output-dir",
-                          "--no-color", "--quiet", "--concurrency", "--timeout", "--dry-run"};
+                          "--no-color", "--quiet", "--concurrency", "--timeout", "--dry-run", "--crl-via"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         assert_non_null(strstr(tp_cli_help(TP_CMD_RUN), opts[i]));
 }
@@ -204,6 +204,30 @@ static void test_build_config_duplicate_path_ids(void **state)
     tp_cli_free(&c);
 }
 
+static void test_crl_via_option(void **state)
+{
+    (void)state;
+    tp_cli c;
+    char err[512];
+    tp_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    assert_int_equal(PARSE(&c, err, "run", "--path", "direct", "--path", "a=http://127.0.0.1:3128",
+                           "--path", "b=http://127.0.0.1:3129", "--crl-via", "direct"),
+                     0);
+    assert_int_equal(tp_cli_build_config(&c, &cfg, err, sizeof err), 0);
+    assert_null(cfg.paths[0].crl_via);              /* direct paths need none */
+    assert_string_equal(cfg.paths[1].crl_via, "direct");
+    assert_string_equal(cfg.paths[2].crl_via, "direct");
+    tp_config_free(&cfg);
+    tp_cli_free(&c);
+    /* a path id that does not exist is refused */
+    assert_int_equal(PARSE(&c, err, "run", "--path", "a=http://127.0.0.1:3128", "--crl-via", "nosuch"), 0);
+    assert_int_equal(tp_cli_build_config(&c, &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "nosuch"));
+    tp_config_free(&cfg);
+    tp_cli_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_build_config_overrides),
         cmocka_unit_test(test_build_config_bad_path_hides_password),
         cmocka_unit_test(test_build_config_duplicate_path_ids),
+        cmocka_unit_test(test_crl_via_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
