@@ -972,6 +972,12 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
                           : strcmp(code, "connect_unreachable") == 0 ? "no route"
                                                                    : code;
         out = tp_asprintf("open TCP %d to %s (rule %s) (%s)", ep->port, host, rule_of(ep), how);
+    } else if (strcmp(code, "proxy_auth_required") == 0 && ep->scheme && strcmp(ep->scheme, "http") == 0) {
+        /* plain HTTP goes as a GET through the proxy, and it is the OS (CRLs, CTLs) or the
+         * updater fetching it as SYSTEM, not the sensor */
+        out = tp_asprintf("allow anonymous GET of http://%s:%d/ (rule %s) on %s: Windows fetches "
+                          "it as SYSTEM and cannot answer 407 (%s)", host, ep->port, rule_of(ep), pt,
+                          r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication");
     } else if (strcmp(code, "proxy_auth_required") == 0) {
         out = tp_asprintf("allow anonymous CONNECT to %s:%d (rule %s) on %s: the sensor runs as "
                           "SYSTEM and cannot answer 407 (%s)", host, ep->port, rule_of(ep), pt,

@@ -539,6 +539,19 @@ static void test_interception_pinned(void **state)
 
 /* Alone on a proxy, an unpinned chain is interception; alone on the direct path and
  * trusted it is a pin mismatch; seen identically on two paths it is a pin mismatch. */
+/* A 407 on a plain-HTTP URL (a CRL, a CTL) is Windows' own GET, not the sensor's CONNECT. */
+static void test_407_on_plain_http(void **state)
+{
+    (void)state;
+    tp_result r;
+    failed(&r, &g_ep_http, P_CORP, "proxy_auth_required", TP_PH_HTTP);
+    r.proxy_status = 407;
+    apply(&r, 1);
+    assert_contains(r.remediation, "allow anonymous GET of http://good.lab.test:80/");
+    assert_null(strstr(r.remediation, "CONNECT"));
+    free_results(&r, 1);
+}
+
 /* SSLOptions governs MAPS only: other services get no what-if. */
 static void test_ssloptions_maps_only(void **state)
 {
@@ -1004,6 +1017,7 @@ int main(void)
         T(test_interception_pinned),
         T(test_crl_fetch_is_anonymous),
         T(test_ssloptions_maps_only),
+        T(test_407_on_plain_http),
         T(test_fallback_is_a_warning),
         T(test_pin_off_path_does_not_count),
         T(test_pin_mismatch_vs_interception),
