@@ -585,6 +585,19 @@ def build_cases(lab, runs, password):
         return "--path id=http://user:pass@host:port works; paths[].proxy without credentials"
 
     @case
+    def reports_match_schema():
+        import jsonschema   # python3-jsonschema (Debian), installed by scripts/setup test
+        schema = json.load(open(os.path.join(HERE, "..", "..", "docs", "report.schema.json")))
+        checked = 0
+        for run in (main, managed, sysres, deadres, clicreds, cliflags, clicrl):
+            try:
+                jsonschema.validate(run.need(), schema)
+            except jsonschema.ValidationError as e:
+                raise Fail(f"run {run.name}: {e.message} at {list(e.absolute_path)}")
+            checked += 1
+        return f"{checked} real reports valid against docs/report.schema.json"
+
+    @case
     def cli_crl_via_direct():
         r = clicrl.result("maps-cp-uk-crlproxy", "static")
         expect(r, "maps-cp-uk-crlproxy@static (--crl-via direct)", "fail", "revocation", "crl_unreachable")
