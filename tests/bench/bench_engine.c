@@ -13,8 +13,8 @@
 
 #include "../unit/testsrv.h"
 
-#include "config.h"
-#include "engine.h"
+#include "input/config.h"
+#include "net/engine.h"
 
 static double now_ms(void)
 {

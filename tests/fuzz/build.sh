@@ -1,6 +1,6 @@
 #!/bin/sh
 # build.sh [OUT_DIR] — builds every tests/fuzz/fuzz_*.c as a libFuzzer binary with
-# clang -fsanitize=fuzzer,address,undefined, linked against all of src/*.c but main.c
+# clang -fsanitize=fuzzer,address,undefined, linked against all of src/**/*.c but app/main.c
 # (like tlspath_core) and the system mbedTLS / cJSON / c-ares / libuv.
 # OUT_DIR defaults to build-fuzzers/ at the repository root. Needs clang (apt-get install clang).
 set -eu
@@ -10,7 +10,7 @@ CC=${CC:-clang}
 mkdir -p "$OUT/obj"
 OUT=$(cd "$OUT" && pwd)
 
-# src/embedded.h symbols, as cmake/Embed.cmake writes them (NUL-terminated arrays).
+# src/base/embedded.h symbols, as cmake/Embed.cmake writes them (NUL-terminated arrays).
 embed() { # symbol file
     printf 'const char %s[] = {' "$1"
     od -An -v -tx1 "$2" | tr -s ' \n' '  ' | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g; s/ //g'
@@ -31,7 +31,7 @@ DEPS="$(pkg-config --cflags libuv libcares libcjson)"
 LIBS="$(pkg-config --libs libuv libcares libcjson) -lmbedtls -lmbedx509 -lmbedcrypto -lm"
 
 objs=""
-for src in "$ROOT"/src/*.c "$OUT/obj/embedded.c"; do
+for src in $(find "$ROOT/src" -name "*.c" | sort) "$OUT/obj/embedded.c"; do
     [ "$(basename "$src")" = main.c ] && continue
     o="$OUT/obj/$(basename "$src" .c).o"
     # shellcheck disable=SC2086

@@ -5,7 +5,7 @@
  * catalog is left empty and the message is terminated. */
 #ifndef TP_FUZZ_CATALOG_ENTRY_H
 #define TP_FUZZ_CATALOG_ENTRY_H
-#include "catalog.h"
+#include "input/catalog.h"
 #include "fuzz_common.h"
 
 static void fuzz_catalog_one(const uint8_t *data, size_t size)

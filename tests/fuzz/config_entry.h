@@ -5,7 +5,7 @@
  * leaves the defaults untouched (same number of paths, formats and pin sets). */
 #ifndef TP_FUZZ_CONFIG_ENTRY_H
 #define TP_FUZZ_CONFIG_ENTRY_H
-#include "config.h"
+#include "input/config.h"
 #include "fuzz_common.h"
 
 static void fuzz_config_one(const uint8_t *data, size_t size)

@@ -11,7 +11,7 @@
 #define TP_FUZZ_CRL_ENTRY_H
 #include <mbedtls/x509_crt.h>
 
-#include "crl.h"
+#include "pki/crl.h"
 #include "fuzz_common.h"
 
 /* "CN=TP Test Intermediate, O=tlspath lab", issued by the mkpki root. */

@@ -4,7 +4,7 @@
  * on failure nothing is returned (never a partial result). */
 #ifndef TP_FUZZ_CSV_ENTRY_H
 #define TP_FUZZ_CSV_ENTRY_H
-#include "catalog.h"
+#include "input/catalog.h"
 #include "fuzz_common.h"
 
 static void fuzz_csv_one(const uint8_t *data, size_t size)

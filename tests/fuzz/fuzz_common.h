@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "core/model.h"
 
 static inline void fz_check(int cond)
 {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpparse.h"
+#include "net/httpparse.h"
 
 #define FZ_MAX_HEAD 1024u
 #define FZ_MAX_BODY 4096u

@@ -8,7 +8,7 @@
 #define TP_FUZZ_X509EXT_ENTRY_H
 #include <mbedtls/x509_crt.h>
 
-#include "x509.h"
+#include "pki/x509.h"
 #include "fuzz_common.h"
 
 static void fuzz_x509ext_one(const uint8_t *data, size_t size)

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "core/model.h"
 
 #define FX_PASSWORD "s3cr3t-PASSWORD"
 #define FX_USERNAME "svc-proxy-user"

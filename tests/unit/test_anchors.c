@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "anchors.h"
+#include "pki/anchors.h"
 
 /* 2026-11-23T00:00:00Z, 2026-08-01, 2026-01-01 */
 #define T_NOV_2026 1795392000LL

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "embedded.h"
+#include "input/catalog.h"
+#include "base/embedded.h"
 
 #define FIXTURE(name) TLSPATH_SOURCE_DIR "/tests/data/catalog/" name
 

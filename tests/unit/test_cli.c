@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "app/cli.h"
 
 #define ARGV(...) ((char *[]){"tlspath", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"tlspath", __VA_ARGS__}) / sizeof(char *)))

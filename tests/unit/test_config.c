@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "pins.h"
+#include "input/config.h"
+#include "pki/pins.h"
 
 #define SECRET "Zq-S3cret-pw"
 #define FILE_NAME "config/x.json"

@@ -3,7 +3,7 @@
  * expired, not yet valid, issuer mismatch, no issuer), DER and PEM. */
 #include "tp_testpki.h"
 
-#include "crl.h"
+#include "pki/crl.h"
 
 static time_t now(void)
 {

@@ -16,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "catalog.h"
+#include "input/catalog.h"
 
 #define CSV(name) TLSPATH_SOURCE_DIR "/tests/data/csv/" name
 

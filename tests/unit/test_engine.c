@@ -12,11 +12,11 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "config.h"
-#include "engine.h"
-#include "model.h"
-#include "resolver.h"
-#include "verdict.h"
+#include "input/config.h"
+#include "net/engine.h"
+#include "core/model.h"
+#include "net/resolver.h"
+#include "judge/verdict.h"
 
 static tpki pki;
 static tpki_cert good_cert, wrong_cert;

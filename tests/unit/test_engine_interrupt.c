@@ -16,11 +16,11 @@
 #include <sys/wait.h>
 #include <uv.h>
 
-#include "app.h"
-#include "config.h"
-#include "engine.h"
-#include "model.h"
-#include "verdict.h"
+#include "app/app.h"
+#include "input/config.h"
+#include "net/engine.h"
+#include "core/model.h"
+#include "judge/verdict.h"
 
 static tpki pki;
 static tpki_cert good_cert;

@@ -8,9 +8,9 @@
 
 #include "testsrv.h"
 
-#include "castore.h"
-#include "config.h"
-#include "tlsconn.h"
+#include "pki/castore.h"
+#include "input/config.h"
+#include "net/tlsconn.h"
 
 static tpki pki;
 static tpki_cert leaf;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "httpparse.h"
+#include "net/httpparse.h"
 
 #define MAX_HEAD (16u * 1024u)
 #define BYTEWISE ((size_t)-1)

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "pins.h"
-#include "x509.h"
+#include "pki/pins.h"
+#include "pki/x509.h"
 
 #define MOZ "/usr/share/ca-certificates/mozilla/"
 

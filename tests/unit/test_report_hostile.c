@@ -14,8 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "fixture_run.h"
-#include "report.h"
-#include "report_util.h"
+#include "report/report.h"
+#include "report/report_util.h"
 
 #define ROUNDS 40
 #define TOOL_ROUNDS 6   /* rounds that also run xmllint and promtool (process spawns) */

@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "fixture_run.h"
-#include "report.h"
+#include "report/report.h"
 
 #define DATA_OPEN "<script type=\"application/json\" id=\"tlspath-data\">"
 

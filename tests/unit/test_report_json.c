@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "fixture_run.h"
-#include "report.h"
-#include "report_util.h"
+#include "report/report.h"
+#include "report/report_util.h"
 
 /* Validates the JSON text against the schema with python3-jsonschema; returns its exit. */
 static int schema_validate(const char *json_text, bool quiet)

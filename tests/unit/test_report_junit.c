@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "fixture_run.h"
-#include "report.h"
+#include "report/report.h"
 
 typedef struct doc {
     char *text;

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "fixture_run.h"
-#include "report.h"
+#include "report/report.h"
 
 static char *render(const tp_run *run)
 {

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "fixture_run.h"
-#include "report.h"
-#include "report_util.h"
+#include "report/report.h"
+#include "report/report_util.h"
 
 static char *table(const tp_run *run, bool color, int width)
 {

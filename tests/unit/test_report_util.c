@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "fixture_run.h"
-#include "report_util.h"
+#include "report/report_util.h"
 
 static uint32_t decode1(const char *s, size_t n, size_t *used)
 {

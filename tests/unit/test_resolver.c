@@ -9,7 +9,7 @@
 
 #include "testsrv.h"
 
-#include "resolver.h"
+#include "net/resolver.h"
 
 typedef struct waiter {
     tp_dns_wait w;

@@ -5,9 +5,9 @@
  * error and remediation per failure class, secrets never in any text. */
 #include "tp_testpki.h"
 
-#include "verdict.h"
-#include "x509.h"
-#include "pins.h"
+#include "judge/verdict.h"
+#include "pki/x509.h"
+#include "pki/pins.h"
 
 #define SECRET "s3cr3t-Pa55"
 #define USERNAME "svc-user"

@@ -5,8 +5,8 @@
 
 #include <regex.h>
 
-#include "x509.h"
-#include "pins.h"
+#include "pki/x509.h"
+#include "pki/pins.h"
 
 static const uint8_t OID_CDP[] = {0x55, 0x1D, 0x1F};
 static const uint8_t OID_AIA[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};

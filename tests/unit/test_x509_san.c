@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "x509.h"
+#include "pki/x509.h"
 
 /* SEQUENCE OF Extension with one subjectAltName: dNSName a.test, iPAddress 127.0.0.1, ::1 */
 static const uint8_t EXT[] = {

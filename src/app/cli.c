@@ -1,0 +1,426 @@
+/* cli.c — argument parsing for every sub-command, and the merge of command-line
+ * options over the configuration file (command line wins). Parsing has no side
+ * effects: it neither reads files nor touches the environment, so it is testable. */
+#include "app/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/config.h"
+
+static const char HELP_TOP[] =
+    "tlspath " TLSPATH_VERSION " - proxy and TLS path tester for Microsoft Defender for Endpoint\n"
+    "\n"
+    "Usage:\n"
+    "  tlspath run      [options]            probe every endpoint on every path and report\n"
+    "  tlspath catalog  list [options]       show the endpoint catalog\n"
+    "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
+    "  tlspath version                       print the version\n"
+    "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
+    "\n"
+    "With no options, `tlspath run` tests the built-in MDE catalog directly with the\n"
+    "system resolver and prints a table.\n"
+    "\n"
+    "Exit status: 0 every required endpoint passed on every path, 1 at least one did not,\n"
+    "2 usage or configuration error, 130 interrupted (a partial report is still written).\n";
+
+static const char HELP_RUN[] =
+    "Usage: tlspath run [options]\n"
+    "\n"
+    "Resolve, connect, handshake TLS and send one HTTP request to every selected endpoint\n"
+    "on every path, concurrently; judge trust, pinning, interception and revocation; report.\n"
+    "\n"
+    "Input:\n"
+    "  --config FILE          run configuration (JSON; see docs/config.md)\n"
+    "  --catalog FILE         endpoint catalog (repeatable; replaces the config's catalogs;\n"
+    "                         \"builtin:mde\" is the catalog compiled into tlspath)\n"
+    "  --path SPEC            a network path (repeatable; replaces the config's paths):\n"
+    "                           [ID=]direct  or  [ID=]http://[user[:pass]@]host:port\n"
+    "                         unnamed paths are called direct, proxy1, proxy2, ...; a user\n"
+    "                         without a password takes TLSPATH_PROXY_PASSWORD from the\n"
+    "                         environment (TLSPATH_PROXY_USER supplies the user)\n"
+    "  --resolver IP[:PORT]   DNS server to use instead of the system resolver (repeatable)\n"
+    "  --cacert FILE          add a trusted CA file (PEM) to the store (repeatable)\n"
+    "  --crl-via PATH         fetch CRLs through PATH (a path id, or \"direct\") for every\n"
+    "                         proxy path that names none: \"direct\" models a device with no\n"
+    "                         system-wide WinHTTP proxy (by default a proxy path's CRLs go\n"
+    "                         through the same proxy, anonymously)\n"
+    "Selection:\n"
+    "  --service NAME         only this service (repeatable): maps update adl submission crl\n"
+    "                         diagnostics edr mma\n"
+    "  --geo CODE             only this geography (repeatable; WW endpoints are always kept)\n"
+    "  --os NAME              only endpoints for this OS (windows, macos, linux)\n"
+    "  --onboarding MODE      only endpoints for this onboarding (standard, streamlined)\n"
+    "  --required-only        skip optional endpoints\n"
+    "Output:\n"
+    "  --format F             table|json|junit|prom|html (repeatable; default table)\n"
+    "  --output FILE|-        where the one non-table format goes (- = stdout)\n"
+    "  --output-dir DIR       write every non-table format into DIR (tlspath-report.json,\n"
+    "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
+    "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
+    "  --quiet                no progress line and no table\n"
+    "Limits:\n"
+    "  --concurrency N        probes in flight at once (default 128)\n"
+    "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
+    "                         deadlines come from the config and never exceed it\n"
+    "  --dry-run              load and validate everything, print the plan, probe nothing\n";
+
+static const char HELP_CATALOG[] =
+    "Usage: tlspath catalog list [--catalog FILE]... [--service NAME]... [--geo CODE]...\n"
+    "                            [--os NAME] [--onboarding MODE] [--required-only]\n"
+    "                            [--format table|json]\n"
+    "       tlspath catalog import --csv FILE [--output FILE]\n"
+    "\n"
+    "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
+    "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
+    "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
+    "        error nothing is written and the message names the line and the column.\n";
+
+static const char HELP_VERSION[] = "Usage: tlspath version\n";
+
+const char *tp_cli_help(tp_cmd cmd)
+{
+    switch (cmd) {
+    case TP_CMD_RUN: return HELP_RUN;
+    case TP_CMD_CATALOG_LIST:
+    case TP_CMD_CATALOG_IMPORT: return HELP_CATALOG;
+    case TP_CMD_VERSION: return HELP_VERSION;
+    default: return HELP_TOP;
+    }
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Which options each command accepts. */
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4 };
+
+typedef struct opt_def {
+    const char *name;
+    bool has_arg;
+    int cmds;
+} opt_def;
+
+static const opt_def OPTS[] = {
+    {"config", true, O_RUN},
+    {"catalog", true, O_RUN | O_LIST},
+    {"path", true, O_RUN},
+    {"resolver", true, O_RUN},
+    {"service", true, O_RUN | O_LIST},
+    {"geo", true, O_RUN | O_LIST},
+    {"os", true, O_RUN | O_LIST},
+    {"onboarding", true, O_RUN | O_LIST},
+    {"required-only", false, O_RUN | O_LIST},
+    {"format", true, O_RUN | O_LIST},
+    {"cacert", true, O_RUN},
+    {"crl-via", true, O_RUN},
+    {"output", true, O_RUN | O_IMPORT},
+    {"output-dir", true, O_RUN},
+    {"concurrency", true, O_RUN},
+    {"timeout", true, O_RUN},
+    {"no-color", false, O_RUN | O_LIST},
+    {"quiet", false, O_RUN},
+    {"dry-run", false, O_RUN},
+    {"csv", true, O_IMPORT},
+};
+
+static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
+
+static int set_once(char **slot, const char *opt, const char *val, char *err, size_t errlen)
+{
+    if (*slot)
+        return fail(err, errlen, "--%s given twice", opt);
+    *slot = tp_strdup(val);
+    return *slot ? 0 : fail(err, errlen, "out of memory");
+}
+
+static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (!strcmp(name, "config")) rc = set_once(&c->config_file, name, val, err, errlen);
+    else if (!strcmp(name, "catalog")) rc = tp_strlist_add(&c->catalogs, val);
+    else if (!strcmp(name, "path")) rc = tp_strlist_add(&c->path_specs, val);
+    else if (!strcmp(name, "resolver")) rc = tp_strlist_add(&c->resolvers, val);
+    else if (!strcmp(name, "service")) rc = tp_strlist_add(&c->services, val);
+    else if (!strcmp(name, "geo")) rc = tp_strlist_add(&c->geos, val);
+    else if (!strcmp(name, "os")) rc = set_once(&c->os, name, val, err, errlen);
+    else if (!strcmp(name, "onboarding")) rc = set_once(&c->onboarding, name, val, err, errlen);
+    else if (!strcmp(name, "required-only")) c->required_only = true;
+    else if (!strcmp(name, "format")) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
+            known |= !strcmp(val, FORMATS[i]);
+        if (!known)
+            return fail(err, errlen, "--format: expected table, json, junit, prom or html, got \"%s\"", val);
+        if (c->cmd == TP_CMD_CATALOG_LIST && strcmp(val, "table") && strcmp(val, "json"))
+            return fail(err, errlen, "catalog list --format: expected table or json, got \"%s\"", val);
+        if (!tp_strlist_has(&c->formats, val))
+            rc = tp_strlist_add(&c->formats, val);
+    } else if (!strcmp(name, "cacert")) rc = tp_strlist_add(&c->cacerts, val);
+    else if (!strcmp(name, "crl-via")) rc = set_once(&c->crl_via, name, val, err, errlen);
+    else if (!strcmp(name, "output")) rc = set_once(&c->output, name, val, err, errlen);
+    else if (!strcmp(name, "output-dir")) rc = set_once(&c->output_dir, name, val, err, errlen);
+    else if (!strcmp(name, "concurrency")) {
+        if (parse_int(val, 1, 100000, &c->concurrency))
+            return fail(err, errlen, "--concurrency: expected a number from 1 to 100000, got \"%s\"", val);
+    } else if (!strcmp(name, "timeout")) {
+        if (parse_int(val, 1, 3600000, &c->timeout_ms))
+            return fail(err, errlen, "--timeout: expected milliseconds from 1 to 3600000, got \"%s\"", val);
+    } else if (!strcmp(name, "no-color")) c->no_color = true;
+    else if (!strcmp(name, "quiet")) c->quiet = true;
+    else if (!strcmp(name, "dry-run")) c->dry_run = true;
+    else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
+    if (rc)
+        return err[0] ? -1 : fail(err, errlen, "out of memory");
+    return 0;
+}
+
+static int cmd_mask(tp_cmd cmd)
+{
+    switch (cmd) {
+    case TP_CMD_RUN: return O_RUN;
+    case TP_CMD_CATALOG_LIST: return O_LIST;
+    case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
+    default: return 0;
+    }
+}
+
+static const char *cmd_name(tp_cmd cmd)
+{
+    switch (cmd) {
+    case TP_CMD_RUN: return "run";
+    case TP_CMD_CATALOG_LIST: return "catalog list";
+    case TP_CMD_CATALOG_IMPORT: return "catalog import";
+    case TP_CMD_VERSION: return "version";
+    default: return "tlspath";
+    }
+}
+
+/* Reads the sub-command words; returns the index of the first option. */
+static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
+{
+    if (argc < 2) {
+        c->cmd = TP_CMD_HELP;
+        c->help_for = TP_CMD_NONE;
+        return argc;
+    }
+    const char *w = argv[1];
+    if (!strcmp(w, "run")) { c->cmd = TP_CMD_RUN; return 2; }
+    if (!strcmp(w, "version") || !strcmp(w, "--version")) { c->cmd = TP_CMD_VERSION; return 2; }
+    if (!strcmp(w, "help") || !strcmp(w, "--help") || !strcmp(w, "-h")) {
+        c->cmd = TP_CMD_HELP;
+        c->help_for = TP_CMD_NONE;
+        if (argc > 2) {
+            if (!strcmp(argv[2], "run")) c->help_for = TP_CMD_RUN;
+            else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
+            else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, version)", argv[2]);
+        }
+        return argc;
+    }
+    if (!strcmp(w, "catalog")) {
+        if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+            if (argc >= 3) {
+                c->cmd = TP_CMD_HELP;
+                c->help_for = TP_CMD_CATALOG_LIST;
+                return argc;
+            }
+            return fail(err, errlen, "catalog: expected a sub-command: list or import");
+        }
+        if (!strcmp(argv[2], "list")) { c->cmd = TP_CMD_CATALOG_LIST; return 3; }
+        if (!strcmp(argv[2], "import")) { c->cmd = TP_CMD_CATALOG_IMPORT; return 3; }
+        return fail(err, errlen, "catalog: unknown sub-command \"%s\" (expected list or import)", argv[2]);
+    }
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, version or help)", w);
+}
+
+int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    err[0] = '\0';
+    int i = parse_command(argc, argv, c, err, errlen);
+    if (i < 0)
+        return -1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            c->help_for = c->cmd;
+            c->cmd = TP_CMD_HELP;
+            return 0;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+            return fail(err, errlen, "%s: unexpected argument \"%s\"", cmd_name(c->cmd), a);
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const opt_def *d = NULL;
+        for (size_t k = 0; k < sizeof OPTS / sizeof OPTS[0]; k++)
+            if (strlen(OPTS[k].name) == nlen && !strncmp(OPTS[k].name, name, nlen))
+                d = &OPTS[k];
+        if (!d || !(d->cmds & cmd_mask(c->cmd)))
+            return fail(err, errlen, "%s: unknown option \"--%.*s\" (see `tlspath %s --help`)",
+                        cmd_name(c->cmd), (int)nlen, name,
+                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
+        const char *val = NULL;
+        if (d->has_arg) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return fail(err, errlen, "--%s: expected a value", d->name);
+        } else if (eq) {
+            return fail(err, errlen, "--%s takes no value", d->name);
+        }
+        char opt[32];
+        snprintf(opt, sizeof opt, "%.*s", (int)nlen, name);
+        if (apply_opt(c, opt, val, err, errlen))
+            return -1;
+    }
+    if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
+        return fail(err, errlen, "catalog import: expected --csv FILE");
+    if (c->cmd == TP_CMD_RUN && c->output && c->output_dir)
+        return fail(err, errlen, "--output and --output-dir: give one or the other");
+    return 0;
+}
+
+void tp_cli_free(tp_cli *c)
+{
+    free(c->config_file);
+    tp_strlist_free(&c->catalogs);
+    tp_strlist_free(&c->path_specs);
+    tp_strlist_free(&c->resolvers);
+    tp_strlist_free(&c->services);
+    tp_strlist_free(&c->geos);
+    free(c->os);
+    free(c->onboarding);
+    tp_strlist_free(&c->formats);
+    tp_strlist_free(&c->cacerts);
+    free(c->output);
+    free(c->output_dir);
+    free(c->csv);
+    free(c->crl_via);
+    memset(c, 0, sizeof *c);
+}
+
+static void free_paths(tp_config *cfg)
+{
+    /* Reuse the model's destructor by moving the paths into a scratch config. */
+    tp_config tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.paths = cfg->paths;
+    tmp.n_paths = cfg->n_paths;
+    tp_config_free(&tmp);
+    cfg->paths = NULL;
+    cfg->n_paths = 0;
+}
+
+static int replace_list(tp_strlist *dst, const tp_strlist *src)
+{
+    if (src->n == 0)
+        return 0;
+    tp_strlist_free(dst);
+    return tp_strlist_copy(dst, src);
+}
+
+int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (tp_config_defaults(cfg) != 0)
+        return err[0] ? -1 : fail(err, errlen, "out of memory");
+    if (cli->config_file && tp_config_load_file(cli->config_file, cfg, err, errlen) != 0)
+        return -1;
+
+    if (cli->path_specs.n) {
+        free_paths(cfg);
+        cfg->paths = calloc(cli->path_specs.n, sizeof *cfg->paths);
+        if (!cfg->paths)
+            return fail(err, errlen, "out of memory");
+        int proxies = 0;
+        for (size_t i = 0; i < cli->path_specs.n; i++) {
+            const char *spec = cli->path_specs.v[i];
+            /* Anything but "direct" / "ID=direct" is a proxy and takes the next number. */
+            const char *eq = strchr(spec, '=');
+            const char *scheme = strstr(spec, "://");
+            const char *kind = eq && (!scheme || eq < scheme) ? eq + 1 : spec;
+            bool is_proxy = strcmp(kind, "direct") != 0;
+            if (is_proxy)
+                proxies++;
+            char perr[512];
+            if (tp_path_parse_spec(spec, proxies, &cfg->paths[i], perr, sizeof perr) != 0)
+                return fail(err, errlen, "--path: %s", perr);
+            cfg->n_paths = i + 1;
+        }
+    }
+    if (replace_list(&cfg->catalogs, &cli->catalogs) || replace_list(&cfg->resolvers, &cli->resolvers) ||
+        replace_list(&cfg->select.services, &cli->services) ||
+        replace_list(&cfg->select.geography, &cli->geos) || replace_list(&cfg->formats, &cli->formats) ||
+        tp_strlist_copy(&cfg->ca_files, &cli->cacerts))
+        return fail(err, errlen, "out of memory");
+    if (cli->os) {
+        free(cfg->select.os);
+        cfg->select.os = tp_strdup(cli->os);
+    }
+    if (cli->onboarding) {
+        free(cfg->select.onboarding);
+        cfg->select.onboarding = tp_strdup(cli->onboarding);
+    }
+    if (cli->required_only)
+        cfg->select.include_optional = false;
+    if (cli->output) {
+        free(cfg->output);
+        free(cfg->output_dir);
+        cfg->output_dir = NULL;
+        cfg->output = tp_strdup(cli->output);
+    }
+    if (cli->output_dir) {
+        free(cfg->output_dir);
+        free(cfg->output);
+        cfg->output = NULL;
+        cfg->output_dir = tp_strdup(cli->output_dir);
+    }
+    for (size_t i = 0; cli->crl_via && i < cfg->n_paths; i++)
+        if (cfg->paths[i].type == TP_PATH_HTTP && !cfg->paths[i].crl_via &&
+            !(cfg->paths[i].crl_via = tp_strdup(cli->crl_via)))
+            return fail(err, errlen, "out of memory");
+    if (cli->concurrency)
+        cfg->limits.concurrency = cli->concurrency;
+    if (cli->timeout_ms)
+        cfg->limits.total_ms = cli->timeout_ms;
+    cfg->no_color |= cli->no_color;
+    cfg->quiet |= cli->quiet;
+    cfg->dry_run |= cli->dry_run;
+
+    /* The whole-probe deadline bounds every phase. */
+    int *phases[] = {&cfg->limits.dns_ms, &cfg->limits.connect_ms, &cfg->limits.proxy_ms,
+                     &cfg->limits.tls_ms, &cfg->limits.http_ms};
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
+        if (*phases[i] > cfg->limits.total_ms)
+            *phases[i] = cfg->limits.total_ms;
+    if (cfg->limits.crl_ms > cfg->limits.total_ms && cli->timeout_ms)
+        cfg->limits.crl_ms = cfg->limits.total_ms;
+
+    return tp_config_validate(cfg, err, errlen);
+}

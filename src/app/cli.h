@@ -1,0 +1,45 @@
+/* cli.h — the command line of the SPEC: parsing (no side effects) and merging the
+ * options over the configuration file. */
+#ifndef TLSPATH_CLI_H
+#define TLSPATH_CLI_H
+#include "core/model.h"
+
+typedef enum tp_cmd {
+    TP_CMD_NONE = 0, TP_CMD_RUN, TP_CMD_CATALOG_LIST, TP_CMD_CATALOG_IMPORT, TP_CMD_VERSION,
+    TP_CMD_HELP
+} tp_cmd;
+
+typedef struct tp_cli {
+    tp_cmd cmd;
+    tp_cmd help_for;          /* with TP_CMD_HELP: which command's help (NONE = top level) */
+    char *config_file;
+    tp_strlist catalogs;      /* --catalog */
+    tp_strlist path_specs;    /* --path */
+    tp_strlist resolvers;     /* --resolver */
+    tp_strlist services;      /* --service */
+    tp_strlist geos;          /* --geo */
+    char *os;                 /* --os */
+    char *onboarding;         /* --onboarding */
+    bool required_only;       /* --required-only */
+    tp_strlist formats;       /* --format */
+    tp_strlist cacerts;       /* --cacert */
+    char *output;             /* --output */
+    char *output_dir;         /* --output-dir */
+    int concurrency;          /* --concurrency, 0 = unset */
+    int timeout_ms;           /* --timeout, 0 = unset */
+    bool no_color, quiet, dry_run;
+    char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
+    char *csv;                /* catalog import --csv */
+} tp_cli;
+
+/* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */
+int tp_cli_parse(int argc, char **argv, tp_cli *cli, char *err, size_t errlen);
+void tp_cli_free(tp_cli *cli);
+
+/* Defaults, then the config file (if any), then the command-line overrides, then
+ * validation. Returns 0 or -1 (err names the file, key and what was expected). */
+int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t errlen);
+
+/* The help text for a command (TP_CMD_NONE = overview). */
+const char *tp_cli_help(tp_cmd cmd);
+#endif

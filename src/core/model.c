@@ -1,0 +1,175 @@
+/* model.c — constructors, destructors and names for the shared data model. */
+#include "core/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tp_endpoint_free(tp_endpoint *e)
+{
+    if (!e)
+        return;
+    free(e->id); free(e->service); free(e->url); free(e->scheme); free(e->host);
+    free(e->path); free(e->method); free(e->geography); free(e->pinset);
+    free(e->wildcard); free(e->source); free(e->description);
+    tp_strlist_free(&e->os);
+    tp_strlist_free(&e->onboarding);
+    memset(e, 0, sizeof *e);
+}
+
+void tp_catalog_free(tp_catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        tp_endpoint_free(&c->endpoints[i]);
+    free(c->endpoints);
+    free(c->file); free(c->name); free(c->source);
+    memset(c, 0, sizeof *c);
+}
+
+static void path_free(tp_path *p)
+{
+    free(p->id); free(p->proxy_host); free(p->username);
+    if (p->password) {
+        /* wipe the secret before giving the memory back */
+        volatile char *q = p->password;
+        while (*q)
+            *q++ = 0;
+        free(p->password);
+    }
+    free(p->crl_via); free(p->fallback);
+    tp_strlist_free(&p->ca_files);
+}
+
+void tp_config_free(tp_config *c)
+{
+    if (!c)
+        return;
+    free(c->file);
+    tp_strlist_free(&c->catalogs);
+    tp_strlist_free(&c->select.services);
+    tp_strlist_free(&c->select.geography);
+    free(c->select.os);
+    free(c->select.onboarding);
+    tp_strlist_free(&c->resolvers);
+    for (size_t i = 0; i < c->n_paths; i++)
+        path_free(&c->paths[i]);
+    free(c->paths);
+    tp_strlist_free(&c->ca_files);
+    for (size_t i = 0; i < c->n_pinsets; i++) {
+        free(c->pinsets[i].name);
+        free(c->pinsets[i].spki);
+    }
+    free(c->pinsets);
+    tp_strlist_free(&c->formats);
+    free(c->output);
+    free(c->output_dir);
+    memset(c, 0, sizeof *c);
+}
+
+const tp_path *tp_config_find_path(const tp_config *c, const char *id)
+{
+    for (size_t i = 0; id && i < c->n_paths; i++)
+        if (strcmp(c->paths[i].id, id) == 0)
+            return &c->paths[i];
+    return NULL;
+}
+
+const tp_pinset *tp_config_find_pinset(const tp_config *c, const char *name)
+{
+    for (size_t i = 0; name && i < c->n_pinsets; i++)
+        if (strcmp(c->pinsets[i].name, name) == 0)
+            return &c->pinsets[i];
+    return NULL;
+}
+
+const char *tp_status_name(tp_status s)
+{
+    switch (s) {
+    case TP_ST_OK: return "ok";
+    case TP_ST_WARN: return "warn";
+    case TP_ST_FAIL: return "fail";
+    case TP_ST_SKIPPED: return "skipped";
+    }
+    return "fail";
+}
+
+const char *tp_phase_name(tp_phase p)
+{
+    static const char *const names[] = {"dns", "connect", "proxy", "tls", "http",
+                                        "verify", "revocation", "done"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "done";
+}
+
+const char *tp_revocation_name(tp_revocation r)
+{
+    static const char *const names[] = {"not_checked", "good", "revoked", "unknown", "unreachable"};
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "unknown";
+}
+
+void tp_cert_info_free(tp_cert_info *c)
+{
+    if (!c)
+        return;
+    free(c->subject); free(c->issuer); free(c->serial);
+    free(c->not_before); free(c->not_after); free(c->der);
+    tp_strlist_free(&c->crl_urls);
+    tp_strlist_free(&c->ocsp_urls);
+    tp_strlist_free(&c->ca_issuers);
+    memset(c, 0, sizeof *c);
+}
+
+void tp_result_free(tp_result *r)
+{
+    if (!r)
+        return;
+    free(r->error_code); free(r->error_message);
+    tp_strlist_free(&r->addresses);
+    tp_strlist_free(&r->cnames);
+    free(r->resolver); free(r->connected_address);
+    tp_strlist_free(&r->proxy_auth_schemes);
+    free(r->tls_version); free(r->tls_cipher);
+    for (size_t i = 0; i < r->chain_len; i++)
+        tp_cert_info_free(&r->chain[i]);
+    free(r->chain);
+    free(r->interception_issuer);
+    free(r->revocation_reason);
+    for (size_t i = 0; i < r->n_crls; i++) {
+        free(r->crls[i].url); free(r->crls[i].path); free(r->crls[i].error);
+    }
+    free(r->crls);
+    free(r->windows_error);
+    free(r->remediation);
+    memset(r, 0, sizeof *r);
+}
+
+void tp_run_summary(const tp_run *run, tp_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < run->n_results; i++) {
+        const tp_result *r = &run->results[i];
+        s->probes++;
+        switch (r->status) {
+        case TP_ST_OK: s->ok++; break;
+        case TP_ST_WARN: s->warn++; break;
+        case TP_ST_FAIL:
+            s->fail++;
+            if (r->ep && r->ep->required)
+                s->required_failed++;
+            break;
+        case TP_ST_SKIPPED: s->skipped++; break;
+        }
+    }
+    s->pass = s->required_failed == 0;
+}
+
+bool tp_run_path_inspection_observed(const tp_run *run, const tp_path *p)
+{
+    for (size_t i = 0; i < run->n_results; i++)
+        if (run->results[i].path == p && run->results[i].interception_detected)
+            return true;
+    return false;
+}

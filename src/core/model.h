@@ -1,0 +1,243 @@
+/*
+ * model.h — the data that flows one way through tlspath:
+ *
+ *   config + catalogs ──► plan (results[], one per endpoint × path)
+ *     ──► engine fills the network facts (dns, connect, proxy, tls, http)
+ *     ──► engine fetches CRLs (tp_fetch) ──► verdict fills the judgements
+ *     ──► report sinks read everything, change nothing.
+ *
+ * Every string here is owned by the struct that holds it (heap, freed by the
+ * matching *_free function) unless the comment says "borrowed".
+ * Secrets (tp_path.password) must never be printed by anyone.
+ */
+#ifndef TLSPATH_MODEL_H
+#define TLSPATH_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/str.h"
+
+/* ---------- catalog ---------- */
+
+#define TP_MAX_EXPECT_STATUS 8
+
+typedef struct tp_endpoint {
+    char *id;            /* unique within the loaded catalogs, e.g. "maps-cp-us" */
+    char *service;       /* maps | update | adl | submission | crl | diagnostics | edr | mma | ... */
+    char *url;           /* as written in the catalog */
+    char *scheme;        /* "https" or "http" (parsed from url) */
+    char *host;          /* lower-case host name (parsed from url) */
+    int port;            /* explicit or scheme default */
+    char *path;          /* path + query, at least "/" */
+    char *method;        /* "GET" (default) or "HEAD" */
+    bool required;
+    char *geography;     /* WW, US, EU, UK, AU, ... */
+    tp_strlist os;       /* windows, macos, linux, ... */
+    tp_strlist onboarding; /* standard, streamlined */
+    char *pinset;        /* pin set name or NULL */
+    bool inspection_allowed;
+    int expect_status[TP_MAX_EXPECT_STATUS]; /* healthy statuses; n==0 means any 1xx-4xx answer */
+    size_t n_expect_status;
+    char *wildcard;      /* e.g. "*.wd.microsoft.com" or NULL */
+    char *source;        /* where the fact came from */
+    char *description;   /* optional human text */
+} tp_endpoint;
+
+typedef struct tp_catalog {
+    char *file;          /* where it was loaded from ("<built-in>" allowed) */
+    char *name;
+    char *source;
+    tp_endpoint *endpoints;
+    size_t n;
+} tp_catalog;
+
+void tp_endpoint_free(tp_endpoint *e);   /* frees members, not e itself */
+void tp_catalog_free(tp_catalog *c);     /* frees members, not c itself */
+
+/* ---------- configuration ---------- */
+
+typedef enum tp_path_type { TP_PATH_DIRECT = 0, TP_PATH_HTTP = 1 } tp_path_type;
+
+typedef struct tp_path {
+    char *id;
+    tp_path_type type;
+    char *proxy_host;    /* HTTP proxy host (no credentials), NULL for direct */
+    int proxy_port;
+    char *username;      /* Basic credentials, or NULL */
+    char *password;      /* SECRET: never printed, logged or reported */
+    bool expect_inspection;
+    char *crl_via;       /* path id through which CRLs are fetched; NULL = this path */
+    char *fallback;      /* path id used when the proxy cannot be reached; NULL = none */
+    tp_strlist ca_files; /* extra trust anchors for this path (PEM files) */
+} tp_path;
+
+typedef struct tp_pinset {
+    char *name;
+    uint8_t (*spki)[32]; /* SHA-256 of SubjectPublicKeyInfo DER */
+    size_t n;
+} tp_pinset;
+
+typedef struct tp_limits {
+    int concurrency;          /* default 128 */
+    int dns_ms, connect_ms, proxy_ms, tls_ms, http_ms, crl_ms, total_ms;
+    size_t crl_max_bytes;     /* default 32 MiB */
+    size_t header_max_bytes;  /* default 16 KiB */
+    size_t body_max_bytes;    /* kept of an endpoint's HTTP body, default 64 KiB */
+} tp_limits;
+
+typedef struct tp_select {
+    tp_strlist services;     /* empty = all */
+    tp_strlist geography;    /* empty = all */
+    char *os;                /* NULL = all */
+    char *onboarding;        /* NULL = all */
+    bool include_optional;   /* default true */
+} tp_select;
+
+typedef struct tp_config {
+    char *file;              /* the config file loaded, or NULL for built-in defaults */
+    tp_strlist catalogs;     /* catalog files; empty = built-in catalog */
+    tp_select select;
+    tp_strlist resolvers;    /* "ip" or "ip:port" / "[v6]:port"; empty = system resolver */
+    tp_path *paths;
+    size_t n_paths;
+    tp_strlist ca_files;     /* extra trust anchors for every path */
+    bool system_ca;          /* load the system bundle (default true) */
+    tp_pinset *pinsets;      /* built-in "microsoft" set merged with config sets */
+    size_t n_pinsets;
+    tp_limits limits;
+    tp_strlist formats;      /* table json junit prom html */
+    char *output;            /* file or "-" for the (single) non-table format */
+    char *output_dir;
+    bool no_color, quiet, dry_run;
+} tp_config;
+
+void tp_config_free(tp_config *c);       /* frees members, not c itself */
+const tp_path *tp_config_find_path(const tp_config *c, const char *id);
+const tp_pinset *tp_config_find_pinset(const tp_config *c, const char *name);
+
+/* ---------- results ---------- */
+
+typedef enum tp_status { TP_ST_OK = 0, TP_ST_WARN, TP_ST_FAIL, TP_ST_SKIPPED } tp_status;
+
+typedef enum tp_phase {
+    TP_PH_DNS = 0, TP_PH_CONNECT, TP_PH_PROXY, TP_PH_TLS, TP_PH_HTTP,
+    TP_PH_VERIFY, TP_PH_REVOCATION, TP_PH_DONE
+} tp_phase;
+
+typedef enum tp_revocation {
+    TP_REV_NOT_CHECKED = 0, TP_REV_GOOD, TP_REV_REVOKED, TP_REV_UNKNOWN, TP_REV_UNREACHABLE
+} tp_revocation;
+
+const char *tp_status_name(tp_status s);       /* "ok" ... */
+const char *tp_phase_name(tp_phase p);         /* "dns" ... */
+const char *tp_revocation_name(tp_revocation r);
+
+typedef struct tp_cert_info {
+    char *subject;       /* RFC 4514-ish, as mbedtls_x509_dn_gets prints it */
+    char *issuer;
+    char *serial;        /* hex, colon-free, upper-case */
+    char *not_before;    /* RFC 3339 UTC */
+    char *not_after;
+    char spki_sha256[45];/* base64 of SHA-256(SubjectPublicKeyInfo), NUL-terminated */
+    uint8_t spki_raw[32];
+    bool is_ca;
+    bool self_signed;
+    tp_strlist crl_urls; /* CRL Distribution Points (URIs) */
+    tp_strlist ocsp_urls;/* AIA OCSP */
+    tp_strlist ca_issuers; /* AIA caIssuers */
+    uint8_t *der;        /* the certificate as presented */
+    size_t der_len;
+} tp_cert_info;
+
+typedef struct tp_crl_ref {
+    char *url;
+    char *path;          /* path id the CRL was fetched through */
+    int http_status;     /* 0 = no HTTP answer */
+    bool fetched;        /* a body was received and kept */
+    char *error;         /* why not, or why it did not count (NULL if fine) */
+} tp_crl_ref;
+
+typedef struct tp_timings {
+    /* milliseconds; < 0 means the phase was not reached */
+    double dns, connect, proxy, tls, http, revocation, total;
+} tp_timings;
+
+typedef struct tp_result {
+    const tp_endpoint *ep;   /* borrowed */
+    const tp_path *path;     /* borrowed: the configured path */
+    const tp_path *used_path;/* borrowed: the path actually used (fallback), == path normally */
+
+    tp_status status;
+    tp_phase phase;          /* last phase reached */
+    char *error_code;        /* NULL or a stable name: dns_nxdomain, connect_refused, ... */
+    char *error_message;     /* human text; never contains secrets */
+    tp_timings t;
+
+    /* dns */
+    tp_strlist addresses;
+    tp_strlist cnames;
+    char *resolver;          /* "system" or "ip:port" */
+    char *connected_address; /* the address (endpoint or proxy) the TCP connection reached */
+
+    /* proxy */
+    int proxy_status;        /* CONNECT reply status, 0 if none */
+    tp_strlist proxy_auth_schemes; /* from Proxy-Authenticate on 407 */
+
+    /* http */
+    int http_status;         /* 0 = no HTTP answer */
+    bool http_status_ok;     /* http_status is one of the endpoint's expect_status */
+
+    /* tls (valid when tls_done) */
+    bool tls_done;
+    char *tls_version;
+    char *tls_cipher;
+    tp_cert_info *chain;     /* as presented, leaf first */
+    size_t chain_len;
+    uint32_t verify_flags;   /* mbedtls_ssl_get_verify_result() */
+    bool trusted;            /* chain anchors in the configured CA store */
+    bool hostname_ok;
+    bool expired;            /* some certificate out of its validity period */
+
+    /* verdicts (verdict.c) */
+    bool pin_checked;        /* endpoint had a pinset and a chain was seen */
+    bool pin_matched;
+    bool interception_detected;
+    char *interception_issuer; /* "CN=..., O=..." of the re-signing CA */
+    tp_revocation revocation;
+    char *revocation_reason;
+    tp_crl_ref *crls;
+    size_t n_crls;
+    bool ssloptions_pass[4]; /* index = SSLOptions value 0..3 */
+    bool ssloptions_set;
+    char *windows_error;     /* "0x80072F8F" or NULL */
+    char *remediation;       /* one line or NULL */
+} tp_result;
+
+void tp_cert_info_free(tp_cert_info *c);   /* members only */
+void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
+
+/* A run: the plan (results) plus when it happened. */
+typedef struct tp_run {
+    const tp_config *cfg;    /* borrowed */
+    tp_catalog *catalogs;    /* borrowed */
+    size_t n_catalogs;
+    tp_result *results;
+    size_t n_results;
+    int64_t started_at_ms;   /* unix epoch milliseconds */
+    int64_t finished_at_ms;
+    tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
+} tp_run;
+
+/* Summary counts used by every sink. */
+typedef struct tp_summary {
+    size_t probes, ok, warn, fail, skipped, required_failed;
+    bool pass;
+} tp_summary;
+void tp_run_summary(const tp_run *run, tp_summary *s);
+
+/* Per path: did any probe through it observe interception? */
+bool tp_run_path_inspection_observed(const tp_run *run, const tp_path *p);
+
+#endif

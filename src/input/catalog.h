@@ -1,0 +1,36 @@
+/* catalog.h — endpoint catalogs: load (file or built-in), validate, filter, CSV import. */
+#ifndef TLSPATH_CATALOG_H
+#define TLSPATH_CATALOG_H
+#include <stdio.h>
+#include "core/model.h"
+
+/* Splits an http(s) URL into parts (each malloc'ed; host lower-cased; port defaulted
+ * from the scheme; path at least "/"). Returns 0, or -1 if it is not a valid URL. */
+int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **path);
+
+/* Loads and validates a catalog file. On error returns -1 and writes one message to
+ * err naming the file, the JSON path (e.g. "endpoints[3].url") and what was expected. */
+int tp_catalog_load_file(const char *file, tp_catalog *out, char *err, size_t errlen);
+/* Same from memory; `file` is only used in messages. */
+int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catalog *out,
+                        char *err, size_t errlen);
+/* The catalog compiled into the binary (endpoints/mde.json). */
+int tp_catalog_load_builtin(tp_catalog *out, char *err, size_t errlen);
+
+/* True when the endpoint passes the selection (services, geography, os, onboarding,
+ * include_optional). Empty selection fields select everything. */
+bool tp_endpoint_selected(const tp_endpoint *e, const tp_select *sel);
+
+/* Microsoft's URL spreadsheet saved as CSV -> catalog JSON text (malloc'ed, in *json_out).
+ * Never produces a partial result: on error returns -1 and err names the line and the
+ * missing or odd column. */
+int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, char **json_out,
+                              char *err, size_t errlen);
+/* Reads csv_file, writes the catalog to out_file (atomically: temp file + rename) or to
+ * stdout when out_file is NULL or "-". Returns 0 or -1 (err filled). */
+/* The file is written with tp_outfile_* (fileout.h): a symbolic link is kept and its
+ * target replaced; a device or FIFO (/dev/null, a pipe) is written in place, never
+ * replaced. Write errors read "cannot write FILE: reason". */
+int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,58 @@
+/* resolver.h — c-ares 1.18 bridged to a libuv loop, with one shared query per name.
+ *
+ * One tp_resolver per engine run (one server set). The first lookup of a name starts an
+ * ares_getaddrinfo (AF_UNSPEC: A and AAAA); every later lookup of the same name, while
+ * pending or after it ended, shares that query's answer. Waiters are embedded in the
+ * caller's struct and can be cancelled (a probe whose DNS deadline fired). */
+#ifndef TLSPATH_RESOLVER_H
+#define TLSPATH_RESOLVER_H
+#include <stddef.h>
+#include <uv.h>
+#include "core/model.h"
+
+typedef struct tp_resolver tp_resolver;
+typedef struct tp_dns_entry tp_dns_entry;
+
+/* The outcome of one name's query: code NULL on success (at least one address). */
+typedef struct tp_dns_answer {
+    const char *code;        /* NULL, dns_nxdomain, dns_no_address, dns_servfail, dns_refused,
+                                dns_timeout or dns_error */
+    char *message;           /* human text when code != NULL */
+    tp_strlist addresses;    /* numeric, in the order c-ares gave them */
+    tp_strlist cnames;       /* CNAME targets, in chain order */
+} tp_dns_answer;
+
+typedef struct tp_dns_wait tp_dns_wait;
+typedef void (*tp_dns_cb)(tp_dns_wait *w, const tp_dns_answer *a);
+
+/* A waiter: embedded in the caller; linked while its query is pending. */
+struct tp_dns_wait {
+    tp_dns_wait *next, *prev;
+    tp_dns_entry *entry;     /* non-NULL while waiting */
+    tp_dns_cb cb;
+};
+
+/* servers: empty = system resolver (/etc/resolv.conf); else "ip", "ip:port", "[v6]:port".
+ * timeout_ms: bound on one query (c-ares retries inside it).
+ * Returns 0, or -1 with err filled (bad server list, c-ares init failure, no memory). */
+int tp_resolver_new(uv_loop_t *loop, const tp_strlist *servers, int timeout_ms, tp_resolver **out,
+                    char *err, size_t errlen);
+/* "system" or the server list as given ("10.0.0.53,10.0.0.54:5353"). Borrowed. */
+const char *tp_resolver_name(const tp_resolver *r);
+/* Looks name up. Returns the answer at once when the name's query already ended (w untouched),
+ * or NULL after registering w (w->cb is called exactly once later, unless cancelled).
+ * On allocation failure returns a static answer with code dns_error. */
+const tp_dns_answer *tp_resolver_lookup(tp_resolver *r, const char *name, tp_dns_wait *w);
+/* Unlinks a pending waiter (no callback). Safe on a waiter that is not pending. */
+void tp_resolver_cancel(tp_dns_wait *w);
+/* Number of queries actually sent to c-ares (one per distinct name). */
+size_t tp_resolver_queries(const tp_resolver *r);
+/* Destroys the channel (pending queries end with dns_error), closes the loop handles; the
+ * memory is released once the loop has run their close callbacks. */
+void tp_resolver_close(tp_resolver *r);
+
+/* Maps a c-ares status to a stable code (NULL for ARES_SUCCESS). */
+const char *tp_resolver_code(int ares_status);
+/* true when s is an IPv4 or IPv6 literal (no DNS needed). */
+bool tp_is_ip_literal(const char *s);
+#endif

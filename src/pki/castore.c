@@ -1,0 +1,89 @@
+/* castore.c — trust anchors and the shared client ssl_config of one path. */
+#include "pki/castore.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <mbedtls/error.h>
+
+#include "base/embedded.h"
+
+static size_t count_certs(const mbedtls_x509_crt *c)
+{
+    size_t n = 0;
+    for (; c && c->raw.p; c = c->next)
+        n++;
+    return n;
+}
+
+/* A configured file must exist and yield at least one certificate. */
+static int load_file(tp_castore *s, const char *file, char *err, size_t errlen)
+{
+    size_t before = count_certs(&s->ca);
+    int ret = mbedtls_x509_crt_parse_file(&s->ca, file);
+    if (ret < 0 || count_certs(&s->ca) == before) {
+        char text[128];
+        mbedtls_strerror(ret, text, sizeof text);
+        snprintf(err, errlen, "CA file %s: no certificate could be loaded (%s)", file,
+                 ret < 0 ? text : "no PEM certificate found");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_embedded(tp_castore *s, const char *pem, size_t len, const char *what, char *err, size_t errlen)
+{
+    /* mbedtls_x509_crt_parse wants the PEM's terminating NUL in the length */
+    int ret = mbedtls_x509_crt_parse(&s->ca, (const unsigned char *)pem, len + 1);
+    if (ret != 0) {
+        char text[128];
+        mbedtls_strerror(ret, text, sizeof text);
+        snprintf(err, errlen, "embedded %s: %s", what, text);
+        return -1;
+    }
+    return 0;
+}
+
+int tp_castore_init(tp_castore *s, const tp_config *cfg, const tp_path *path, mbedtls_ctr_drbg_context *rng,
+                    char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    mbedtls_x509_crt_init(&s->ca);
+    mbedtls_ssl_config_init(&s->conf);
+
+    if (cfg->system_ca && access(TP_SYSTEM_CA_BUNDLE, R_OK) == 0)
+        (void)mbedtls_x509_crt_parse_file(&s->ca, TP_SYSTEM_CA_BUNDLE); /* > 0: some skipped; fine */
+    if (load_embedded(s, tp_embed_ms_root_2011, tp_embed_ms_root_2011_len, "Microsoft Root 2011", err, errlen) ||
+        load_embedded(s, tp_embed_ms_ca_2011, tp_embed_ms_ca_2011_len, "Microsoft CA 2011", err, errlen))
+        goto fail;
+    for (size_t i = 0; i < cfg->ca_files.n; i++)
+        if (load_file(s, cfg->ca_files.v[i], err, errlen) != 0)
+            goto fail;
+    for (size_t i = 0; path && i < path->ca_files.n; i++)
+        if (load_file(s, path->ca_files.v[i], err, errlen) != 0)
+            goto fail;
+    s->n_anchors = count_certs(&s->ca);
+
+    int ret = mbedtls_ssl_config_defaults(&s->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret != 0) {
+        snprintf(err, errlen, "TLS configuration failed (-0x%04x)", (unsigned)-ret);
+        goto fail;
+    }
+    /* OPTIONAL: the handshake completes whatever the chain, so every fact is recorded and
+     * the verdict stage (not the handshake) decides what an untrusted chain means. */
+    mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    mbedtls_ssl_conf_ca_chain(&s->conf, &s->ca, NULL);
+    mbedtls_ssl_conf_rng(&s->conf, mbedtls_ctr_drbg_random, rng);
+    return 0;
+fail:
+    tp_castore_free(s);
+    return -1;
+}
+
+void tp_castore_free(tp_castore *s)
+{
+    mbedtls_ssl_config_free(&s->conf);
+    mbedtls_x509_crt_free(&s->ca);
+}

@@ -1,0 +1,262 @@
+/*
+ * crl.c — sans-I/O CRL judgement (no sockets, no files, no clock: "now" is given).
+ *
+ * The steps mirror what mbedTLS's x509_crt_verifycrl() does inside a handshake, but
+ * each failure gets its own name instead of one BADCRL flag, because the report has
+ * to say *why* revocation could not be established:
+ *   parse -> pick the CRL of the certificate's issuer -> issuer certificate known?
+ *   -> issuer may sign CRLs and did sign this one -> serial listed? -> fresh?
+ */
+#include "pki/crl.h"
+
+#include <mbedtls/md.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char PEM_CRL_BEGIN[] = "-----BEGIN X509 CRL-----";
+
+time_t tp_x509_time_to_epoch(const mbedtls_x509_time *t)
+{
+    if (!t || t->year == 0)
+        return 0;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = t->year - 1900;
+    tm.tm_mon = t->mon - 1;
+    tm.tm_mday = t->day;
+    tm.tm_hour = t->hour;
+    tm.tm_min = t->min;
+    tm.tm_sec = t->sec;
+    return timegm(&tm);
+}
+
+/* Is the PEM header anywhere in buf? (memmem is a GNU extension: a bounded scan.) */
+static bool looks_like_pem(const uint8_t *buf, size_t len)
+{
+    const size_t n = sizeof PEM_CRL_BEGIN - 1;
+    for (size_t i = 0; len >= n && i <= len - n; i++) {
+        const uint8_t *hit = memchr(buf + i, '-', len - n + 1 - i);
+        if (!hit)
+            return false;
+        i = (size_t)(hit - buf);
+        if (memcmp(hit, PEM_CRL_BEGIN, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* mbedTLS signals "critical extension" as an extension error; everything else that
+ * fails to parse is simply not a usable CRL. */
+static tp_crl_reason classify_parse_error(int ret)
+{
+    int high = -((-ret) & 0xFF80);
+    if (high == MBEDTLS_ERR_X509_INVALID_EXTENSIONS)
+        return TP_CRL_CRITICAL_EXT;
+    if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED || ret == MBEDTLS_ERR_PEM_ALLOC_FAILED)
+        return TP_CRL_NO_MEMORY;
+    return TP_CRL_UNPARSABLE;
+}
+
+void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    mbedtls_x509_crl_init(&c->crl);
+    c->parse_reason = TP_CRL_UNPARSABLE;
+    if (!buf || len == 0)
+        return;
+    int ret;
+    if (looks_like_pem(buf, len)) {
+        /* mbedtls_x509_crl_parse only takes PEM from a NUL-terminated buffer whose
+         * length counts the NUL. */
+        uint8_t *z = malloc(len + 1);
+        if (!z) {
+            c->parse_reason = TP_CRL_NO_MEMORY;
+            return;
+        }
+        memcpy(z, buf, len);
+        z[len] = '\0';
+        ret = mbedtls_x509_crl_parse(&c->crl, z, len + 1);
+        free(z);
+    } else {
+        ret = mbedtls_x509_crl_parse_der(&c->crl, buf, len);
+    }
+    if (ret == 0 && c->crl.version != 0)
+        c->parse_reason = TP_CRL_OK;
+    else if (ret != 0)
+        c->parse_reason = classify_parse_error(ret);
+    if (c->parse_reason != TP_CRL_OK) {
+        mbedtls_x509_crl_free(&c->crl);
+        mbedtls_x509_crl_init(&c->crl);
+    }
+}
+
+void tp_crl_free(tp_crl *c)
+{
+    if (!c)
+        return;
+    mbedtls_x509_crl_free(&c->crl);
+    mbedtls_x509_crl_init(&c->crl);
+    c->parse_reason = TP_CRL_UNPARSABLE;
+    c->n_memo = 0;
+}
+
+int tp_crl_verify_sig(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
+                      mbedtls_md_type_t md, mbedtls_pk_type_t pk, const void *pk_opts,
+                      const mbedtls_x509_buf *sig)
+{
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
+    unsigned char hash[MBEDTLS_MD_MAX_SIZE];
+    if (!issuer || !info || !tbs->p || !sig->p)
+        return -1;
+    if (mbedtls_md(info, tbs->p, tbs->len, hash) != 0)
+        return -1;
+    if (!mbedtls_pk_can_do(&issuer->pk, pk))
+        return -1;
+    if (mbedtls_pk_verify_ext(pk, pk_opts, (mbedtls_pk_context *)&issuer->pk, md, hash,
+                              mbedtls_md_get_size(info), sig->p, sig->len) != 0)
+        return -1;
+    return 0;
+}
+
+static bool raw_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
+{
+    return a->len == b->len && a->p && b->p && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* Serial numbers compared as integers: DER may carry a leading 0x00 sign byte. */
+static bool serial_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
+{
+    const unsigned char *pa = a->p, *pb = b->p;
+    size_t la = a->len, lb = b->len;
+    while (la > 1 && pa[0] == 0) { pa++; la--; }
+    while (lb > 1 && pb[0] == 0) { pb++; lb--; }
+    return la == lb && memcmp(pa, pb, la) == 0;
+}
+
+static bool serial_listed(const mbedtls_x509_crl *crl, const mbedtls_x509_buf *serial)
+{
+    for (const mbedtls_x509_crl_entry *e = &crl->entry; e && e->serial.len; e = e->next)
+        if (serial_equal(&e->serial, serial))
+            return true;
+    return false;
+}
+
+static void set(tp_crl_verdict *v, tp_crl_status s, tp_crl_reason r)
+{
+    v->status = s;
+    v->reason = r;
+}
+
+/* Did issuer sign crl? Remembered per (CRL, issuer DER) in c's memo. */
+static bool signature_ok(tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
+{
+    uint8_t key[32];
+    bool keyed = mbedtls_sha256_ret(issuer->raw.p, issuer->raw.len, key, 0) == 0;
+    for (size_t i = 0; keyed && i < c->n_memo; i++)
+        if (c->memo[i].which == crl && memcmp(c->memo[i].issuer_sha256, key, 32) == 0)
+            return c->memo[i].ok;
+    bool ok = tp_crl_verify_sig(issuer, &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
+                                &crl->sig) == 0;
+    if (keyed && c->n_memo < TP_CRL_SIG_MEMO) {
+        c->memo[c->n_memo].which = crl;
+        memcpy(c->memo[c->n_memo].issuer_sha256, key, 32);
+        c->memo[c->n_memo].ok = ok;
+        c->n_memo++;
+    }
+    return ok;
+}
+
+void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
+                  time_t now, tp_crl_verdict *v)
+{
+    if (c->parse_reason != TP_CRL_OK || !cert) {
+        set(v, TP_CRL_UNKNOWN, cert ? c->parse_reason : TP_CRL_UNPARSABLE);
+        return;
+    }
+    /* Several PEM CRLs may come in one file: use the one naming cert's issuer. */
+    const mbedtls_x509_crl *crl = NULL;
+    for (const mbedtls_x509_crl *k = &c->crl; k && k->version; k = k->next)
+        if (raw_equal(&k->issuer_raw, &cert->issuer_raw)) {
+            crl = k;
+            break;
+        }
+    if (!crl) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_ISSUER_MISMATCH);
+        return;
+    }
+    if (!issuer) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_NO_ISSUER);
+        return;
+    }
+    if (!raw_equal(&issuer->subject_raw, &crl->issuer_raw)) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_ISSUER_MISMATCH);
+        return;
+    }
+    if (mbedtls_x509_crt_check_key_usage(issuer, MBEDTLS_X509_KU_CRL_SIGN) != 0 ||
+        !signature_ok(c, crl, issuer)) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_BAD_SIGNATURE);
+        return;
+    }
+    if (serial_listed(crl, &cert->serial)) {
+        set(v, TP_CRL_REVOKED, TP_CRL_OK);
+        return;
+    }
+    time_t this_update = tp_x509_time_to_epoch(&crl->this_update);
+    time_t next_update = tp_x509_time_to_epoch(&crl->next_update);
+    if (this_update > now) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_NOT_YET_VALID);
+        return;
+    }
+    if (next_update != 0 && next_update < now) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_EXPIRED);
+        return;
+    }
+    set(v, TP_CRL_GOOD, TP_CRL_OK);
+}
+
+void tp_crl_check(const uint8_t *buf, size_t len, const mbedtls_x509_crt *cert,
+                  const mbedtls_x509_crt *issuer, time_t now, tp_crl_verdict *v)
+{
+    tp_crl c;
+    tp_crl_parse(&c, buf, len);
+    tp_crl_judge(&c, cert, issuer, now, v);
+    tp_crl_free(&c);
+}
+
+const char *tp_crl_reason_name(tp_crl_reason r)
+{
+    switch (r) {
+    case TP_CRL_OK: return "ok";
+    case TP_CRL_UNPARSABLE: return "crl_unparsable";
+    case TP_CRL_CRITICAL_EXT: return "crl_critical_extension";
+    case TP_CRL_NO_ISSUER: return "crl_no_issuer";
+    case TP_CRL_ISSUER_MISMATCH: return "crl_issuer_mismatch";
+    case TP_CRL_BAD_SIGNATURE: return "crl_bad_signature";
+    case TP_CRL_NOT_YET_VALID: return "crl_not_yet_valid";
+    case TP_CRL_EXPIRED: return "crl_expired";
+    case TP_CRL_NO_MEMORY: return "crl_no_memory";
+    }
+    return "crl_unparsable";
+}
+
+const char *tp_crl_reason_text(tp_crl_reason r)
+{
+    switch (r) {
+    case TP_CRL_OK: return "the CRL is usable";
+    case TP_CRL_UNPARSABLE: return "the body is not a CRL";
+    case TP_CRL_CRITICAL_EXT:
+        return "the CRL carries an extension mbedTLS rejects (a critical one such as "
+               "issuingDistributionPoint)";
+    case TP_CRL_NO_ISSUER: return "the issuer certificate is neither in the chain nor in the CA store";
+    case TP_CRL_ISSUER_MISMATCH: return "the CRL was issued by another CA than the certificate's issuer";
+    case TP_CRL_BAD_SIGNATURE: return "the CRL's signature does not verify with the issuer's key";
+    case TP_CRL_NOT_YET_VALID: return "the CRL's thisUpdate is in the future";
+    case TP_CRL_EXPIRED: return "the CRL's nextUpdate is in the past";
+    case TP_CRL_NO_MEMORY: return "out of memory while parsing the CRL";
+    }
+    return "the CRL is unusable";
+}

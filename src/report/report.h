@@ -1,0 +1,21 @@
+/* report.h — the sinks. Each reads a finished run and changes nothing. Everything that
+ * came from the network is hostile text: every sink escapes it for its format. No sink
+ * ever prints a proxy password or username:password pair. */
+#ifndef TLSPATH_REPORT_H
+#define TLSPATH_REPORT_H
+#include <stdio.h>
+#include "core/model.h"
+
+typedef struct tp_table_opts {
+    bool color;   /* ANSI colours */
+    int width;    /* terminal width; <= 0 means 100 */
+} tp_table_opts;
+
+int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o);
+int tp_report_json(const tp_run *run, FILE *out);     /* the SPEC's contract */
+int tp_report_junit(const tp_run *run, FILE *out);
+int tp_report_prom(const tp_run *run, FILE *out);
+int tp_report_html(const tp_run *run, FILE *out);
+/* One \r-rewritten progress line for a terminal. */
+void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s);
+#endif
