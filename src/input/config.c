@@ -11,6 +11,7 @@
  * only when the whole file was accepted: a failed load leaves *c untouched.
  */
 #include "input/config.h"
+#include "core/limits.h"
 #include "pki/pins.h"
 #include "base/jsontext.h"
 
@@ -740,20 +741,6 @@ fail:
 
 /* ---------- defaults ---------- */
 
-static void limits_defaults(tp_limits *l)
-{
-    l->concurrency = 128;
-    l->dns_ms = 5000;
-    l->connect_ms = 5000;
-    l->proxy_ms = 5000;
-    l->tls_ms = 10000;
-    l->http_ms = 10000;
-    l->crl_ms = 10000;
-    l->total_ms = 30000;
-    l->crl_max_bytes = (size_t)32 * 1024 * 1024;
-    l->header_max_bytes = (size_t)16 * 1024;
-    l->body_max_bytes = (size_t)64 * 1024;
-}
 
 int tp_config_defaults(tp_config *c)
 {
@@ -763,7 +750,7 @@ int tp_config_defaults(tp_config *c)
     memset(&direct, 0, sizeof direct);
     c->system_ca = true;
     c->select.include_optional = true;
-    limits_defaults(&c->limits);
+    tp_limits_defaults(&c->limits);
     direct.type = TP_PATH_DIRECT;
     direct.id = strdup("direct");
     if (!direct.id || tp_config_add_path(c, &direct) != 0)
@@ -1307,13 +1294,12 @@ static int parse_tls(const cfg_ctx *x, const cJSON *o, tp_config *c)
     return 0;
 }
 
-/* Ranges: wide enough for any real network, narrow enough to catch a unit mistake
- * (seconds for milliseconds) and to keep every value in an int or size_t. */
-#define MAX_CONCURRENCY 100000
-#define MAX_TIMEOUT_MS 3600000
-#define MAX_CRL_BYTES (1024.0 * 1024 * 1024)
-#define MAX_HEADER_BYTES (1024.0 * 1024)
-#define MAX_BODY_BYTES (64.0 * 1024 * 1024)
+/* Ranges: the bounds of core/limits.h, the one place limits are defined. */
+#define MAX_CONCURRENCY TP_LIMIT_CONCURRENCY_MAX
+#define MAX_TIMEOUT_MS TP_LIMIT_TIMEOUT_MS_MAX
+#define MAX_CRL_BYTES ((double)TP_LIMIT_CRL_BYTES_MAX)
+#define MAX_HEADER_BYTES ((double)TP_LIMIT_HEADER_BYTES_MAX)
+#define MAX_BODY_BYTES ((double)TP_LIMIT_BODY_BYTES_MAX)
 
 static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 {
@@ -1354,12 +1340,12 @@ static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms")) && parse_timeouts(x, v, l))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "crl_max_bytes"))) {
-        if (get_int(x, v, "limits.crl_max_bytes", 1024, MAX_CRL_BYTES, &d))
+        if (get_int(x, v, "limits.crl_max_bytes", TP_LIMIT_CRL_BYTES_MIN, MAX_CRL_BYTES, &d))
             return -1;
         l->crl_max_bytes = (size_t)d;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "header_max_bytes"))) {
-        if (get_int(x, v, "limits.header_max_bytes", 1024, MAX_HEADER_BYTES, &d))
+        if (get_int(x, v, "limits.header_max_bytes", TP_LIMIT_HEADER_BYTES_MIN, MAX_HEADER_BYTES, &d))
             return -1;
         l->header_max_bytes = (size_t)d;
     }

@@ -8,8 +8,11 @@
  *   2. pinning, per result;
  *   3. interception, per result, comparing each chain with the other paths' chains
  *      for the same endpoint;
- *   4. revocation: every CRL the run needs, deduplicated per (URL, path), fetched in
- *      ONE concurrent tp_engine_fetch call, then judged per certificate (crl.c);
+ *   4. revocation: every CRL the run needs, deduplicated per (URL, route), is handed to the
+ *      caller as a list of fetches (tp_verdict_prepare); the caller fetches them through
+ *      net/ and hands the bytes back (tp_verdict_finish), where each certificate is judged
+ *      against them (crl.c). This module does no I/O and keeps no global state: the clock
+ *      and the cancellation token come in the options;
  *   5. final status, error, phase, SSLOptions what-if, Windows error, remediation.
  * The rules are written down in docs/verdicts.md; keep the two in step.
  */
@@ -31,23 +34,6 @@
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_CRL_URLS_PER_CERT 4   /* Windows tries a few; more is a hostile certificate */
 
-static tp_verdict_fetch_fn g_fetch;
-static time_t g_now;
-
-void tp_verdict_set_fetcher(tp_verdict_fetch_fn fn)
-{
-    g_fetch = fn;
-}
-
-void tp_verdict_set_clock(time_t now)
-{
-    g_now = now;
-}
-
-static time_t verdict_now(void)
-{
-    return g_now ? g_now : time(NULL);
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -499,95 +485,80 @@ static int propagate_interception(const tp_config *cfg, tp_run *run)
 
 /* ======================= revocation: planning and fetching ======================= */
 
-static char g_direct_id[] = "direct";
-static const tp_path g_direct = {.id = g_direct_id, .type = TP_PATH_DIRECT};
-
-/* The configured paths without their credentials: the OS fetches CRLs as SYSTEM and
- * cannot answer a proxy's 407 with Defender's (or anyone's) Basic credentials. */
-static tp_path *anonymous_paths(const tp_config *cfg)
+/* The route the probe really used: its fallback when it fell back. */
+static const tp_route *used_route(const tp_result *r)
 {
-    tp_path *anon = calloc(cfg->n_paths ? cfg->n_paths : 1, sizeof *anon);
-    for (size_t i = 0; anon && i < cfg->n_paths; i++) {
-        anon[i] = cfg->paths[i];   /* shallow: borrows every string */
-        anon[i].username = NULL;
-        anon[i].password = NULL;
-    }
-    return anon;
+    if (r->route && r->used_path && r->used_path != r->path && r->route->fallback)
+        return r->route->fallback;
+    return r->route;
 }
 
-static const tp_path *anonymous(const tp_config *cfg, const tp_path *anon, const tp_path *p)
+/* The route CRLs of r are fetched through (anonymously, through route->anon): the plan's
+ * resolution of crl_via, else the route the probe really used. NULL when crl_via names no
+ * path (or the result was not planned). */
+static const tp_route *crl_route(const tp_result *r)
 {
-    if (p && p >= cfg->paths && p < cfg->paths + cfg->n_paths)
-        return &anon[p - cfg->paths];
-    return p;   /* the built-in direct path has no credentials */
+    if (!r->route || r->route->crl_via_unknown)
+        return NULL;
+    return r->route->crl_via ? r->route->crl_via : used_route(r);
 }
 
-/* The path CRLs of r are fetched through, anonymously: the configured path's crl_via (a
- * path id; "direct" works even when no path has that id), else the path the probe really
- * used. NULL when crl_via names no configured path. */
-static const tp_path *crl_path(const tp_config *cfg, const tp_path *anon, const tp_result *r)
-{
-    const tp_path *p = r->path ? r->path : r->used_path;
-    if (!p || !p->crl_via)
-        return anonymous(cfg, anon, effective_path(r) ? effective_path(r) : &g_direct);
-    const tp_path *q = tp_config_find_path(cfg, p->crl_via);
-    if (q)
-        return anonymous(cfg, anon, q);
-    return strcmp(p->crl_via, "direct") == 0 ? &g_direct : NULL;
-}
-
-typedef struct slot {
-    const char *url;        /* borrowed from a chain */
-    const tp_path *path;
-    tp_fetch f;
-    tp_crl crl;
-    bool parsed;
-} slot;
-
+/* The CRLs of a run: fetches[i] is what the caller fills; crl[i] its parse, made on first
+ * use. One entry per (URL, route). */
 typedef struct slots {
-    slot *v;
+    tp_fetch *f;
+    tp_crl *crl;
+    bool *parsed;
     size_t n, cap;
 } slots;
 
-static long slot_find(const slots *s, const char *url, const tp_path *p)
+static long slot_find(const slots *s, const char *url, const tp_route *rt)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].path == p && strcmp(s->v[i].url, url) == 0)
-            return (long)i;
-    /* a synthesised direct and a configured path named "direct" are the same route */
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i].path->id, p->id) == 0 && strcmp(s->v[i].url, url) == 0)
+        if (s->f[i].route == rt && strcmp(s->f[i].url, url) == 0)
             return (long)i;
     return -1;
 }
 
-static int slot_add(slots *s, const char *url, const tp_path *p)
+static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_bytes)
 {
-    if (slot_find(s, url, p) >= 0)
+    if (slot_find(s, url, rt) >= 0)
         return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
-        slot *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
+        tp_fetch *f = realloc(s->f, cap * sizeof *f);
+        if (!f)
             return -1;
-        s->v = v;
+        s->f = f;
+        tp_crl *c = realloc(s->crl, cap * sizeof *c);
+        if (!c)
+            return -1;
+        s->crl = c;
+        bool *pa = realloc(s->parsed, cap * sizeof *pa);
+        if (!pa)
+            return -1;
+        s->parsed = pa;
         s->cap = cap;
     }
-    slot *x = &s->v[s->n++];
-    memset(x, 0, sizeof *x);
-    x->url = url;
-    x->path = p;
+    memset(&s->f[s->n], 0, sizeof s->f[s->n]);
+    s->f[s->n].url = url;
+    s->f[s->n].route = rt;
+    s->f[s->n].max_bytes = max_bytes;
+    s->parsed[s->n] = false;
+    s->n++;
     return 0;
 }
 
 static void slots_free(slots *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        tp_fetch_free(&s->v[i].f);
-        if (s->v[i].parsed)
-            tp_crl_free(&s->v[i].crl);
+        tp_fetch_free(&s->f[i]);
+        if (s->parsed[i])
+            tp_crl_free(&s->crl[i]);
     }
-    free(s->v);
+    free(s->f);
+    free(s->crl);
+    free(s->parsed);
     memset(s, 0, sizeof *s);
 }
 
@@ -607,14 +578,14 @@ static bool cert_wants_crl(const tp_cert_info *c)
     return false;
 }
 
-static int plan_fetches(const tp_config *cfg, const tp_path *anon, const tp_run *run, slots *s)
+static int plan_fetches(const tp_run *run, size_t max_bytes, slots *s)
 {
     for (size_t i = 0; i < run->n_results; i++) {
         const tp_result *r = &run->results[i];
         if (!revocation_wanted(r))
             continue;
-        const tp_path *p = crl_path(cfg, anon, r);
-        if (!p)
+        const tp_route *rt = crl_route(r);
+        if (!rt)
             continue;
         for (size_t k = 0; k < r->chain_len; k++) {
             const tp_cert_info *c = &r->chain[k];
@@ -625,7 +596,7 @@ static int plan_fetches(const tp_config *cfg, const tp_path *anon, const tp_run 
                 if (!is_http_url(c->crl_urls.v[u]))
                     continue;
                 used++;
-                if (slot_add(s, c->crl_urls.v[u], p) != 0)
+                if (slot_add(s, c->crl_urls.v[u], rt, max_bytes) != 0)
                     return -1;
             }
         }
@@ -633,57 +604,25 @@ static int plan_fetches(const tp_config *cfg, const tp_path *anon, const tp_run 
     return 0;
 }
 
-static int run_fetches(const tp_config *cfg, slots *s, char *err, size_t errlen)
+/* The parsed CRL of slot i whose fetch returned a body (parsed on first use). */
+static tp_crl *slot_crl(slots *s, size_t i)
 {
-    if (s->n == 0)
-        return 0;
-    tp_fetch *f = calloc(s->n, sizeof *f);
-    if (!f) {
-        set_err(err, errlen, "out of memory planning %zu CRL fetches", s->n);
-        return -1;
-    }
-    for (size_t i = 0; i < s->n; i++) {
-        f[i].url = s->v[i].url;
-        f[i].path = s->v[i].path;
-        f[i].max_bytes = cfg->limits.crl_max_bytes;
-    }
-    tp_verdict_fetch_fn fetch = g_fetch ? g_fetch : tp_engine_fetch;
-    char ferr[256] = "";
-    if (!fetch || fetch(cfg, f, s->n, ferr, sizeof ferr) != 0) {
-        /* The fetch machinery itself could not start: every CRL is unreachable, and
-         * the reason says why — the run goes on. */
-        const char *why = fetch ? ferr : "no CRL fetcher available";
-        for (size_t i = 0; i < s->n; i++) {
-            if (!f[i].error_code)
-                f[i].error_code = tp_strdup("fetch_failed");
-            if (!f[i].error_message)
-                f[i].error_message = tp_strdup(why[0] ? why : "the CRL fetch could not start");
-        }
-    }
-    for (size_t i = 0; i < s->n; i++)
-        s->v[i].f = f[i];
-    free(f);
-    return 0;
-}
-
-/* The parsed CRL of a slot whose fetch returned a body (parsed on first use). */
-static tp_crl *slot_crl(slot *x)
-{
-    if (!x->f.body || (x->f.http_status && (x->f.http_status < 200 || x->f.http_status > 299)))
+    const tp_fetch *f = &s->f[i];
+    if (!f->body || (f->http_status && (f->http_status < 200 || f->http_status > 299)))
         return NULL;
-    if (!x->parsed) {
-        tp_crl_parse(&x->crl, x->f.body, x->f.body_len);
-        x->parsed = true;
+    if (!s->parsed[i]) {
+        tp_crl_parse(&s->crl[i], f->body, f->body_len);
+        s->parsed[i] = true;
     }
-    return &x->crl;
+    return &s->crl[i];
 }
 
 /* ======================= revocation: judgement ======================= */
 
-static int add_crl_ref(tp_result *r, const slot *x, const char *error)
+static int add_crl_ref(tp_result *r, const tp_fetch *x, const char *error)
 {
     for (size_t i = 0; i < r->n_crls; i++)
-        if (strcmp(r->crls[i].url, x->url) == 0 && strcmp(r->crls[i].path, x->path->id) == 0)
+        if (strcmp(r->crls[i].url, x->url) == 0 && strcmp(r->crls[i].path, x->route->anon->id) == 0)
             return 0;
     tp_crl_ref *v = realloc(r->crls, (r->n_crls + 1) * sizeof *v);
     if (!v)
@@ -692,9 +631,9 @@ static int add_crl_ref(tp_result *r, const slot *x, const char *error)
     tp_crl_ref *c = &r->crls[r->n_crls];
     memset(c, 0, sizeof *c);
     c->url = tp_strdup(x->url);
-    c->path = tp_strdup(x->path->id);
-    c->http_status = x->f.http_status;
-    c->fetched = x->f.body != NULL;
+    c->path = tp_strdup(x->route->anon->id);
+    c->http_status = x->http_status;
+    c->fetched = x->body != NULL;
     c->error = tp_strdup(error);
     if (!c->url || !c->path || (error && !c->error)) {
         free(c->url); free(c->path); free(c->error);
@@ -724,14 +663,15 @@ static void acc_note(rev_acc *a, cert_rev o, char *reason)
     }
 }
 
-static char *fetch_failure_text(const slot *x)
+static char *fetch_failure_text(const tp_fetch *x)
 {
-    if (x->f.error_code)
+    const char *via = x->route->anon->id;
+    if (x->error_code)
         return tp_asprintf("%s could not be fetched through path %s: %s%s%s", x->url,
-                           x->path->id, x->f.error_code, x->f.error_message ? " — " : "",
-                           x->f.error_message ? x->f.error_message : "");
-    return tp_asprintf("%s could not be fetched through path %s: HTTP %d", x->url, x->path->id,
-                       x->f.http_status);
+                           via, x->error_code, x->error_message ? " — " : "",
+                           x->error_message ? x->error_message : "");
+    return tp_asprintf("%s could not be fetched through path %s: HTTP %d", x->url, via,
+                       x->http_status);
 }
 
 /* Ranking of one certificate's CRL sources: a usable answer beats an unusable one,
@@ -751,7 +691,7 @@ static int source_rank(cert_rev o)
 /* Judges chain[k] over its CRL URLs: revoked if any usable CRL lists it; good if one
  * usable CRL does not; otherwise unknown (fetched, unusable) or unreachable. */
 static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a,
-                      slots *s, const tp_path *p, rev_acc *acc)
+                      slots *s, const tp_route *p, time_t now, rev_acc *acc)
 {
     const tp_cert_info *c = &r->chain[k];
     const mbedtls_x509_crt *issuer = chain_issuer(pc, k, a);
@@ -765,21 +705,21 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
         long idx = slot_find(s, c->crl_urls.v[u], p);
         if (idx < 0)
             continue;
-        slot *x = &s->v[idx];
-        if (x->f.ms > acc->ms)
-            acc->ms = x->f.ms;
-        tp_crl *crl = slot_crl(x);
+        const tp_fetch *x = &s->f[idx];
+        if (x->ms > acc->ms)
+            acc->ms = x->ms;
+        tp_crl *crl = slot_crl(s, (size_t)idx);
         cert_rev o;
         const char *ref_error = NULL;
         char *text = NULL;
         char code_buf[32];
         if (!crl) {
             o = CR_UNREACHABLE;
-            if (!x->f.error_code) {
-                snprintf(code_buf, sizeof code_buf, "http_%d", x->f.http_status);
+            if (!x->error_code) {
+                snprintf(code_buf, sizeof code_buf, "http_%d", x->http_status);
                 ref_error = code_buf;
             } else {
-                ref_error = x->f.error_code;
+                ref_error = x->error_code;
             }
             text = fetch_failure_text(x);
         } else if (!pc->ok[k]) {
@@ -789,7 +729,7 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
                                "for it", c->subject ? c->subject : "?");
         } else {
             tp_crl_verdict v;
-            tp_crl_judge(crl, &pc->crt[k], issuer, verdict_now(), &v);
+            tp_crl_judge(crl, &pc->crt[k], issuer, now, &v);
             if (v.status == TP_CRL_REVOKED) {
                 o = CR_REVOKED;
                 text = tp_asprintf("%s (serial %s) is listed as revoked in %s", c->subject,
@@ -800,7 +740,7 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
                 o = CR_UNKNOWN;
                 ref_error = tp_crl_reason_name(v.reason);
                 text = tp_asprintf("%s fetched through path %s is unusable for %s: %s (%s)",
-                                   x->url, x->path->id, c->subject, tp_crl_reason_text(v.reason),
+                                   x->url, x->route->anon->id, c->subject, tp_crl_reason_text(v.reason),
                                    ref_error);
             }
         }
@@ -833,8 +773,8 @@ static void set_not_checked(tp_result *r, const char *why)
     replace_str(&r->revocation_reason, tp_strdup(why));
 }
 
-static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result *r,
-                            const parsed_chain *pc, anchors *a, slots *s)
+static int judge_revocation(tp_result *r, const parsed_chain *pc, anchors *a, slots *s,
+                            time_t now, bool interrupted)
 {
     if (!has_chain(r)) {
         set_not_checked(r, r->ep && r->ep->scheme && strcmp(r->ep->scheme, "http") == 0
@@ -848,18 +788,19 @@ static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result
                            "revocation");
         return 0;
     }
-    if (tp_engine_interrupted()) {
+    if (interrupted) {
         /* also when the signal came during the CRL fetches: a partial set would mislead */
         set_not_checked(r, "run interrupted");
         return 0;
     }
-    const tp_path *p = crl_path(cfg, anon, r);
+    const tp_route *p = crl_route(r);
     if (!p) {
         const tp_path *cp = r->path ? r->path : r->used_path;
         r->revocation = TP_REV_UNREACHABLE;
         replace_str(&r->revocation_reason,
-                    tp_asprintf("crl_via names path '%s', which is not configured",
-                                cp && cp->crl_via ? cp->crl_via : "?"));
+                    r->route ? tp_asprintf("crl_via names path '%s', which is not configured",
+                                           cp && cp->crl_via ? cp->crl_via : "?")
+                             : tp_strdup("the result has no planned route: no path to fetch CRLs through"));
         return 0;
     }
     rev_acc acc = {.worst = CR_NONE, .reason = NULL, .checked = 0, .ms = 0};
@@ -868,7 +809,7 @@ static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result
         if (!cert_wants_crl(&r->chain[k]))
             continue;
         wanted++;
-        if (judge_cert(r, k, pc, a, s, p, &acc) != 0) {
+        if (judge_cert(r, k, pc, a, s, p, now, &acc) != 0) {
             free(acc.reason);
             return -1;
         }
@@ -903,7 +844,7 @@ static int judge_revocation(const tp_config *cfg, const tp_path *anon, tp_result
     if (r->revocation == TP_REV_GOOD) {
         free(acc.reason);
         acc.reason = tp_asprintf("%zu certificate(s) checked against their CRLs through path %s: "
-                                 "none revoked", acc.checked, p->id);
+                                 "none revoked", acc.checked, p->anon->id);
     }
     replace_str(&r->revocation_reason, acc.reason);
     return 0;
@@ -928,7 +869,7 @@ static const char *rule_of(const tp_endpoint *ep)
     return ep->wildcard ? ep->wildcard : ep->host;
 }
 
-static char *remediation_for(const tp_config *cfg, const tp_result *r, const char *code)
+static char *remediation_for(const tp_result *r, const char *code)
 {
     const tp_endpoint *ep = r->ep;
     const tp_path *p = effective_path(r);
@@ -1022,15 +963,14 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, const cha
                           "check that %s really reaches %s", host, pt, host);
     } else if (strcmp(code, "crl_unreachable") == 0 || strcmp(code, "revocation_unknown") == 0) {
         const char *url = NULL;
-        const char *via = NULL;
         for (size_t i = 0; i < r->n_crls && !url; i++)
-            if (r->crls[i].error) {
+            if (r->crls[i].error)
                 url = r->crls[i].url;
-                via = r->crls[i].path;
-            }
         char crl_host[256];
         url_host(url ? url : "crl.microsoft.com", crl_host, sizeof crl_host);
-        const tp_path *cp = via ? tp_config_find_path(cfg, via) : NULL;
+        /* every CRL of r went through its one CRL route: the plan's pointer, no lookup */
+        const tp_route *crt = url ? crl_route(r) : NULL;
+        const tp_path *cp = crt ? crt->path : NULL;
         bool direct = !cp || cp->type == TP_PATH_DIRECT;
         char *cpt = direct ? tp_strdup("direct") : path_text(cp);
         if (!cpt)
@@ -1180,7 +1120,7 @@ static int finish_result(const tp_config *cfg, tp_result *r)
     char buf[16];
     const char *we = tp_verdict_windows_error(code, r->proxy_status, r->http_status, buf);
     replace_str(&r->windows_error, tp_strdup(we));
-    replace_str(&r->remediation, code ? remediation_for(cfg, r, code) : NULL);
+    replace_str(&r->remediation, code ? remediation_for(r, code) : NULL);
     if ((we && !r->windows_error) || (code && !r->remediation))
         return -1;
     return 0;
@@ -1188,44 +1128,91 @@ static int finish_result(const tp_config *cfg, tp_result *r)
 
 /* ======================= the driver ======================= */
 
-int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen)
+struct tp_judge {
+    const tp_plan *pl;
+    tp_run *run;
+    tp_verdict_opts o;
+    anchors a;
+    parsed_chain *pcs;
+    slots s;
+};
+
+void tp_verdict_free(tp_judge *j)
 {
-    int rc = -1;
-    anchors a = {.loaded = false, .memo = NULL, .n_memo = 0, .cap_memo = 0};
-    slots s = {0};
-    parsed_chain *pcs = NULL;
-    tp_path *anon = NULL;
-    if (!cfg || !run) {
-        set_err(err, errlen, "verdict: no configuration or run");
+    if (!j)
+        return;
+    slots_free(&j->s);
+    for (size_t i = 0; j->pcs && i < j->run->n_results; i++)
+        chain_free(&j->pcs[i]);
+    free(j->pcs);
+    anchors_free(&j->a);
+    free(j);
+}
+
+int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o, tp_judge **out,
+                       tp_fetch **needs, size_t *n_needs, char *err, size_t errlen)
+{
+    *out = NULL;
+    *needs = NULL;
+    *n_needs = 0;
+    if (!pl || !pl->cfg || !run) {
+        set_err(err, errlen, "verdict: no plan or run");
         return -1;
     }
-    if (run->n_results == 0)
+    tp_judge *j = calloc(1, sizeof *j);
+    if (!j)
+        goto oom;
+    j->pl = pl;
+    j->run = run;
+    if (o)
+        j->o = *o;
+    if (run->n_results == 0) {
+        *out = j;
         return 0;
-    anchors_load(&a, cfg);
-    anon = anonymous_paths(cfg);
-    pcs = calloc(run->n_results, sizeof *pcs);
-    if (!pcs || !anon)
+    }
+    const tp_config *cfg = pl->cfg;
+    anchors_load(&j->a, cfg);
+    j->pcs = calloc(run->n_results, sizeof *j->pcs);
+    if (!j->pcs)
         goto oom;
     for (size_t i = 0; i < run->n_results; i++)
-        if (chain_parse(&run->results[i], &pcs[i]) != 0)
+        if (chain_parse(&run->results[i], &j->pcs[i]) != 0)
             goto oom;
 
     for (size_t i = 0; i < run->n_results; i++)
-        judge_pin(cfg, &run->results[i], &pcs[i], &a);
+        judge_pin(cfg, &run->results[i], &j->pcs[i], &j->a);
     for (size_t i = 0; i < run->n_results; i++)
         judge_interception(cfg, run, &run->results[i]);
     if (propagate_interception(cfg, run) != 0)
         goto oom;
 
     /* An interrupted run (Ctrl-C) goes straight to its partial report: no CRL fetching. */
-    if (!tp_engine_interrupted() && plan_fetches(cfg, anon, run, &s) != 0)
+    if (!tp_cancelled(j->o.cancel) && plan_fetches(run, pl->limits.crl_max_bytes, &j->s) != 0)
         goto oom;
-    if (!tp_engine_interrupted() && run_fetches(cfg, &s, err, errlen) != 0)
-        goto done;
+    *out = j;
+    *needs = j->s.f;
+    *n_needs = j->s.n;
+    return 0;
+oom:
+    tp_verdict_free(j);
+    set_err(err, errlen, "verdict: out of memory");
+    return -1;
+}
+
+int tp_verdict_finish(tp_judge *j, char *err, size_t errlen)
+{
+    if (!j) {
+        set_err(err, errlen, "verdict: nothing prepared");
+        return -1;
+    }
+    tp_run *run = j->run;
+    time_t now = j->o.now ? j->o.now : time(NULL);
+    /* also when the signal came during the CRL fetches: a partial set would mislead */
+    bool interrupted = tp_cancelled(j->o.cancel);
     for (size_t i = 0; i < run->n_results; i++) {
         tp_result *r = &run->results[i];
         if (r->error_code && strcmp(r->error_code, "cancelled") == 0) {
-            /* the engine stopped it on a signal: not judged, not a failure */
+            /* the engine stopped it: not judged, not a failure */
             r->status = TP_ST_SKIPPED;
             r->ssloptions_set = false;
             replace_str(&r->windows_error, NULL);
@@ -1234,19 +1221,11 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
         }
         if (r->status == TP_ST_SKIPPED)
             continue;
-        if (judge_revocation(cfg, anon, r, &pcs[i], &a, &s) != 0 || finish_result(cfg, r) != 0)
-            goto oom;
+        if (judge_revocation(r, &j->pcs[i], &j->a, &j->s, now, interrupted) != 0 ||
+            finish_result(j->pl->cfg, r) != 0) {
+            set_err(err, errlen, "verdict: out of memory");
+            return -1;
+        }
     }
-    rc = 0;
-    goto done;
-oom:
-    set_err(err, errlen, "verdict: out of memory");
-done:
-    slots_free(&s);
-    for (size_t i = 0; pcs && i < run->n_results; i++)
-        chain_free(&pcs[i]);
-    free(pcs);
-    free(anon);
-    anchors_free(&a);
-    return rc;
+    return 0;
 }

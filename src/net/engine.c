@@ -10,7 +10,9 @@
  * callback, and any late callback finds conn->j == NULL and does nothing.
  *
  * Ownership: a job owns its timers, its conn (until detached), its parsers and its TLS
- * session. The engine owns the loop, the resolver, the RNG and the per-path trust stores. */
+ * session. The engine (one run) owns the resolver, the RNG and the per-path trust stores;
+ * the loop belongs to the caller, so the engine counts its own handles and frees itself
+ * once the last one is closed, then calls the caller's done callback. */
 #include "net/engine.h"
 
 #include <signal.h>
@@ -27,6 +29,7 @@
 #include "pki/castore.h"
 #include "net/httpparse.h"
 #include "net/resolver.h"
+#include "net/sigwatch.h"
 #include "net/tlsconn.h"
 
 #define TP_READ_BUF (64u * 1024u)
@@ -57,9 +60,14 @@ typedef struct store_ref {
 } store_ref;
 
 struct engine {
-    const tp_config *cfg;
-    uv_loop_t loop;
-    bool loop_ok;
+    tp_engine_opts o;        /* the caller's options (pointers borrowed) */
+    const tp_limits *lim;    /* &o.limits */
+    uv_loop_t *loop;         /* the caller's */
+    uv_timer_t tick;         /* defers the start and the done callback into the loop */
+    bool tick_on, closing;
+    size_t open_conns;       /* conns whose close callback has not run yet */
+    tp_engine_done_fn done_cb;
+    void *done_ud;
     tp_resolver *res;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
@@ -77,11 +85,15 @@ struct engine {
     tp_fetch *fetches;       /* or fetches */
     tp_progress_fn progress;
     void *ud;
-    /* interruption: SIGINT / SIGTERM watched while the jobs run (see signals_start) */
-    uv_signal_t sig[2];
-    bool sig_on[2];
-    int sig_caught;          /* 0, or the signal that cancelled this run */
+    /* cancellation (tp_engine_cancel) */
+    bool cancelled;
+    char why[64];            /* "interrupted by SIGINT" */
     job *jobs;               /* jobs started and not yet freed (intrusive list) */
+};
+
+/* The public handle is the engine itself. */
+struct tp_engine_op {
+    engine e;
 };
 
 struct job {
@@ -97,7 +109,8 @@ struct job {
     bool tls;
     const tp_endpoint *ep;   /* probe only */
     /* route */
-    const tp_path *path;     /* the path in use (the fallback after falling back) */
+    const tp_route *route;   /* the route in use (its fallback after falling back) */
+    const tp_path *path;     /* route->path, or route->anon for a fetch (CRLs go anonymously) */
     bool via_proxy, absolute, fell_back;
     char *fallback_note;
     const char *conn_host;   /* what is resolved / connected: the endpoint or the proxy */
@@ -129,16 +142,7 @@ struct job {
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;
 };
 
-/* A fallback named "direct" works even when no path carries that id (as crl_via does); a
- * result or fetch without a path goes direct too. */
-static const tp_path builtin_direct = {.id = (char *)"direct", .type = TP_PATH_DIRECT};
-
 /* ---------- small helpers ---------- */
-
-static int lim(int v, int def)
-{
-    return v > 0 ? v : def;
-}
 
 static double elapsed_ms(uint64_t since)
 {
@@ -213,9 +217,15 @@ static void end_phase(job *j)
 
 /* ---------- connection I/O ---------- */
 
+static void engine_maybe_done(engine *e);
+
 static void on_conn_closed(uv_handle_t *h)
 {
-    free(h->data);
+    conn *c = h->data;
+    engine *e = c->e;
+    free(c);
+    e->open_conns--;
+    engine_maybe_done(e);
 }
 
 /* Drops the connection: the conn frees itself once libuv is done with it. */
@@ -350,12 +360,10 @@ static void expected_text(const job *j, char *out, size_t n)
                               j->ep->expect_status[i]);
 }
 
-/* A fetch's body bound: its own, else limits.crl_max_bytes, else 32 MiB. */
+/* A fetch's body bound: its own, else limits.crl_max_bytes. */
 static size_t fetch_max(const job *j)
 {
-    if (j->f->max_bytes > 0)
-        return j->f->max_bytes;
-    return j->e->cfg->limits.crl_max_bytes > 0 ? j->e->cfg->limits.crl_max_bytes : (size_t)32 << 20;
+    return j->f->max_bytes > 0 ? j->f->max_bytes : j->e->lim->crl_max_bytes;
 }
 
 /* The head is complete: a probe is judged on its status; a fetch goes on with the body. */
@@ -448,7 +456,7 @@ static bool http_head_bytes(job *j, const uint8_t **data, size_t *len)
             return false;
         }
         tp_http_head_free(&j->head);
-        tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
+        tp_http_head_init(&j->head, j->e->lim->header_max_bytes);
     }
 }
 
@@ -529,7 +537,7 @@ static void http_start(job *j)
         return;
     }
     size_t len = strlen(req);
-    tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
+    tp_http_head_init(&j->head, j->e->lim->header_max_bytes);
     j->head_on = true;
     int rc;
     if (j->tls)
@@ -674,7 +682,7 @@ static void proxy_start(job *j)
         job_fail(j, "proxy_error", "cannot send the CONNECT request to proxy %s", j->proxy_hp);
         return;
     }
-    tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
+    tp_http_head_init(&j->head, j->e->lim->header_max_bytes);
     j->head_on = true;
 }
 
@@ -877,12 +885,13 @@ static void connect_next(job *j)
         job_fail(j, "connect_error", "out of memory");
         return;
     }
-    rc = uv_tcp_init(&j->e->loop, &c->tcp);
+    rc = uv_tcp_init(j->e->loop, &c->tcp);
     if (rc != 0) {
         free(c);
         job_fail(j, "connect_error", "cannot create a socket: %s", uv_strerror(rc));
         return;
     }
+    j->e->open_conns++;
     c->j = j;
     c->e = j->e;
     c->tcp.data = c;
@@ -982,7 +991,7 @@ static void attempt_start(job *j)
 /* Did this failure happen because the proxy itself cannot be reached? */
 static bool proxy_unreachable(const job *j, const char *code)
 {
-    if (!j->via_proxy || j->fell_back || !j->path->fallback)
+    if (!j->via_proxy || j->fell_back || !j->route || !j->route->fallback)
         return false;
     if (j->phase == TP_PH_DNS)
         return strncmp(code, "dns_", 4) == 0;
@@ -992,19 +1001,18 @@ static bool proxy_unreachable(const job *j, const char *code)
     return false;
 }
 
-static const tp_path *find_fallback(const tp_config *cfg, const char *id)
+/* The path a job goes through on a route: a fetch never carries credentials. */
+static const tp_path *route_path(const job *j, const tp_route *r)
 {
-    const tp_path *p = tp_config_find_path(cfg, id);
-    if (!p && id && strcmp(id, "direct") == 0)
-        p = &builtin_direct;
-    return p;
+    return j->f ? r->anon : r->path;
 }
 
-/* Reruns the probe through the path's fallback (one level: a fallback's own fallback is not
- * followed, so a cycle cannot loop). Returns true when the rerun started. */
+/* Reruns the probe through the route's fallback (one level: a fallback's own fallback is
+ * not followed, so a cycle cannot loop). Returns true when the rerun started. */
 static bool try_fallback(job *j, const char *code)
 {
-    const tp_path *fb = find_fallback(j->e->cfg, j->path->fallback);
+    const tp_route *fbr = j->route->fallback;
+    const tp_path *fb = route_path(j, fbr);
     if (!fb || fb == j->path)
         return false;
     if (j->tls && !store_for(j->e, fb))
@@ -1015,6 +1023,7 @@ static bool try_fallback(job *j, const char *code)
     reset_timings(j->r, true);
     j->r->proxy_status = 0;
     j->fell_back = true;
+    j->route = fbr;
     j->path = fb;
     j->r->used_path = fb;
     attempt_start(j);
@@ -1031,7 +1040,7 @@ static void job_finish(job *j, const char *code, char *msg)
         free(msg);
         return;
     }
-    if (code && !j->e->sig_caught && proxy_unreachable(j, code)) {
+    if (code && !j->e->cancelled && proxy_unreachable(j, code)) {
         double *slot = phase_slot(j->r, j->phase);
         if (slot && *slot < 0)
             *slot = elapsed_ms(j->t_phase);
@@ -1147,6 +1156,7 @@ static void job_free(job *j)
     free(j);
 }
 
+
 static void on_timer_closed(uv_handle_t *h)
 {
     job *j = h->data;
@@ -1172,16 +1182,17 @@ static void on_timer_closed(uv_handle_t *h)
     engine_schedule(e);
 }
 
+/* The limits are the plan's (every value set, no phase beyond the total). A fetch lives
+ * within crl_ms: every phase and the whole. */
 static void job_limits(job *j, const tp_limits *l, int cap)
 {
-    j->lim_dns = lim(l->dns_ms, 5000);
-    j->lim_connect = lim(l->connect_ms, 5000);
-    j->lim_proxy = lim(l->proxy_ms, 5000);
-    j->lim_tls = lim(l->tls_ms, 10000);
-    j->lim_http = lim(l->http_ms, 10000);
-    j->lim_total = lim(l->total_ms, 30000);
+    j->lim_dns = l->dns_ms;
+    j->lim_connect = l->connect_ms;
+    j->lim_proxy = l->proxy_ms;
+    j->lim_tls = l->tls_ms;
+    j->lim_http = l->http_ms;
+    j->lim_total = l->total_ms;
     if (cap > 0) {
-        /* a fetch lives within crl_ms: every phase and the whole */
         j->lim_dns = j->lim_dns < cap ? j->lim_dns : cap;
         j->lim_connect = j->lim_connect < cap ? j->lim_connect : cap;
         j->lim_proxy = j->lim_proxy < cap ? j->lim_proxy : cap;
@@ -1193,8 +1204,8 @@ static void job_limits(job *j, const tp_limits *l, int cap)
 static void job_start_common(engine *e, job *j)
 {
     j->e = e;
-    uv_timer_init(&e->loop, &j->phase_timer);
-    uv_timer_init(&e->loop, &j->total_timer);
+    uv_timer_init(e->loop, &j->phase_timer);
+    uv_timer_init(e->loop, &j->total_timer);
     j->phase_timer.data = j->total_timer.data = j;
     j->timers_open = 2;
     j->t_start = uv_hrtime();
@@ -1207,16 +1218,25 @@ static void job_start_common(engine *e, job *j)
     e->jobs = j;
 }
 
+/* A job that cannot even be tracked: record why and count it done. */
+static void job_refused(engine *e, char **code, char **msg, const char *c, const char *m)
+{
+    free(*code);
+    free(*msg);
+    *code = tp_strdup(c);
+    *msg = tp_strdup(m);
+    e->done++;
+    e->failed++;
+}
+
 static void probe_begin(engine *e, tp_result *r)
 {
-    job *j = r->ep ? calloc(1, sizeof *j) : NULL;
+    job *j = r->ep && r->route ? calloc(1, sizeof *j) : NULL;
     if (!j) {
-        /* cannot even track it: record the failure and count it done */
         r->status = TP_ST_FAIL;
-        r->error_code = tp_strdup("engine_error");
-        r->error_message = tp_strdup(r->ep ? "out of memory" : "no endpoint in this result");
-        e->done++;
-        e->failed++;
+        job_refused(e, &r->error_code, &r->error_message, "engine_error",
+                    !r->ep ? "no endpoint in this result" : !r->route ? "no route in this result (not planned)"
+                                                                     : "out of memory");
         return;
     }
     j->r = r;
@@ -1227,9 +1247,10 @@ static void probe_begin(engine *e, tp_result *r)
     j->port = r->ep->port > 0 ? r->ep->port : (j->tls ? 443 : 80);
     j->reqpath = r->ep->path ? r->ep->path : "/";
     j->method = r->ep->method ? r->ep->method : "GET";
-    j->path = r->path ? r->path : &builtin_direct;
+    j->route = r->route;
+    j->path = r->route->path;
     r->used_path = r->path;
-    job_limits(j, &e->cfg->limits, 0);
+    job_limits(j, e->lim, 0);
     job_start_common(e, j);
     attempt_start(j);
 }
@@ -1286,25 +1307,21 @@ static int parse_http_url(const char *url, char **host, int *port, char **path)
     return 0;
 }
 
+
 static void fetch_begin(engine *e, tp_fetch *f)
 {
-    job *j = calloc(1, sizeof *j);
+    job *j = f->route ? calloc(1, sizeof *j) : NULL;
     if (!j) {
-        f->error_code = tp_strdup("engine_error");
-        f->error_message = tp_strdup("out of memory");
-        e->done++;
-        e->failed++;
+        job_refused(e, &f->error_code, &f->error_message, "engine_error",
+                    f->route ? "out of memory" : "no route for this fetch");
         return;
     }
     j->f = f;
     j->r = &j->own;
     reset_timings(j->r, false);
     if (parse_http_url(f->url, &j->url_host, &j->port, &j->url_path) != 0) {
-        f->error_code = tp_strdup("fetch_bad_url");
-        f->error_message = tp_strdup("not a plain http:// URL with a host");
+        job_refused(e, &f->error_code, &f->error_message, "fetch_bad_url", "not a plain http:// URL with a host");
         job_free(j);
-        e->done++;
-        e->failed++;
         return;
     }
     j->scheme = "http";
@@ -1312,9 +1329,10 @@ static void fetch_begin(engine *e, tp_fetch *f)
     j->host = j->url_host;
     j->reqpath = j->url_path;
     j->method = "GET";
-    j->path = f->path ? f->path : &builtin_direct;
+    j->route = f->route;
+    j->path = route_path(j, f->route);
     j->r->path = j->r->used_path = j->path;
-    job_limits(j, &e->cfg->limits, lim(e->cfg->limits.crl_ms, 10000));
+    job_limits(j, e->lim, e->lim->crl_ms);
     job_start_common(e, j);
     attempt_start(j);
 }
@@ -1343,40 +1361,21 @@ static size_t fd_budget(size_t want)
 static void engine_schedule(engine *e)
 {
     size_t cap = e->cap;
-    while (!e->sig_caught && e->inflight < cap && e->next < e->n) {
+    while (!e->cancelled && e->inflight < cap && e->next < e->n) {
         size_t i = e->next++;
         if (e->results)
             probe_begin(e, &e->results[i]);
         else
             fetch_begin(e, &e->fetches[i]);
     }
-    if (e->done == e->n && e->res) {
-        tp_resolver_close(e->res);
-        e->res = NULL;
-    }
+    engine_maybe_done(e);
 }
 
-/* ---------- interruption (SIGINT / SIGTERM) ---------- */
-
-/* Set once a watched signal reached a run in this process; never cleared. */
-static volatile sig_atomic_t g_interrupted;
-
-bool tp_engine_interrupted(void)
-{
-    return g_interrupted != 0;
-}
-
-static const int watched_signals[2] = {SIGINT, SIGTERM};
-
-static const char *signal_name(int signum)
-{
-    return signum == SIGTERM ? "SIGTERM" : "SIGINT";
-}
+/* ---------- cancellation ---------- */
 
 /* Ends a probe or fetch that never started as "cancelled" (status skipped, phase dns). */
 static void cancel_unstarted(engine *e, size_t i)
 {
-    const char *sn = signal_name(e->sig_caught);
     char **code, **msg;
     if (e->results) {
         tp_result *r = &e->results[i];
@@ -1391,73 +1390,37 @@ static void cancel_unstarted(engine *e, size_t i)
     free(*code);
     free(*msg);
     *code = tp_strdup(TP_CANCELLED);
-    *msg = tp_asprintf("interrupted by %s in phase dns (not started)", sn);
+    *msg = tp_asprintf("%s in phase dns (not started)", e->why);
     e->done++;
     if (e->progress)
         e->progress(e->ud, e->done, e->n, e->failed);
 }
 
-/* The first SIGINT / SIGTERM: stop watching (the default action is back, so a second
- * signal kills as usual), end every job in flight where it stands and every job not yet
- * started, and let the loop wind down; completed jobs keep their results. */
-static void on_signal(uv_signal_t *h, int signum)
+static void engine_cancel(engine *e, const char *why)
 {
-    engine *e = h->data;
-    g_interrupted = 1;
-    for (size_t i = 0; i < 2; i++)
-        if (e->sig_on[i])
-            uv_signal_stop(&e->sig[i]);
-    if (e->sig_caught)
+    if (e->cancelled || e->closing)
         return;
-    e->sig_caught = signum;
-    const char *sn = signal_name(signum);
+    e->cancelled = true;
+    snprintf(e->why, sizeof e->why, "%s", why ? why : "cancelled");
     for (job *j = e->jobs; j; j = j->next)
         if (!j->finished)
-            job_fail(j, TP_CANCELLED, "interrupted by %s in phase %s", sn, tp_phase_name(j->phase));
+            job_fail(j, TP_CANCELLED, "%s in phase %s", e->why, tp_phase_name(j->phase));
     while (e->next < e->n)
         cancel_unstarted(e, e->next++);
     engine_schedule(e); /* closes the resolver once nothing is left */
 }
 
-/* Watches SIGINT and SIGTERM on the engine's loop while its jobs run. A signal whose
- * disposition is not the default (ignored under nohup, or the program's own handler) is
- * left alone. The handles are unreferenced: they never keep the loop alive. One-shot:
- * libuv installs them with SA_RESETHAND, so the default action is back at once. */
-static void signals_start(engine *e)
+void tp_engine_cancel(tp_engine_op *op, const char *why)
 {
-    for (size_t i = 0; i < 2; i++) {
-        struct sigaction sa;
-        if (sigaction(watched_signals[i], NULL, &sa) != 0 || sa.sa_handler != SIG_DFL)
-            continue;
-        if (uv_signal_init(&e->loop, &e->sig[i]) != 0)
-            continue;
-        e->sig[i].data = e;
-        e->sig_on[i] = true; /* initialised: closed in engine_finish whatever happens */
-        if (uv_signal_start_oneshot(&e->sig[i], on_signal, watched_signals[i]) == 0)
-            uv_unref((uv_handle_t *)&e->sig[i]);
-    }
+    if (op)
+        engine_cancel(&op->e, why);
 }
 
-/* Closes the signal handles (libuv puts the default disposition back). A signal that
- * arrived while the last jobs ended is taken first, so it is not lost. */
-static void signals_stop(engine *e)
-{
-    if (!e->sig_on[0] && !e->sig_on[1])
-        return;
-    if (!e->sig_caught)
-        uv_run(&e->loop, UV_RUN_NOWAIT);
-    for (size_t i = 0; i < 2; i++)
-        if (e->sig_on[i]) {
-            uv_close((uv_handle_t *)&e->sig[i], NULL);
-            e->sig_on[i] = false;
-        }
-}
-
-/* ---------- engine setup ---------- */
+/* ---------- engine setup and teardown ---------- */
 
 static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
 {
-    if (store_for(e, p))
+    if (!p || store_for(e, p))
         return 0;
     /* each store is its own allocation: its ssl_config points into it, so it never moves */
     store_ref **ns = realloc(e->stores, (e->n_stores + 1) * sizeof *ns);
@@ -1472,8 +1435,8 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
         return -1;
     }
     char sub[768];
-    if (tp_castore_init(&st->store, e->cfg, store_key(p), &e->drbg, sub, sizeof sub) != 0) {
-        snprintf(err, errlen, "path %s: %s", p && p->id ? p->id : "direct", sub);
+    if (tp_castore_init(&st->store, e->o.ca_files, e->o.system_ca, store_key(p), &e->drbg, sub, sizeof sub) != 0) {
+        snprintf(err, errlen, "path %s: %s", p->id ? p->id : "direct", sub);
         free(st);
         return -1;
     }
@@ -1494,47 +1457,11 @@ static void ignore_sigpipe(void)
     }
 }
 
-static int engine_init(engine *e, const tp_config *cfg, bool need_tls, char *err, size_t errlen)
+/* Memory only: every handle is closed by then. */
+static void engine_free(engine *e)
 {
-    memset(e, 0, sizeof *e);
-    ignore_sigpipe();
-    e->cfg = cfg;
-    mbedtls_entropy_init(&e->entropy);
-    mbedtls_ctr_drbg_init(&e->drbg);
-    int rc = uv_loop_init(&e->loop);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot create the event loop: %s", uv_strerror(rc));
-        return -1;
-    }
-    e->loop_ok = true;
-    if (need_tls) {
-        static const unsigned char pers[] = "tlspath-engine";
-        rc = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy, pers, sizeof pers - 1);
-        if (rc != 0) {
-            snprintf(err, errlen, "cannot seed the random generator (-0x%04x)", (unsigned)-rc);
-            return -1;
-        }
-    }
-    int dns_ms = lim(cfg->limits.dns_ms, 5000);
-    return tp_resolver_new(&e->loop, &cfg->resolvers, dns_ms, &e->res, err, errlen);
-}
-
-/* Runs the loop until every job and handle is gone, then closes it. */
-static int engine_finish(engine *e, char *err, size_t errlen)
-{
-    int rc = 0;
-    if (e->loop_ok) {
-        signals_stop(e);
-        if (e->res) {
-            tp_resolver_close(e->res);
-            e->res = NULL;
-        }
-        uv_run(&e->loop, UV_RUN_DEFAULT);
-        if (uv_loop_close(&e->loop) != 0) {
-            snprintf(err, errlen, "internal error: handles left open on the event loop");
-            rc = -1;
-        }
-    }
+    if (e->res)
+        tp_resolver_close(e->res);
     for (size_t i = 0; i < e->n_stores; i++) {
         tp_castore_free(&e->stores[i]->store);
         free(e->stores[i]);
@@ -1542,29 +1469,109 @@ static int engine_finish(engine *e, char *err, size_t errlen)
     free(e->stores);
     mbedtls_ctr_drbg_free(&e->drbg);
     mbedtls_entropy_free(&e->entropy);
-    return rc;
+    free((tp_engine_op *)e);
 }
 
-static int engine_run_jobs(engine *e)
+static void on_tick_closed(uv_handle_t *h)
 {
-    size_t want = e->cfg->limits.concurrency > 0 ? (size_t)e->cfg->limits.concurrency : 128;
-    e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
-    signals_start(e);
+    engine *e = h->data;
+    tp_engine_done_fn cb = e->done_cb;
+    void *ud = e->done_ud;
+    engine_free(e);
+    if (cb)
+        cb(ud);
+}
+
+/* Once every job has ended and every connection is closed: close the resolver and the tick;
+ * the tick's close callback frees the engine and tells the caller. */
+static void engine_maybe_done(engine *e)
+{
+    if (e->closing || !e->tick_on || e->done < e->n || e->jobs || e->open_conns > 0)
+        return;
+    if (uv_is_active((uv_handle_t *)&e->tick))
+        return;   /* not started yet: on_tick will look again */
+    e->closing = true;
+    if (e->res) {
+        tp_resolver_close(e->res);
+        e->res = NULL;
+    }
+    uv_close((uv_handle_t *)&e->tick, on_tick_closed);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    engine *e = t->data;
+    uv_timer_stop(t);
+    if (tp_cancelled(e->o.cancel))
+        engine_cancel(e, e->o.cancel->why);
     engine_schedule(e);
-    return uv_run(&e->loop, UV_RUN_DEFAULT);
 }
 
-int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n, tp_progress_fn progress, void *ud, char *err,
-                  size_t errlen)
+static int engine_new(uv_loop_t *loop, const tp_engine_opts *o, bool need_tls, engine **out, char *err,
+                      size_t errlen)
 {
-    int rc = -1;
-    if (!cfg || (n > 0 && !results)) {
-        snprintf(err, errlen, "engine: no configuration or no results");
+    if (!loop || !o) {
+        snprintf(err, errlen, "engine: no loop or no options");
         return -1;
     }
-    engine *e = malloc(sizeof *e);
-    if (!e) {
+    tp_engine_op *op = calloc(1, sizeof *op);
+    if (!op) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    engine *e = &op->e;
+    ignore_sigpipe();
+    e->o = *o;
+    e->lim = &e->o.limits;
+    e->loop = loop;
+    mbedtls_entropy_init(&e->entropy);
+    mbedtls_ctr_drbg_init(&e->drbg);
+    if (need_tls) {
+        static const unsigned char pers[] = "tlspath-engine";
+        int rc = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy, pers, sizeof pers - 1);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot seed the random generator (-0x%04x)", (unsigned)-rc);
+            engine_free(e);
+            return -1;
+        }
+    }
+    static const tp_strlist none = {0};
+    if (tp_resolver_new(loop, o->resolvers ? o->resolvers : &none, e->lim->dns_ms, &e->res, err, errlen) != 0) {
+        e->res = NULL;
+        engine_free(e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+/* Arms the first schedule on the loop (the done callback must never run inside start). */
+static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op **op, char *err, size_t errlen)
+{
+    size_t want = e->lim->concurrency > 0 ? (size_t)e->lim->concurrency : 1;
+    e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
+    e->done_cb = done;
+    e->done_ud = ud;
+    int rc = uv_timer_init(e->loop, &e->tick);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot create a timer: %s", uv_strerror(rc));
+        engine_free(e);
+        return -1;
+    }
+    e->tick.data = e;
+    e->tick_on = true;
+    uv_timer_start(&e->tick, on_tick, 0, 0);
+    if (op)
+        *op = (tp_engine_op *)e;
+    return 0;
+}
+
+int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *results, size_t n,
+                          tp_progress_fn progress, tp_engine_done_fn done, void *ud, tp_engine_op **op,
+                          char *err, size_t errlen)
+{
+    if (n > 0 && !results) {
+        snprintf(err, errlen, "engine: no results");
         return -1;
     }
     bool need_tls = false;
@@ -1575,38 +1582,31 @@ int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n, tp_progres
         if (results[i].ep && (!results[i].ep->scheme || strcasecmp(results[i].ep->scheme, "http") != 0))
             need_tls = true;
     }
-    if (engine_init(e, cfg, need_tls, err, errlen) != 0)
-        goto done;
+    engine *e;
+    if (engine_new(loop, o, need_tls, &e, err, errlen) != 0)
+        return -1;
     for (size_t i = 0; need_tls && i < n; i++) {
-        const tp_path *p = results[i].path ? results[i].path : &builtin_direct;
-        if (add_store(e, p, err, errlen) != 0)
-            goto done;
-        if (p && p->fallback && add_store(e, find_fallback(cfg, p->fallback), err, errlen) != 0)
-            goto done;
+        const tp_route *rt = results[i].route;
+        if (!rt)
+            continue;   /* probe_begin says so in the result */
+        if (add_store(e, rt->path, err, errlen) != 0 ||
+            (rt->fallback && add_store(e, rt->fallback->path, err, errlen) != 0)) {
+            engine_free(e);
+            return -1;
+        }
     }
     e->results = results;
     e->n = n;
     e->progress = progress;
     e->ud = ud;
-    engine_run_jobs(e);
-    rc = 0;
-done:
-    if (engine_finish(e, err, errlen) != 0)
-        rc = -1;
-    free(e);
-    return rc;
+    return engine_go(e, done, ud, op, err, errlen);
 }
 
-int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen)
+int tp_engine_fetch_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
+                          tp_engine_done_fn done, void *ud, tp_engine_op **op, char *err, size_t errlen)
 {
-    int rc = -1;
-    if (!cfg || (n > 0 && !f)) {
-        snprintf(err, errlen, "engine: no configuration or no fetches");
-        return -1;
-    }
-    engine *e = malloc(sizeof *e);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
+    if (n > 0 && !f) {
+        snprintf(err, errlen, "engine: no fetches");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1616,27 +1616,77 @@ int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size
         f[i].error_code = f[i].error_message = NULL;
         f[i].ms = -1;
     }
-    if (engine_init(e, cfg, false, err, errlen) != 0)
-        goto done;
+    engine *e;
+    if (engine_new(loop, o, false, &e, err, errlen) != 0)
+        return -1;
     e->fetches = f;
     e->n = n;
-    engine_run_jobs(e);
-    rc = 0;
-done:
-    if (engine_finish(e, err, errlen) != 0)
+    return engine_go(e, done, ud, op, err, errlen);
+}
+
+/* ---------- blocking wrappers ---------- */
+
+typedef struct blocking {
+    tp_engine_op *op;        /* NULL once done */
+    tp_cancel *cancel;
+} blocking;
+
+static void blocking_done(void *ud)
+{
+    ((blocking *)ud)->op = NULL;
+}
+
+static void blocking_signal(void *ud, int signum)
+{
+    blocking *b = ud;
+    char why[64];
+    snprintf(why, sizeof why, "interrupted by %s", tp_signal_name(signum));
+    tp_cancel_set(b->cancel, why);
+    if (b->op)
+        tp_engine_cancel(b->op, why);
+}
+
+/* Runs one probe or fetch run on a loop of its own, watching SIGINT / SIGTERM meanwhile. */
+static int run_blocking(const tp_engine_opts *o, tp_result *results, tp_fetch *f, size_t n, tp_progress_fn progress,
+                        void *ud, char *err, size_t errlen)
+{
+    uv_loop_t loop;
+    int rc = uv_loop_init(&loop);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot create the event loop: %s", uv_strerror(rc));
+        return -1;
+    }
+    blocking b = {.op = NULL, .cancel = o ? o->cancel : NULL};
+    tp_sigwatch sw;
+    tp_sigwatch_start(&sw, &loop, blocking_signal, &b);
+    rc = f ? tp_engine_fetch_start(&loop, o, f, n, blocking_done, &b, &b.op, err, errlen)
+           : tp_engine_probe_start(&loop, o, results, n, NULL, blocking_done, &b, &b.op, err, errlen);
+    if (rc == 0) {
+        /* the progress callback keeps the caller's own pointer */
+        b.op->e.progress = progress;
+        b.op->e.ud = ud;
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    tp_sigwatch_stop(&sw, &loop);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) {
+        snprintf(err, errlen, "internal error: handles left open on the event loop");
         rc = -1;
-    free(e);
+    }
     return rc;
 }
 
-void tp_fetch_free(tp_fetch *f)
+int tp_engine_run(const tp_engine_opts *o, tp_result *results, size_t n, tp_progress_fn progress, void *ud, char *err,
+                  size_t errlen)
 {
-    if (!f)
-        return;
-    free(f->body);
-    free(f->error_code);
-    free(f->error_message);
-    f->body = NULL;
-    f->error_code = f->error_message = NULL;
-    f->body_len = 0;
+    return run_blocking(o, results, NULL, n, progress, ud, err, errlen);
+}
+
+int tp_engine_fetch(const tp_engine_opts *o, tp_fetch *f, size_t n, char *err, size_t errlen)
+{
+    if (!f && n == 0) {
+        static tp_fetch none;
+        f = &none;
+    }
+    return run_blocking(o, NULL, f, n, NULL, NULL, err, errlen);
 }
