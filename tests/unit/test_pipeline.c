@@ -90,6 +90,15 @@ static void world_free(world *w)
 
 /* ---------- a full run on the caller's loop, twice ---------- */
 
+static size_t g_progress;
+static void on_progress(void *ud, size_t done, size_t total, size_t failed)
+{
+    (void)failed;
+    assert_ptr_equal(ud, &g_progress);
+    assert_true(done <= total);
+    g_progress++;
+}
+
 typedef struct runs {
     uv_loop_t *loop;
     world *w[2];
@@ -133,13 +142,16 @@ static void test_two_runs_on_one_loop(void **state)
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
     runs r = {.loop = &loop, .w = {&w1, &w2}, .done = 0};
-    r.o[0] = (tp_pipeline_opts){.plan = &w1.plan, .run = &w1.run};
+    r.o[0] = (tp_pipeline_opts){.plan = &w1.plan, .run = &w1.run, .progress = on_progress,
+                                .progress_ud = &g_progress};
+    g_progress = 0;
     r.o[1] = (tp_pipeline_opts){.plan = &w2.plan, .run = &w2.run};
     char err[256];
     assert_int_equal(tp_pipeline_start(&loop, &r.o[0], on_done, &r, NULL, err, sizeof err), 0);
     assert_int_equal(r.done, 0);   /* never completes inside start */
     assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(r.done, 2);
+    assert_int_equal(g_progress, 1);   /* one probe in the first run, none asked in the second */
     /* nothing of either run is left on the caller's loop */
     assert_int_equal(uv_loop_close(&loop), 0);
     tsrv_stop(&origin);
@@ -300,6 +312,28 @@ static void test_blocking_run(void **state)
     world_free(&w);
 }
 
+/* A run that cannot start (a CA file that is not there) says why and calls nothing back. */
+static void test_start_failure(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    assert_int_equal(tp_strlist_add(&w.cfg.ca_files, "/nonexistent/ca.pem"), 0);
+    world_add(&w, "https", tsrv_dead_port(), 404);
+    tp_pipeline_opts o = {.plan = &w.plan, .run = &w.run};
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    one d = {0};
+    char err[512] = "";
+    assert_int_equal(tp_pipeline_start(&loop, &o, on_one, &d, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(d.done, 0);
+    tp_pipeline_cancel(NULL, "nothing to cancel");   /* harmless */
+    world_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_cancelled_before_start),
         cmocka_unit_test(test_cancel_midway),
         cmocka_unit_test(test_blocking_run),
+        cmocka_unit_test(test_start_failure),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

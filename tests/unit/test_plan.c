@@ -162,6 +162,46 @@ static void test_results_carry_routes(void **state)
     tp_config_free(&c);
 }
 
+/* ---------- catalogs ---------- */
+
+static void test_catalogs_load(void **state)
+{
+    (void)state;
+    tp_config c;
+    cfg_empty(&c);
+    tp_catalog *cats = NULL;
+    size_t n = 0;
+    char err[512] = "";
+    /* none named: the built-in catalog */
+    assert_int_equal(tp_catalogs_load(&c, &cats, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_true(cats[0].n > 10);
+    /* the plan crosses its endpoints with the paths, in order */
+    add_path(&c, "direct", TP_PATH_DIRECT, NULL, NULL, NULL, NULL);
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &c, err, sizeof err), 0);
+    tp_result *r = NULL;
+    size_t nr = 0;
+    assert_int_equal(tp_plan_build(&pl, cats, n, &r, &nr, err, sizeof err), 0);
+    assert_true(nr > 0 && nr <= cats[0].n);
+    assert_ptr_equal(r[0].route, &pl.routes[0]);
+    tp_plan_free(r, nr);
+    tp_plan_release(&pl);
+    tp_catalogs_free(cats, n);
+
+    /* the same catalog twice: ids must be unique across catalogs */
+    assert_int_equal(tp_strlist_add(&c.catalogs, TP_CATALOG_BUILTIN), 0);
+    assert_int_equal(tp_strlist_add(&c.catalogs, TP_CATALOG_BUILTIN), 0);
+    assert_int_equal(tp_catalogs_load(&c, &cats, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unique across catalogs"));
+    /* a file that is not there is named */
+    tp_strlist_free(&c.catalogs);
+    assert_int_equal(tp_strlist_add(&c.catalogs, "/nonexistent/catalog.json"), 0);
+    assert_int_equal(tp_catalogs_load(&c, &cats, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/catalog.json"));
+    tp_config_free(&c);
+}
+
 /* ---------- limits from every entry point ---------- */
 
 static void assert_clamped(const tp_limits *l)
@@ -290,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_references_resolved_to_pointers),
         cmocka_unit_test(test_builtin_direct_and_unknown_refs),
         cmocka_unit_test(test_results_carry_routes),
+        cmocka_unit_test(test_catalogs_load),
         cmocka_unit_test(test_limits_defaults),
         cmocka_unit_test(test_limits_unset_and_out_of_bounds),
         cmocka_unit_test(test_limits_from_config_file),
