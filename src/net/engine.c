@@ -1436,7 +1436,7 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
     }
     char sub[768];
     if (tp_castore_init(&st->store, e->o.ca_files, e->o.system_ca, store_key(p), &e->drbg, sub, sizeof sub) != 0) {
-        snprintf(err, errlen, "path %s: %s", p->id ? p->id : "direct", sub);
+        snprintf(err, errlen, "path %s: %s", p->id, sub);
         free(st);
         return -1;
     }
