@@ -126,7 +126,7 @@ void tp_result_free(tp_result *r)
 {
     if (!r)
         return;
-    free(r->error_code); free(r->error_message);
+    free(r->error_message);
     tp_strlist_free(&r->addresses);
     tp_strlist_free(&r->cnames);
     free(r->resolver); free(r->connected_address);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/str.h"
+#include "core/outcome.h"
 
 /* ---------- catalog ---------- */
 
@@ -171,7 +172,7 @@ typedef struct tp_result {
 
     tp_status status;
     tp_phase phase;          /* last phase reached */
-    char *error_code;        /* NULL or a stable name: dns_nxdomain, connect_refused, ... */
+    tp_outcome error_code;   /* TP_OC_NONE or a row of core/outcome.def (dns_nxdomain, ...) */
     char *error_message;     /* human text; never contains secrets */
     tp_timings t;
 

@@ -25,7 +25,7 @@ void tp_verdict_set_clock(time_t now);
 /* The Windows error (HRESULT text, e.g. "0x80072F8F") a device would most likely show
  * for a tlspath error code; proxy_status / http_status give the 0x8019xxxx HTTP forms.
  * Returns NULL for codes with no Windows counterpart. Table: docs/verdicts.md. */
-const char *tp_verdict_windows_error(const char *error_code, int proxy_status, int http_status,
+const char *tp_verdict_windows_error(tp_outcome error_code, int proxy_status, int http_status,
                                      char buf[16]);
 
 /* The SSLOptions what-if for one result whose pin/revocation/interception facts are set:
