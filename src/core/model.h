@@ -1,6 +1,8 @@
 /*
  * model.h — the data that flows one way through tlspath:
  *
+ * Outcome codes (error_code) are tp_outcome values from the one table in core/outcome.def.
+ *
  *   config + catalogs ──► plan (results[], one per endpoint × path)
  *     ──► engine fills the network facts (dns, connect, proxy, tls, http)
  *     ──► engine fetches CRLs (tp_fetch) ──► verdict fills the judgements
@@ -157,7 +159,8 @@ typedef struct tp_crl_ref {
     char *path;          /* path id the CRL was fetched through */
     int http_status;     /* 0 = no HTTP answer */
     bool fetched;        /* a body was received and kept */
-    char *error;         /* why not, or why it did not count (NULL if fine) */
+    char *error;         /* why not, or why it did not count (NULL if fine): an outcome name
+                            (core/outcome.def) or http_<status> */
 } tp_crl_ref;
 
 typedef struct tp_timings {

@@ -11,6 +11,8 @@
  *   4. revocation: every CRL the run needs, deduplicated per (URL, path), fetched in
  *      ONE concurrent tp_engine_fetch call, then judged per certificate (crl.c);
  *   5. final status, error, phase, SSLOptions what-if, Windows error, remediation.
+ * Codes are tp_outcome rows of core/outcome.def: which ones this stage decides, their
+ * phase, Windows error and remediation template are columns there, not lists here.
  * The rules are written down in docs/verdicts.md; keep the two in step.
  */
 #include "judge/verdict.h"
