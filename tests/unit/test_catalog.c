@@ -420,6 +420,26 @@ static void test_load_structure_errors(void **state)
     }
 }
 
+/* Catalogs and configs share one reader (base/jsonread): "$comment" is allowed in any
+ * object, text after the document is refused, and the key messages read alike. */
+static void test_shared_json_rules(void **state)
+{
+    (void)state;
+    static const char ok[] = "{\"$comment\": \"top\", \"name\":\"n\",\"source\":\"s\",\"endpoints\":["
+                             "{\"$comment\": [\"any\", 1], \"id\":\"a\",\"service\":\"m\","
+                             "\"url\":\"https://a.example/\"}]}";
+    tp_catalog c;
+    char err[512] = "";
+    if (tp_catalog_load_mem(ok, sizeof ok - 1, "x.json", &c, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(c.n, 1);
+    tp_catalog_free(&c);
+    expect_error("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[]} {}",
+                 "x.json:1:42: expected nothing after the top-level object, got '{'");
+    expect_error("{\"name\":\"n\",\"name\":\"m\",\"source\":\"s\",\"endpoints\":[]}",
+                 "x.json: name: expected each key once, got it twice");
+}
+
 /* A URL with credentials is refused, and the message does not repeat them. */
 static void test_url_credentials_not_echoed(void **state)
 {
@@ -671,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_load_field_errors),
         cmocka_unit_test(test_load_structure_errors),
+        cmocka_unit_test(test_shared_json_rules),
         cmocka_unit_test(test_url_credentials_not_echoed),
         cmocka_unit_test(test_nul_escape_refused),
         cmocka_unit_test(test_load_defaults),
