@@ -36,11 +36,7 @@ void tp_buf_free(tp_buf *b)
         else
             free(b->data);
     }
-    size_t max = b->max;
-    bool secret = b->secret;
-    if (b->view)
-        max = 0;
-    tp_buf_init(b, max, secret);
+    tp_buf_init(b, b->view ? 0 : b->max, b->secret); /* empty, same bound: reusable */
 }
 
 void tp_buf_reset(tp_buf *b)
