@@ -72,7 +72,7 @@ static void on_probed(void *ud)
     if (tp_engine_fetch_start(p->loop, &p->eo, p->needs, p->n_needs, on_fetched, p, &p->op, err, sizeof err) != 0) {
         /* The fetch machinery itself could not start: every CRL is unreachable, and the
          * reason says why — the run goes on. */
-        tp_fetch_fail_all(p->needs, p->n_needs, "fetch_failed", err[0] ? err : "the CRL fetch could not start");
+        tp_fetch_fail_all(p->needs, p->n_needs, TP_OC_FETCH_FAILED, err[0] ? err : "the CRL fetch could not start");
         finish(p);
     }
 }
