@@ -20,6 +20,16 @@ static void connect_next(job *j);
 
 /* ---------- small helpers ---------- */
 
+/* Arms a deadline from now. libuv counts timers from the loop's cached time, taken when the
+ * iteration began; a job started late in a long iteration (hundreds of handshakes on a
+ * loaded machine) would otherwise get a deadline already partly or wholly spent — a probe
+ * failing "dns phase deadline of 2000 ms reached" after 0.3 ms. */
+static void arm(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t ms)
+{
+    uv_update_time(j->e->loop);
+    uv_timer_start(t, cb, ms, 0);
+}
+
 double tpn_elapsed_ms(uint64_t since)
 {
     return (double)(uv_hrtime() - since) / 1e6;
@@ -74,7 +84,7 @@ void tpn_set_phase(job *j, tp_phase p, int limit_ms)
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
-    uv_timer_start(&j->phase_timer, on_phase_timeout, (uint64_t)limit_ms, 0);
+    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)limit_ms);
 }
 
 void tpn_end_phase(job *j)
@@ -274,7 +284,7 @@ static void connect_next(job *j)
      * address (an AAAA without a working IPv6 route) cannot eat the whole deadline. */
     double left = (double)j->lim_connect - tpn_elapsed_ms(j->t_phase);
     double slice = left > 1 ? left / (double)(j->addrs.n - j->addr_i) : 1;
-    uv_timer_start(&j->phase_timer, on_phase_timeout, (uint64_t)slice + 1, 0);
+    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)slice + 1);
     rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc != 0)
         connect_failed(j, ip, rc);
@@ -539,7 +549,7 @@ void tpn_job_start_common(engine *e, job *j)
     j->phase_timer.data = j->total_timer.data = j;
     j->timers_open = 2;
     j->t_start = uv_hrtime();
-    uv_timer_start(&j->total_timer, on_total_timeout, (uint64_t)j->lim_total, 0);
+    arm(j, &j->total_timer, on_total_timeout, (uint64_t)j->lim_total);
     e->inflight++;
     j->prev = NULL;
     j->next = e->jobs;
