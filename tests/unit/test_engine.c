@@ -764,6 +764,45 @@ static void test_bad_ca_file_fails_to_start(void **state)
     tp_config_free(&c);
 }
 
+/* A probe started late in a long loop iteration (here: a progress callback that blocks
+ * 400 ms, as hundreds of handshakes on a loaded machine do) still gets its whole deadline:
+ * deadlines count from the real now, not from the loop's cached time. */
+static size_t slow_progress_calls;
+static void slow_progress(void *ud, size_t done, size_t total, size_t failed)
+{
+    (void)ud;
+    (void)done;
+    (void)total;
+    (void)failed;
+    if (slow_progress_calls++ == 0)
+        usleep(400 * 1000);
+}
+
+static void test_deadline_from_real_now(void **state)
+{
+    (void)state;
+    tsrv origin;
+    assert_int_equal(tsrv_start(&origin, TS_HTTP_200, NULL), 0);
+    origin.body = "ok";
+    tp_config c;
+    cfg_init(&c);
+    c.limits.concurrency = 1;   /* the second probe starts from the first one's completion */
+    c.limits.dns_ms = c.limits.connect_ms = c.limits.http_ms = 250;
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    plan_add(&p, &c, "direct", "http", "127.0.0.1", origin.port, 200);
+    tp_result *late = plan_add(&p, &c, "direct", "http", "127.0.0.1", origin.port, 200);
+    slow_progress_calls = 0;
+    char err[256] = "";
+    assert_int_equal(engine_run_cfg(&c, p.res, p.n, slow_progress, NULL, err, sizeof err), 0);
+    tsrv_stop(&origin);
+    if (late->error_code != TP_OC_NONE)
+        fail_msg("late probe: %s (%s)", tp_outcome_name(late->error_code), late->error_message);
+    assert_int_equal(late->status, TP_ST_OK);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
 static void test_empty_run(void **state)
 {
     (void)state;
@@ -1352,6 +1391,7 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_bad_ca_file_fails_to_start),
         cmocka_unit_test(test_empty_run),
+        cmocka_unit_test(test_deadline_from_real_now),
         cmocka_unit_test(test_proxy_leftover_goes_to_tls),
         cmocka_unit_test(test_connect_timeout_and_fallback),
         cmocka_unit_test(test_proxy_by_name),
