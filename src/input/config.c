@@ -714,8 +714,13 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
-        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))))
+        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        (src->history.state_dir && !(dst->history.state_dir = strdup(src->history.state_dir))) ||
+        (src->history.on_change && !(dst->history.on_change = strdup(src->history.on_change))))
         goto fail;
+    dst->history.keep_runs = src->history.keep_runs;
+    dst->history.keep_days = src->history.keep_days;
+    dst->history.fail_on = src->history.fail_on;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
         if (!dst->paths)
@@ -764,6 +769,8 @@ int tp_config_defaults(tp_config *c)
     c->system_ca = true;
     c->select.include_optional = true;
     limits_defaults(&c->limits);
+    c->history.keep_runs = TP_HISTORY_KEEP_RUNS;
+    c->history.keep_days = TP_HISTORY_KEEP_DAYS;
     direct.type = TP_PATH_DIRECT;
     direct.id = strdup("direct");
     if (!direct.id || tp_config_add_path(c, &direct) != 0)
@@ -1410,6 +1417,51 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
     return 0;
 }
 
+/* "history": run history and regressions (store/history.h). */
+static int parse_history(const cfg_ctx *x, const cJSON *o, tp_history_cfg *h)
+{
+    static const char *const keys[] = {"state_dir", "keep_runs", "keep_days", "fail_on", "on_change"};
+    const cJSON *v;
+    const char *s = NULL;
+    double d = 0;
+
+    if (want_object(x, o, "history") || check_keys(x, o, "history", keys, 5))
+        return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "state_dir"))) {
+        if (get_string(x, v, "history.state_dir", false, &s))
+            return -1;
+        if (!*s)
+            return fail_got(x, "history.state_dir", "a directory name", v, false);
+        if (set_str(x, "history.state_dir", &h->state_dir, s))
+            return -1;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "keep_runs"))) {
+        if (get_int(x, v, "history.keep_runs", 0, 10000000, &d))
+            return -1;
+        h->keep_runs = (int)d;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "keep_days"))) {
+        if (get_int(x, v, "history.keep_days", 0, 36500, &d))
+            return -1;
+        h->keep_days = (int)d;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "fail_on"))) {
+        if (!cJSON_IsString(v) || !v->valuestring ||
+            (strcmp(v->valuestring, "any") && strcmp(v->valuestring, "regression")))
+            return fail_got(x, "history.fail_on", "\"any\" or \"regression\"", v, false);
+        h->fail_on = strcmp(v->valuestring, "any") ? TP_FAIL_ON_REGRESSION : TP_FAIL_ON_ANY;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "on_change"))) {
+        if (get_string(x, v, "history.on_change", false, &s))
+            return -1;
+        if (!*s)
+            return fail_got(x, "history.on_change", "a shell command", v, false);
+        if (set_str(x, "history.on_change", &h->on_change, s))
+            return -1;
+    }
+    return 0;
+}
+
 /* ---------- validation shared by load and tp_config_validate ---------- */
 
 static int check_files(const cfg_ctx *x, const tp_strlist *l, const char *jp, bool builtin_ok)
@@ -1527,10 +1579,10 @@ static int fail_syntax(const cfg_ctx *x, const char *text, size_t len, size_t po
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report"};
+                                       "tls", "limits", "report", "history"};
     if (!cJSON_IsObject(root))
         return fail_got(x, "top level", "an object", root, false);
-    if (check_keys(x, root, "", keys, 7))
+    if (check_keys(x, root, "", keys, sizeof keys / sizeof keys[0]))
         return -1;
     /* in document order, so the first mistake in the file is the one reported */
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -1551,6 +1603,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "history") == 0)
+            rc = parse_history(x, it, &c->history);
         if (rc)
             return -1;
     }
