@@ -533,6 +533,34 @@ static void test_binary_exit_2(void **state)
 
 /* ---------- the sinks ---------- */
 
+/* python3-jsonschema against docs/report.schema.json; returns its exit status. */
+static int schema_validate(const char *json_text)
+{
+    char *file = fx_tmpfile(json_text, ".json");
+    char *cmd = tp_asprintf(
+        "python3 -c 'import json,sys,jsonschema\n"
+        "s=json.load(open(sys.argv[1])); d=json.load(open(sys.argv[2]))\n"
+        "jsonschema.Draft202012Validator.check_schema(s)\n"
+        "jsonschema.Draft202012Validator(s).validate(d)' '%s/docs/report.schema.json' '%s' 2>/dev/null",
+        TLSPATH_SOURCE_DIR, file);
+    int st = system(cmd);
+    unlink(file);
+    free(file);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int promtool_check(const char *text)
+{
+    char *file = fx_tmpfile(text, ".prom");
+    char *cmd = tp_asprintf("promtool check metrics < '%s' >/dev/null 2>&1", file);
+    int st = system(cmd);
+    unlink(file);
+    free(file);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void test_sinks_show_changes(void **state)
 {
     tctx *t = *state;
@@ -543,6 +571,7 @@ static void test_sinks_show_changes(void **state)
     assert_non_null(doc);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(doc, "changes")));
     cJSON_Delete(doc);
+    assert_int_equal(schema_validate(json), 0);
     free(json);
     char *prom = fx_render(&t->fx.run, tp_report_prom, &rc);
     assert_null(strstr(prom, "tlspath_changes"));
@@ -569,6 +598,12 @@ static void test_sinks_show_changes(void **state)
     assert_string_equal(cJSON_GetObjectItem(first, "error_code")->valuestring, "connect_timeout");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "previous"), "status")->valuestring, "ok");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "recovered")), 1);
+    assert_int_equal(schema_validate(json), 0);
+    /* the schema does constrain the object: without its counts it is refused */
+    cJSON_DeleteItemFromObject(c, "counts");
+    char *broken = cJSON_Print(doc);
+    assert_int_not_equal(schema_validate(broken), 0);
+    free(broken);
     cJSON_Delete(doc);
     assert_false(fx_leaks_secret(json));
     free(json);
@@ -605,6 +640,7 @@ static void test_sinks_show_changes(void **state)
     assert_non_null(strstr(prom, "\ntlspath_changes{kind=\"recovered\"} 1\n"));
     assert_non_null(strstr(prom, "\ntlspath_regressions 2\n"));
     assert_non_null(strstr(prom, "\ntlspath_probe_changed{endpoint=\"maps-cp-us\",path=\"corp\",kind=\"recovered\"} 1\n"));
+    assert_int_equal(promtool_check(prom), 0);
     free(prom);
 
     char *junit = fx_render(&t->fx.run, tp_report_junit, &rc);
