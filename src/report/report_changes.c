@@ -43,7 +43,7 @@ void tp_rpt_changes_table(const tp_run *run, FILE *out, bool color)
         tp_term_clean(id, sizeof id, r->ep->id);
         tp_term_clean(path, sizeof path, r->path->id);
         tp_term_clean(was, sizeof was, ch->prev_error_code ? ch->prev_error_code : "-");
-        tp_term_clean(now, sizeof now, r->error_code ? r->error_code : "-");
+        tp_term_clean(now, sizeof now, r->error_code ? tp_outcome_name(r->error_code) : "-");
         const char *col = ch->kind == TP_CHANGE_RECOVERED ? "\033[32m" : "\033[31m";
         fprintf(out, "  %s%s%s %s via %s: %s %s -> %s %s%s\n", color ? col : "", label(ch->kind),
                 color ? "\033[0m" : "", id, path, tp_status_name(ch->prev_status), was,

@@ -56,7 +56,7 @@ tp_changes *tp_changes_compute(const tp_run *run, const tp_history_prev *prev, s
             kind = TP_CHANGE_NEWLY_FAILING;
         else if (was_fail && !is_fail)
             kind = TP_CHANGE_RECOVERED;
-        else if (p->status == r->status && !same_code(p->error_code, r->error_code))
+        else if (p->status == r->status && !same_code(p->error_code, tp_outcome_name(r->error_code)))
             kind = TP_CHANGE_CAUSE;
         else
             continue;

@@ -43,7 +43,7 @@ static cJSON *change_json(const tp_change *c, bool *ok)
     put(o, "path", jstr(r->path->id), ok);
     put(o, "required", cJSON_CreateBool(r->ep->required), ok);
     put(o, "status", jstr(tp_status_name(r->status)), ok);
-    put(o, "error_code", jstr(r->error_code), ok);
+    put(o, "error_code", jstr(tp_outcome_name(r->error_code)), ok);
     put(o, "phase", jstr(tp_phase_name(r->phase)), ok);
     put(o, "http_status", r->http_status > 0 ? cJSON_CreateNumber(r->http_status) : cJSON_CreateNull(), ok);
     put(o, "windows_error", jstr(r->windows_error), ok);

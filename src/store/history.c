@@ -433,7 +433,7 @@ static int insert_run(tp_history *h, const tp_run *run, bool interrupted, int64_
         sqlite3_bind_text(st, 4, r->ep->service, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 5, r->ep->required);
         sqlite3_bind_text(st, 6, tp_status_name(r->status), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, r->error_code, -1, SQLITE_STATIC);   /* NULL binds NULL */
+        sqlite3_bind_text(st, 7, tp_outcome_name(r->error_code), -1, SQLITE_STATIC);   /* NULL binds NULL */
         sqlite3_bind_text(st, 8, tp_phase_name(r->phase), -1, SQLITE_STATIC);
         if (r->http_status > 0)
             sqlite3_bind_int(st, 9, r->http_status);

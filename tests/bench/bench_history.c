@@ -75,7 +75,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < run.n_results; i += 10) {
             bool fail = ((size_t)r + i) % 2;
             res[i].status = fail ? TP_ST_FAIL : TP_ST_OK;
-            res[i].error_code = fail ? (r % 3 ? "connect_timeout" : "dns_timeout") : NULL;
+            res[i].error_code = fail ? (r % 3 ? TP_OC_CONNECT_TIMEOUT : TP_OC_DNS_TIMEOUT) : TP_OC_NONE;
         }
         run.started_at_ms = t0 + (int64_t)r * 60000;
         run.finished_at_ms = run.started_at_ms + 5000;

@@ -80,8 +80,8 @@ static void set_result(tctx *t, size_t i, tp_status st, const char *code)
 {
     tp_result *r = &t->fx.run.results[i];
     r->status = st;
-    free(r->error_code);
-    r->error_code = code ? fx_s(code) : NULL;
+    r->error_code = tp_outcome_from_name(code);
+    assert_true(!code || r->error_code != TP_OC_NONE);
 }
 
 static int64_t q_int(const char *db, const char *sql)
