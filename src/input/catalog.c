@@ -435,7 +435,8 @@ static bool wildcard_covers(const char *wildcard, const char *host)
 
 static const char *const k_endpoint_keys[] = {
     "id", "service", "url", "method", "required", "geography", "os", "onboarding", "pinset",
-    "inspection_allowed", "expect_status", "wildcard", "source", "description", NULL};
+    "inspection_allowed", "expect_status", "wildcard", "source", "description", "cloud",
+    "condition", "direct_only", "placeholder", NULL};
 
 /* Every key must be known and appear once: a typo ("requried") must not silently
  * become a default. */
@@ -468,6 +469,63 @@ static int check_keys(load_ctx *c, const cJSON *o, const char *const *keys)
 
 static const char *const k_os_values[] = {"windows", "macos", "linux", NULL};
 static const char *const k_onboarding_values[] = {"standard", "streamlined", NULL};
+
+const char *const tp_known_clouds[] = {"commercial", "gcc", "gcc-high", "dod", NULL};
+const char *const tp_known_placeholders[] = {"mma_workspace", NULL};
+
+/* "required" is true/false (older catalogs) or Microsoft's own word: "required",
+ * "optional" or "conditional" (needed in some set-ups; "condition" says which). Only
+ * "required" counts toward the exit status. "cloud" is one name or an array of them. */
+static int load_requirement(load_ctx *c, const cJSON *o, tp_endpoint *e)
+{
+    static const char what[] = "true, false, \"required\", \"optional\" or \"conditional\"";
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "required");
+    e->requirement = TP_REQ_REQUIRED;
+    if (v && cJSON_IsBool(v))
+        e->requirement = cJSON_IsTrue(v) ? TP_REQ_REQUIRED : TP_REQ_OPTIONAL;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "required"))
+        e->requirement = TP_REQ_REQUIRED;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "optional"))
+        e->requirement = TP_REQ_OPTIONAL;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "conditional"))
+        e->requirement = TP_REQ_CONDITIONAL;
+    else if (v)
+        return expected(c, "required", what, v);
+    e->required = e->requirement == TP_REQ_REQUIRED;
+    if (get_str(c, o, "condition", false, true, true, &e->condition) != 0)
+        return -1;
+    if (e->requirement == TP_REQ_CONDITIONAL && !e->condition)
+        return missing(c, "condition", "a non-empty string saying when a conditional endpoint is needed");
+    if (get_bool(c, o, "direct_only", false, &e->direct_only) != 0)
+        return -1;
+    v = cJSON_GetObjectItemCaseSensitive(o, "cloud");
+    if (v && cJSON_IsString(v)) {
+        size_t k = 0;
+        while (tp_known_clouds[k] && strcmp(tp_known_clouds[k], v->valuestring) != 0)
+            k++;
+        if (!tp_known_clouds[k])
+            return expected(c, "cloud", "\"commercial\", \"gcc\", \"gcc-high\" or \"dod\"", v);
+        if (tp_strlist_add(&e->clouds, v->valuestring) != 0)
+            goto oom;
+    } else if (v && get_strlist(c, o, "cloud", tp_known_clouds,
+                                "an array of \"commercial\", \"gcc\", \"gcc-high\" or \"dod\"",
+                                &e->clouds) != 0) {
+        return -1;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(o, "placeholder");
+    if (v && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, "mma_workspace") != 0)
+            return expected(c, "placeholder", "\"mma_workspace\" or null", v);
+        if (!strchr(e->host, '.'))
+            return expected(c, "placeholder", "a URL whose host has a first label to replace", v);
+        if (!(e->placeholder = tp_strdup(v->valuestring)))
+            goto oom;
+    }
+    return 0;
+oom:
+    set_err(c->err, c->errlen, "%s: out of memory", c->file);
+    return -1;
+}
 
 static int load_endpoint(load_ctx *c, const cJSON *o, tp_endpoint *e)
 {
@@ -505,7 +563,7 @@ static int load_endpoint(load_ctx *c, const cJSON *o, tp_endpoint *e)
                         cJSON_GetObjectItemCaseSensitive(o, "method"));
     if (!e->method && !(e->method = tp_strdup("GET")))
         goto oom;
-    if (get_bool(c, o, "required", true, &e->required) != 0 ||
+    if (load_requirement(c, o, e) != 0 ||
         get_bool(c, o, "inspection_allowed", false, &e->inspection_allowed) != 0)
         return -1;
     if (get_str(c, o, "geography", false, false, true, &e->geography) != 0)
@@ -601,7 +659,7 @@ static void line_col(const char *text, size_t len, size_t off, size_t *line, siz
 }
 
 static const char *const k_catalog_keys[] = {"name", "source", "description", "version",
-                                            "endpoints", NULL};
+                                            "date", "endpoints", NULL};
 
 int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catalog *out,
                         char *err, size_t errlen)
@@ -642,7 +700,9 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
     }
     if (check_keys(&c, root, k_catalog_keys) != 0 ||
         get_str(&c, root, "name", true, false, true, &out->name) != 0 ||
-        get_str(&c, root, "source", true, false, true, &out->source) != 0)
+        get_str(&c, root, "source", true, false, true, &out->source) != 0 ||
+        get_str(&c, root, "version", false, false, true, &out->version) != 0 ||
+        get_str(&c, root, "date", false, false, true, &out->date) != 0)
         goto done;
     eps = cJSON_GetObjectItemCaseSensitive(root, "endpoints");
     if (!eps) {
@@ -771,6 +831,9 @@ bool tp_endpoint_selected(const tp_endpoint *e, const tp_select *sel)
     if (!sel)
         return true;
     if (!sel->include_optional && !e->required)
+        return false;
+    /* an endpoint without a cloud list serves every cloud (catalogs older than clouds) */
+    if (e->clouds.n > 0 && !tp_strlist_has_ci(&e->clouds, sel->cloud && sel->cloud[0] ? sel->cloud : "commercial"))
         return false;
     if (sel->services.n > 0 && !(e->service && tp_strlist_has_ci(&sel->services, e->service)))
         return false;

@@ -17,8 +17,14 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
 /* The catalog compiled into the binary (endpoints/mde.json). */
 int tp_catalog_load_builtin(tp_catalog *out, char *err, size_t errlen);
 
-/* True when the endpoint passes the selection (services, geography, os, onboarding,
- * include_optional). Empty selection fields select everything. */
+/* The values an endpoint's "cloud" may name (NULL-terminated); select.cloud takes one. */
+extern const char *const tp_known_clouds[];
+
+/* True when the endpoint passes the selection (cloud, services, geography, os,
+ * onboarding, include_optional). Empty selection fields select everything, except the
+ * cloud: NULL means "commercial". An endpoint with no cloud list serves every cloud.
+ * Conditional and optional endpoints (required == false) are dropped by
+ * include_optional == false. */
 bool tp_endpoint_selected(const tp_endpoint *e, const tp_select *sel);
 
 /* Microsoft's URL spreadsheet saved as CSV -> catalog JSON text (malloc'ed, in *json_out).
