@@ -527,7 +527,19 @@ done:
 static int cmd_catalog_import(const tp_cli *cli)
 {
     char err[1024];
-    if (tp_catalog_import_csv(cli->csv, cli->output, err, sizeof err) != 0)
+    tp_strlist warnings = {0};
+    tp_import_opts opts = {.onboarding = cli->onboarding, .warnings = &warnings};
+    if (cli->onboarding && strcmp(cli->onboarding, "standard") && strcmp(cli->onboarding, "streamlined")) {
+        tp_strlist_free(&warnings);
+        return usage_error("--onboarding: expected standard or streamlined");
+    }
+    int rc = tp_catalog_import_csv_ex(cli->csv, cli->output, &opts, err, sizeof err);
+    for (size_t i = 0; i < warnings.n; i++)
+        fprintf(stderr, "tlspath: warning: %s\n", warnings.v[i]);
+    if (warnings.n)
+        fprintf(stderr, "tlspath: %zu row(s) skipped\n", warnings.n);
+    tp_strlist_free(&warnings);
+    if (rc != 0)
         return usage_error(err);
     if (cli->output && strcmp(cli->output, "-"))
         fprintf(stderr, "tlspath: wrote %s\n", cli->output);

@@ -25,6 +25,20 @@ static int load_one(const char *spec, tp_catalog *c, char *err, size_t errlen)
     return tp_catalog_load_file(spec, c, err, errlen);
 }
 
+/* Keeps the selected endpoints (shallow: the members stay owned by the catalog). */
+static int select_view(const tp_catalog *c, const tp_select *sel, tp_catalog *view)
+{
+    *view = *c;
+    view->endpoints = malloc((c->n ? c->n : 1) * sizeof *view->endpoints);
+    if (!view->endpoints)
+        return -1;
+    view->n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (tp_endpoint_selected(&c->endpoints[i], sel))
+            view->endpoints[view->n++] = c->endpoints[i];
+    return 0;
+}
+
 /* Exit status as diff(1): 0 the same, 1 different, 2 trouble. */
 int tp_app_catalog_diff(const tp_cli *cli)
 {
@@ -38,7 +52,33 @@ int tp_app_catalog_diff(const tp_cli *cli)
         fprintf(stderr, "tlspath: %s\n", err);
         goto done;
     }
-    if (tp_catdiff_build(&a, &b, &d) != 0) {
+    /* the same filters as catalog list; no --cloud here compares every cloud */
+    tp_select sel = {.services = cli->services, .geography = cli->geos, .os = cli->os,
+                     .onboarding = cli->onboarding, .include_optional = !cli->required_only};
+    tp_catalog va, vb;
+    memset(&va, 0, sizeof va);
+    memset(&vb, 0, sizeof vb);
+    bool filter = cli->cloud || cli->services.n || cli->geos.n || cli->os || cli->onboarding || cli->required_only;
+    if (cli->cloud) {
+        size_t k = 0;
+        while (tp_known_clouds[k] && strcmp(tp_known_clouds[k], cli->cloud) != 0)
+            k++;
+        if (!tp_known_clouds[k]) {
+            fprintf(stderr, "tlspath: --cloud: expected one of commercial, gcc, gcc-high, dod, got \"%.40s\"\n",
+                    cli->cloud);
+            goto done;
+        }
+        sel.cloud = cli->cloud;
+    }
+    if (filter && (select_view(&a, &sel, &va) != 0 || select_view(&b, &sel, &vb) != 0)) {
+        free(va.endpoints);
+        fprintf(stderr, "tlspath: out of memory\n");
+        goto done;
+    }
+    int built = tp_catdiff_build(filter ? &va : &a, filter ? &vb : &b, &d);
+    if (built != 0) {
+        free(va.endpoints);
+        free(vb.endpoints);
         fprintf(stderr, "tlspath: out of memory\n");
         goto done;
     }
@@ -47,6 +87,8 @@ int tp_app_catalog_diff(const tp_cli *cli)
                  : tp_catdiff_print_table(&d, cli->diff_a, cli->diff_b, stdout);
     rc = w != 0 ? EXIT_USAGE : d.n ? EXIT_DIFFER : EXIT_SAME;
     tp_catdiff_free(&d);
+    free(va.endpoints); /* views only: the endpoints belong to a and b */
+    free(vb.endpoints);
 done:
     tp_catalog_free(&a);
     tp_catalog_free(&b);

@@ -83,8 +83,10 @@ static const char HELP_CATALOG[] =
     "                            [--geo CODE]... [--os NAME] [--onboarding MODE]\n"
     "                            [--onboarding-package FILE] [--required-only]\n"
     "                            [--format table|json]\n"
-    "       tlspath catalog import --csv FILE [--output FILE]\n"
-    "       tlspath catalog diff A B [--format table|json]   (A, B: builtin:mde or a file)\n"
+    "       tlspath catalog import --csv FILE [--output FILE] [--onboarding MODE]\n"
+    "       tlspath catalog diff A B [--format table|json] [--cloud NAME] [--onboarding MODE]\n"
+    "                            [--geo CODE]... [--os NAME] [--service NAME]...\n"
+    "                            (A, B: builtin:mde or a file; exit 0 same, 1 different)\n"
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
@@ -150,13 +152,13 @@ static const opt_def OPTS[] = {
     {"catalog", true, O_RUN | O_LIST},
     {"path", true, O_RUN},
     {"resolver", true, O_RUN},
-    {"service", true, O_RUN | O_LIST},
-    {"geo", true, O_RUN | O_LIST},
-    {"os", true, O_RUN | O_LIST},
-    {"onboarding", true, O_RUN | O_LIST},
-    {"required-only", false, O_RUN | O_LIST},
+    {"service", true, O_RUN | O_LIST | O_DIFF},
+    {"geo", true, O_RUN | O_LIST | O_DIFF},
+    {"os", true, O_RUN | O_LIST | O_DIFF},
+    {"onboarding", true, O_RUN | O_LIST | O_IMPORT | O_DIFF},
+    {"required-only", false, O_RUN | O_LIST | O_DIFF},
     {"format", true, O_RUN | O_LIST | O_DIFF},
-    {"cloud", true, O_RUN | O_LIST},
+    {"cloud", true, O_RUN | O_LIST | O_DIFF},
     {"mma-workspace", true, O_RUN | O_LIST},
     {"onboarding-package", true, O_RUN | O_LIST},
     {"cacert", true, O_RUN},

@@ -1180,6 +1180,8 @@ typedef struct csv_map {
     unsigned os_kind[MAX_OS_COLS];
     size_t n_os;
     bool streamlined;
+    bool gov;               /* a US Government list: its WW rows serve GCC, GCC High and DoD */
+    const char *onboarding; /* forced by the caller, or NULL */
     size_t header_line;
 } csv_map;
 
@@ -1288,6 +1290,15 @@ static const struct {
     const char *kw;
     const char *svc;
 } k_service_kw[] = {
+    /* the services Microsoft's current lists name on their own rows */
+    {"smartscreen", "smartscreen"},
+    {"web & network protection", "smartscreen"},
+    {"live response", "live-response"},
+    {"network scanner", "vm-scanner"},
+    {"defender core", "defender-core"},
+    {"ecs", "defender-core"},
+    {"security management", "security-management"},
+    {"ipv6", "reflector"},
     {"mma", "mma"},
     {"monitoring agent", "mma"},
     {"log analytics", "mma"},
@@ -1442,7 +1453,12 @@ typedef struct csv_rowinfo {
     const char *comments;
     int ports[CSV_MAX_PORTS];
     size_t n_ports;
+    unsigned clouds;       /* CLOUD_* bits; 0 = not said */
+    bool conditional;      /* "Yes*" cells: required unless (the comment says when) */
+    const char *onboarding; /* forced mode ("standard"/"streamlined") or NULL */
 } csv_rowinfo;
+
+enum { CLOUD_COMMERCIAL = 1, CLOUD_GCC = 2, CLOUD_GCCH = 4, CLOUD_DOD = 8, CLOUD_GOV = 14 };
 
 static int col_error(const csv_rowinfo *ri, const char *col, const char *what, const char *got,
                      char *err, size_t errlen)
@@ -1499,12 +1515,33 @@ static int parse_required(const char *s, const char *col, csv_rowinfo *ri, char 
     return 0;
 }
 
+/* Microsoft's Geography cells: a code (WW, US, EU, UK, AU), "All", a name with the code in
+ * parentheses ("Azure UAE Central (AEC)"), or a US Government cloud ("GCC", "GCC High",
+ * "DoD", "US Gov": geography US, and the cloud the row serves). */
 static int parse_geography(const char *s, csv_rowinfo *ri, char *err, size_t errlen)
 {
+    static const struct {
+        const char *name;
+        unsigned clouds;
+    } gov[] = {{"gcc", CLOUD_GCC}, {"gcchigh", CLOUD_GCCH}, {"gcch", CLOUD_GCCH}, {"dod", CLOUD_DOD},
+               {"usgov", CLOUD_GOV}, {"usgovernment", CLOUD_GOV}};
     size_t i, n = strlen(s);
-    if (n == 0) {
+    const char *lp = strrchr(s, '('), *rp = lp ? strchr(lp, ')') : NULL;
+    char norm[32];
+    if (n == 0 || strcasecmp(s, "all") == 0) {
         snprintf(ri->geography, sizeof ri->geography, "WW");
         return 0;
+    }
+    norm_header(s, norm, sizeof norm);
+    for (i = 0; i < sizeof gov / sizeof gov[0]; i++)
+        if (strcmp(norm, gov[i].name) == 0) {
+            snprintf(ri->geography, sizeof ri->geography, "US");
+            ri->clouds = gov[i].clouds;
+            return 0;
+        }
+    if (lp && rp && rp > lp + 1 && (size_t)(rp - lp - 1) < 16) {
+        s = lp + 1; /* "Azure UAE Central (AEC)" -> AEC */
+        n = (size_t)(rp - lp - 1);
     }
     if (n >= 17)
         goto bad;
@@ -1517,8 +1554,8 @@ static int parse_geography(const char *s, csv_rowinfo *ri, char *err, size_t err
     ri->geography[n] = '\0';
     return 0;
 bad:
-    return col_error(ri, "Geography", "a geography code such as WW, US, EU, UK or AU", s, err,
-                     errlen);
+    return col_error(ri, "Geography", "a geography code such as WW, US, EU, UK or AU", lp && rp ? lp : s,
+                     err, errlen);
 }
 
 /* Standard list: a cell per OS family, marked Yes / Y / x / a check mark, or a note. */
@@ -1707,6 +1744,10 @@ static int split_token(const csv_rowinfo *ri, const char *tok, char **scheme, ch
     ascii_lower(w);
     if (strchr(path, '*') || strchr(h, '*'))
         goto bad;
+    /* Microsoft's tables hold only DNS names and IP literals: a word without a dot is
+     * prose ("Root URL for public Microsoft CDN endpoints ..."), not a host */
+    if (!strchr(h, '.') && !strchr(h, ':'))
+        goto bad;
     *scheme = sc;
     *host = h;
     *pathq = path;
@@ -1793,16 +1834,36 @@ static int emit_endpoint(cJSON *eps, id_set *ids, const csv_rowinfo *ri, const c
     add_str(o, "service", ri->service, &ok);
     add_str(o, "url", url, &ok);
     add_str(o, "method", "GET", &ok);
-    add_bool(o, "required", ri->required, &ok);
+    if (ri->required && ri->conditional) {
+        char cond[512] = "";
+        fold_append(cond, sizeof cond, ri->comments[0] ? ri->comments : "marked Yes* in the spreadsheet");
+        add_str(o, "required", "conditional", &ok);
+        add_str(o, "condition", cond, &ok);
+    } else {
+        add_str(o, "required", ri->required ? "required" : "optional", &ok);
+    }
+    {
+        static const struct {
+            unsigned bit;
+            const char *name;
+        } k[] = {{CLOUD_COMMERCIAL, "commercial"}, {CLOUD_GCC, "gcc"}, {CLOUD_GCCH, "gcc-high"}, {CLOUD_DOD, "dod"}};
+        cJSON *cl = ri->clouds ? cJSON_AddArrayToObject(o, "cloud") : NULL;
+        if (ri->clouds && !cl)
+            ok = false;
+        for (size_t k_i = 0; cl && k_i < 4; k_i++)
+            if ((ri->clouds & k[k_i].bit) && !cJSON_AddItemToArray(cl, cJSON_CreateString(k[k_i].name)))
+                ok = false;
+    }
     add_str(o, "geography", ri->geography, &ok);
     add_os(o, ri->os, &ok);
     a = cJSON_AddArrayToObject(o, "onboarding");
-    if (!a || !cJSON_AddItemToArray(a, cJSON_CreateString(streamlined ? "streamlined" : "standard")))
+    if (!a || !cJSON_AddItemToArray(a, cJSON_CreateString(ri->onboarding ? ri->onboarding
+                                                          : streamlined ? "streamlined" : "standard")))
         ok = false;
     add_str(o, "pinset", NULL, &ok);
-    /* Microsoft asks that *.blob.core.windows.net stay under inspection; everything else
-     * must be excluded from it. */
-    add_bool(o, "inspection_allowed", blob, &ok);
+    /* Microsoft's current lists: exclude the MDE-specific storage accounts from inspection
+     * too. Only a bare *.blob.core.windows.net rule (MMA, portal downloads) stays allowed. */
+    add_bool(o, "inspection_allowed", blob && wildcard != NULL, &ok);
     if (!cJSON_AddArrayToObject(o, "expect_status"))
         ok = false;
     add_str(o, "wildcard", wildcard, &ok);
@@ -1831,9 +1892,13 @@ done:
 static int emit_row_urls(cJSON *eps, id_set *ids, const csv_rowinfo *ri, char *urls,
                          bool streamlined, char *err, size_t errlen)
 {
-    static const char seps[] = " \t\r\n,;";
-    char *save = NULL, *tok;
+    static const char seps[] = " \t\r\n,;`";
+    char *save = NULL, *tok, *br;
     const char *q;
+    /* a cell copied from the published page keeps its HTML line breaks */
+    while ((br = strstr(urls, "<br>")) != NULL || (br = strstr(urls, "<br/>")) != NULL ||
+           (br = strstr(urls, "<br />")) != NULL)
+        memset(br, ' ', strcspn(br, ">") + 1);
     for (q = urls + strspn(urls, seps); *q; q += strspn(q, seps)) {
         size_t n = strcspn(q, seps);
         char *one = tp_strndup(q, n), red[GOT_MAX * 2];
@@ -1909,9 +1974,16 @@ static int csv_row_to_endpoints(const csv_map *m, const csv_row *r, const char *
     }
     if (m->col[COL_OS] >= 0 && parse_os_list(cell(r, m->col[COL_OS]), &ri, err, errlen) != 0)
         return -1;
-    for (i = 0; i < m->n_os; i++)
-        if (cell_yes(cell(r, m->os_col[i])))
+    for (i = 0; i < m->n_os; i++) {
+        const char *v = cell(r, m->os_col[i]);
+        if (cell_yes(v))
             ri.os |= m->os_kind[i];
+        if (cell_yes(v) && strchr(v, '*'))
+            ri.conditional = true; /* "Yes*": "*Optional if updates are managed internally" */
+    }
+    if (!ri.clouds)
+        ri.clouds = m->gov ? CLOUD_GOV : CLOUD_COMMERCIAL;
+    ri.onboarding = m->onboarding;
     ri.desc = cell(r, m->col[COL_DESC]);
     ri.comments = cell(r, m->col[COL_COMMENTS]);
     return emit_row_urls(eps, ids, &ri, urls, m->streamlined, err, errlen);
@@ -1946,7 +2018,26 @@ static int csv_find_header(const csv_doc *doc, const char *file, csv_map *m, siz
 int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, char **json_out,
                               char *err, size_t errlen)
 {
+    return tp_catalog_import_csv_mem_ex(data, len, file, NULL, json_out, err, errlen);
+}
+
+/* A US Government list is told by its Geography cells (GCC, GCC High, DoD, US Gov). */
+static bool csv_is_gov(const csv_doc *doc, const csv_map *m, size_t hdr)
+{
+    for (size_t i = hdr + 1; m->col[COL_GEO] >= 0 && i < doc->n; i++) {
+        char h[32];
+        norm_header(cell(&doc->rows[i], m->col[COL_GEO]), h, sizeof h);
+        if (!strcmp(h, "gcc") || !strcmp(h, "gcchigh") || !strcmp(h, "dod") || !strcmp(h, "usgov"))
+            return true;
+    }
+    return false;
+}
+
+int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file, const tp_import_opts *opts,
+                                 char **json_out, char *err, size_t errlen)
+{
     csv_doc doc = {0};
+    char first_err[512] = "";
     csv_map m;
     id_set ids = {0};
     cJSON *root = NULL, *eps;
@@ -1979,15 +2070,41 @@ int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, ch
         goto done;
     if (!(root = cJSON_CreateObject()) || !(eps = cJSON_CreateArray()))
         goto oom;
-    for (i = hdr + 1; i < doc.n; i++)
-        if (csv_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, err, errlen) != 0) {
+    m.gov = csv_is_gov(&doc, &m, hdr);
+    m.onboarding = opts ? opts->onboarding : NULL;
+    if (m.onboarding)
+        m.streamlined = strcmp(m.onboarding, "streamlined") == 0;
+    /* A row that cannot be mapped is reported and skipped: Microsoft's tables carry prose
+     * rows ("Root URL for public Microsoft CDN endpoints ... see ...") among the hosts. Its
+     * endpoints already emitted (an earlier host of the same cell) are taken back. */
+    for (i = hdr + 1; i < doc.n; i++) {
+        int before = cJSON_GetArraySize(eps);
+        char rerr[512] = "";
+        if (csv_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, rerr, sizeof rerr) == 0)
+            continue;
+        if (strstr(rerr, "out of memory")) {
             cJSON_Delete(eps);
-            goto done;
+            goto oom;
         }
+        while (cJSON_GetArraySize(eps) > before)
+            cJSON_DeleteItemFromArray(eps, before);
+        if (!first_err[0])
+            snprintf(first_err, sizeof first_err, "%s", rerr);
+        if (opts && opts->warnings) {
+            char w[600];
+            snprintf(w, sizeof w, "%s (row skipped)", rerr);
+            if (tp_strlist_add(opts->warnings, w) != 0) {
+                cJSON_Delete(eps);
+                goto oom;
+            }
+        }
+    }
     if (cJSON_GetArraySize(eps) == 0) {
         cJSON_Delete(eps);
-        set_err(err, errlen, "%s: line %zu: no endpoint rows below the header", file,
-                m.header_line);
+        if (first_err[0]) /* nothing usable: the first row's own error says why */
+            set_err(err, errlen, "%s", first_err);
+        else
+            set_err(err, errlen, "%s: line %zu: no endpoint rows below the header", file, m.header_line);
         goto done;
     }
     desc = tp_asprintf("Imported from the Microsoft Defender for Endpoint URL spreadsheet (%s "
@@ -2061,6 +2178,12 @@ static int write_output(const char *file, const char *text, char *err, size_t er
 
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen)
 {
+    return tp_catalog_import_csv_ex(csv_file, out_file, NULL, err, errlen);
+}
+
+int tp_catalog_import_csv_ex(const char *csv_file, const char *out_file, const tp_import_opts *opts, char *err,
+                             size_t errlen)
+{
     char *data = NULL, *json = NULL;
     size_t len = 0;
     int rc = -1;
@@ -2071,7 +2194,7 @@ int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err,
     }
     if (read_file(csv_file, CSV_MAX_FILE_BYTES, &data, &len, err, errlen) != 0)
         return -1;
-    if (tp_catalog_import_csv_mem(data, len, csv_file, &json, err, errlen) != 0)
+    if (tp_catalog_import_csv_mem_ex(data, len, csv_file, opts, &json, err, errlen) != 0)
         goto done;
     if (!out_file || strcmp(out_file, "-") == 0) {
         if (fputs(json, stdout) == EOF || fflush(stdout) != 0) {

@@ -39,4 +39,19 @@ int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, ch
  * replaced. Write errors read "cannot write FILE: reason". */
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen);
 
+/* The same with options. A row that cannot be mapped (prose in the URL cell, a bad port, an
+ * unknown geography...) is skipped; its message (the same text the error would be, plus
+ * " (row skipped)") is appended to *warnings when given. The import fails only when no
+ * row is usable (err is then the first row's message) or the file itself is unreadable.
+ * onboarding forces the mode ("standard"/"streamlined"): the US Government streamlined
+ * sheet has the standard sheet's columns. */
+typedef struct tp_import_opts {
+    const char *onboarding;
+    tp_strlist *warnings;
+} tp_import_opts;
+int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file, const tp_import_opts *opts,
+                                 char **json_out, char *err, size_t errlen);
+int tp_catalog_import_csv_ex(const char *csv_file, const char *out_file, const tp_import_opts *opts, char *err,
+                             size_t errlen);
+
 #endif

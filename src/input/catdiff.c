@@ -90,10 +90,28 @@ static char *field_text(const tp_endpoint *e, int f)
     }
 }
 
+/* An imported spreadsheet says nothing about the probe's path, method, expected status,
+ * pin set and the like: those fields are not compared when either side was imported. */
+static bool imported(const tp_endpoint *e)
+{
+    return e->source && strncmp(e->source, "imported from ", 14) == 0;
+}
+
+static char *origin_text(const tp_endpoint *e)
+{
+    char buf[320];
+    snprintf(buf, sizeof buf, "%s://%s:%d", e->scheme ? e->scheme : "?", e->host ? e->host : "?", e->port);
+    return strdup(buf);
+}
+
 static int compare(tp_catdiff_pair *p)
 {
+    bool imp = imported(p->a) || imported(p->b);
     for (int f = 0; f < F_COUNT; f++) {
-        char *a = field_text(p->a, f), *b = field_text(p->b, f);
+        if (imp && (f == F_METHOD || f == F_PINSET || f == F_STATUS || f == F_DIRECT || f == F_PLACEHOLDER))
+            continue;
+        char *a = imp && f == F_URL ? origin_text(p->a) : field_text(p->a, f);
+        char *b = imp && f == F_URL ? origin_text(p->b) : field_text(p->b, f);
         bool same = a && b && (f == F_GEO ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0);
         if (!a || !b || same) {
             free(a);
@@ -160,8 +178,10 @@ int tp_catdiff_build(const tp_catalog *a, const tp_catalog *b, tp_catdiff *out)
         goto done;
     for (size_t i = 0; i < a->n; i++)
         match[i] = -1;
-    /* three rounds, each only over what is still unmatched: id, URL, scheme+host+port */
-    for (int round = 0; round < 3; round++)
+    /* four rounds, each only over what is still unmatched: id, URL, scheme+host+port, and
+     * the wildcard rule both stand for (a spreadsheet's "*.wns.windows.com" row is the
+     * catalog's client.wns.windows.com) */
+    for (int round = 0; round < 4; round++)
         for (size_t i = 0; i < a->n; i++) {
             if (match[i] >= 0)
                 continue;
@@ -170,7 +190,10 @@ int tp_catdiff_build(const tp_catalog *a, const tp_catalog *b, tp_catdiff *out)
                 const tp_endpoint *y = &b->endpoints[j];
                 bool hit = !used_b[j] && (round == 0   ? !strcmp(x->id, y->id)
                                           : round == 1 ? !strcmp(x->url, y->url)
-                                                       : same_hostport(x, y));
+                                          : round == 2 ? same_hostport(x, y)
+                                                       : x->wildcard && y->wildcard &&
+                                                             !strcasecmp(x->wildcard, y->wildcard) &&
+                                                             !strcmp(x->scheme, y->scheme));
                 if (hit) {
                     match[i] = (long)j;
                     used_b[j] = true;

@@ -1,6 +1,7 @@
 /* catdiff.h — what changed between two catalogs: endpoints added, removed, and changed
- * field by field. Endpoints are matched by id, then by URL, then by scheme+host+port
- * (an imported spreadsheet names endpoints differently from the built-in catalog). */
+ * field by field. Endpoints are matched by id, then by URL, then by scheme+host+port,
+ * then by the wildcard rule both stand for (an imported spreadsheet names endpoints
+ * differently from the built-in catalog). */
 #ifndef TLSPATH_CATDIFF_H
 #define TLSPATH_CATDIFF_H
 #include <stdio.h>
@@ -23,7 +24,10 @@ typedef struct tp_catdiff {
     size_t added, removed, changed, unchanged;
 } tp_catdiff;
 
-/* Returns 0, or -1 on allocation failure. */
+/* When either endpoint of a pair was imported from a spreadsheet (source "imported from
+ * ..."), only what a spreadsheet says is compared: scheme, host and port instead of the
+ * URL, and no method, pinset, expect_status, direct_only or placeholder.
+ * Returns 0, or -1 on allocation failure. */
 int tp_catdiff_build(const tp_catalog *a, const tp_catalog *b, tp_catdiff *out);
 void tp_catdiff_free(tp_catdiff *d);
 /* Table ("added ID URL", "removed ...", "changed ID  field: a -> b") and summary line. */
