@@ -170,7 +170,14 @@ def case(fn):
     return fn
 
 
-def build_cases(lab, runs, password):
+def run_in_client(lab, args, timeout=60):
+    """One more tlspath invocation in the client namespace, outside the parallel runs."""
+    p = subprocess.run(["ip", "netns", "exec", lab["NS_CLIENT"]] + args, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
     main, managed, sysres, deadres, clicreds, cliflags, clicrl = (runs[n] for n in (
         "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
     healthy, placeholder, tenant = runs["healthy"], runs["placeholder"], runs["tenant"]
@@ -669,6 +676,30 @@ def build_cases(lab, runs, password):
         return f"--mma-workspace probes {ep.get('host')} ({r.get('status')}, {(r.get('error') or {}).get('code')})"
 
     @case
+    def pins_learn_then_pinned_run():
+        # learn the lab chain's CA keys from a trusted vantage point, then run with them
+        healthy_cat = os.path.join(lab_dir, "configs", "catalog-healthy.json")
+        learned = os.path.join(reports, "learned-pins.json")
+        if os.path.exists(learned):
+            os.unlink(learned)
+        flags = ["--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"], "--timeout", "5000"]
+        rc, out, err = run_in_client(lab, [binary, "pins", "learn", "--catalog", healthy_cat, "--path", "direct",
+                                           "--output", learned] + flags)
+        if rc != 0:
+            raise Fail(f"pins learn exit {rc}: {err.strip()[-300:]}")
+        pins = json.load(open(learned))["tls"]["pinsets"].get("microsoft") or []
+        if not pins or not all(p.startswith("sha256/") and len(p) == 51 for p in pins):
+            raise Fail(f"learned pins look wrong: {pins!r}")
+        out_json = os.path.join(reports, "pinned-with-learned.json")
+        rc, out, err = run_in_client(lab, [binary, "run", "--config", learned, "--catalog", healthy_cat,
+                                           "--path", "direct", "--format", "json", "--output", out_json] + flags)
+        rep = json.load(open(out_json))
+        r = next(x for x in rep["results"] if x["endpoint"]["id"] == "maps-cp-us")
+        if not (r.get("pinning") or {}).get("matched") or r.get("status") != "ok" or rc != 0:
+            raise Fail(f"run with learned pins: exit {rc}, maps-cp-us {brief(r)} pinning={r.get('pinning')}")
+        return f"learned {len(pins)} CA key(s); maps-cp-us pinned and ok with them, exit 0"
+
+    @case
     def password_never_printed():
         leaks = []
         for run in runs.values():
@@ -789,7 +820,7 @@ def main():
         print(f"# run {r.name}: exit {r.rc}, {r.seconds:.1f} s" + (f", {r.error}" if r.error else ""))
     print(f"# runs took {time.monotonic() - t0:.1f} s; reports in {a.reports}")
 
-    build_cases(lab, runs, password)
+    build_cases(lab, runs, password, binary, a.reports, a.lab_dir)
     passed = failed = 0
     for fn in CASES:
         name = fn.__name__
