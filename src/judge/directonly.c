@@ -15,20 +15,19 @@ int tp_judge_direct_only(tp_result *results, size_t n)
         const tp_path *p = r->used_path ? r->used_path : r->path;
         if (!r->ep || !r->ep->direct_only || !p || p->type != TP_PATH_HTTP || r->status != TP_ST_OK)
             continue;
-        char *code = strdup("direct_only_via_proxy"), *m = strdup(msg), *fix = NULL;
-        size_t fl = strlen(r->ep->host) + 96;
+        char *m = strdup(msg), *fix = NULL;
+        size_t fl = strlen(r->ep->host) + strlen(p->id) + 160;
         if ((fix = malloc(fl)) != NULL)
-            snprintf(fix, fl, "let devices reach %s directly (proxy bypass), not through the proxy", r->ep->host);
-        if (!code || !m || !fix) {
-            free(code);
+            snprintf(fix, fl, "let devices reach %s directly (proxy bypass), not through proxy %s: Microsoft says it "
+                              "cannot be used through a proxy", r->ep->host, p->id);
+        if (!m || !fix) {
             free(m);
             free(fix);
             return -1;
         }
-        free(r->error_code);
         free(r->error_message);
         free(r->remediation);
-        r->error_code = code;
+        r->error_code = TP_OC_DIRECT_ONLY_VIA_PROXY;
         r->error_message = m;
         r->remediation = fix;
         r->status = TP_ST_WARN;

@@ -91,8 +91,9 @@ int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats, t
                     r[k].path = r[k].used_path = &cfg->paths[p];
                     r[k].status = TP_ST_SKIPPED;
                     r[k].t = (tp_timings){-1, -1, -1, -1, -1, -1, -1};
-                    if (why && (!(r[k].error_code = strdup("placeholder")) ||
-                                !(r[k].error_message = strdup(why)))) {
+                    if (why)
+                        r[k].error_code = TP_OC_PLACEHOLDER;
+                    if (why && !(r[k].error_message = strdup(why))) {
                         tp_plan_free(r, n);
                         snprintf(err, errlen, "out of memory");
                         return -1;
@@ -107,7 +108,7 @@ int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats, t
 size_t tp_plan_probe_count(const tp_result *results, size_t n)
 {
     size_t k = 0;
-    while (k < n && !(results[k].error_code && !strcmp(results[k].error_code, "placeholder")))
+    while (k < n && results[k].error_code != TP_OC_PLACEHOLDER)
         k++;
     return k;
 }

@@ -138,14 +138,13 @@ static void test_direct_only(void **state)
     assert_int_equal(tp_judge_direct_only(r, 3), 0);
     assert_int_equal(r[0].status, TP_ST_OK);
     assert_int_equal(r[1].status, TP_ST_WARN);
-    assert_string_equal(r[1].error_code, "direct_only_via_proxy");
+    assert_int_equal(r[1].error_code, TP_OC_DIRECT_ONLY_VIA_PROXY);
     assert_non_null(strstr(r[1].remediation, "client.wns.windows.com"));
     assert_int_equal(r[2].status, TP_ST_FAIL); /* a failure stays a failure */
     e.direct_only = false;
     r[0].path = r[0].used_path = &proxy;
     assert_int_equal(tp_judge_direct_only(r, 1), 0);
     assert_int_equal(r[0].status, TP_ST_OK);
-    free(r[1].error_code);
     free(r[1].error_message);
     free(r[1].remediation);
 }
