@@ -29,10 +29,15 @@ int tp_outfile_open(tp_outfile *o, const char *path, char *err, size_t errlen)
         return -1;
     }
     if (exists && !S_ISREG(st.st_mode)) {
-        /* /dev/stdout (a link to a pipe), /dev/null, a FIFO: write in place */
+        /* /dev/stdout (a link to a pipe), /dev/null, a FIFO: write in place; the name is
+         * kept for the message should the commit fail (a full disk behind the device) */
+        o->target = tp_strdup(path);
+        if (!o->target)
+            goto nomem;
         o->f = fopen(path, "w");
         if (!o->f) {
             snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            release(o);
             return -1;
         }
         return 0;
