@@ -246,12 +246,118 @@ static void test_feed_bound(void **state)
     tp_tls_free(&c);
 }
 
+/* Every alert of RFC 8446 / 5246 by its registered name (what a report quotes). */
+static void test_alert_names(void **state)
+{
+    (void)state;
+    static const struct {
+        int d;
+        const char *name;
+    } rfc[] = {{0, "close_notify"}, {10, "unexpected_message"}, {20, "bad_record_mac"}, {22, "record_overflow"},
+               {40, "handshake_failure"}, {42, "bad_certificate"}, {43, "unsupported_certificate"},
+               {44, "certificate_revoked"}, {45, "certificate_expired"}, {46, "certificate_unknown"},
+               {47, "illegal_parameter"}, {48, "unknown_ca"}, {49, "access_denied"}, {50, "decode_error"},
+               {51, "decrypt_error"}, {70, "protocol_version"}, {71, "insufficient_security"},
+               {80, "internal_error"}, {86, "inappropriate_fallback"}, {90, "user_canceled"},
+               {100, "no_renegotiation"}, {109, "missing_extension"}, {110, "unsupported_extension"},
+               {112, "unrecognized_name"}, {116, "certificate_required"}, {120, "no_application_protocol"}};
+    for (size_t i = 0; i < sizeof rfc / sizeof rfc[0]; i++) {
+        const char *n = tp_tls_alert_name(rfc[i].d);
+        if (!n || strcmp(n, rfc[i].name) != 0)
+            fail_msg("alert %d: %s, want %s", rfc[i].d, n ? n : "(none)", rfc[i].name);
+    }
+    /* numbers between registered ones have no name */
+    const int unassigned[] = {1, 21, 41, 52, 60, 111, 255};
+    for (size_t i = 0; i < sizeof unassigned / sizeof unassigned[0]; i++)
+        assert_null(tp_tls_alert_name(unassigned[i]));
+}
+
+/* The mbedTLS errors a handshake can end with, each in its class (nothing sniffed yet, so
+ * nothing says "not TLS" but the error itself). */
+static void test_classification_by_error(void **state)
+{
+    (void)state;
+    static const struct {
+        int ret;
+        tp_outcome code;
+        const char *text;
+    } cases[] = {
+        {MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION, TP_OC_TLS_PROTOCOL, "TLS version or cipher negotiation failed"},
+        {MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN, TP_OC_TLS_PROTOCOL, "TLS version or cipher negotiation failed"},
+        {MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE, TP_OC_TLS_PROTOCOL, "negotiation failed"},
+        {MBEDTLS_ERR_SSL_UNKNOWN_CIPHER, TP_OC_TLS_PROTOCOL, "negotiation failed"},
+        {MBEDTLS_ERR_SSL_INVALID_RECORD, TP_OC_TLS_NOT_TLS, "the peer's TLS messages are malformed"},
+        {MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, TP_OC_TLS_NOT_TLS, "malformed"},
+        {MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO, TP_OC_TLS_NOT_TLS, "malformed"},
+        {MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE, TP_OC_TLS_NOT_TLS, "malformed"},
+        {MBEDTLS_ERR_SSL_BAD_HS_FINISHED, TP_OC_TLS_NOT_TLS, "malformed"},
+        {MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, TP_OC_TLS_CLOSED, "closed the connection during the TLS handshake"},
+        {MBEDTLS_ERR_SSL_ALLOC_FAILED, TP_OC_TLS_ERROR, "TLS handshake failed: "},
+    };
+    pipe_buf sink = {0};
+    tp_tlsconn c;
+    assert_int_equal(tp_tls_init(&c, &store.conf, "origin.test", to_pipe, &sink), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_outcome code = TP_OC_NONE;
+        char msg[256] = "";
+        tp_tls_classify(&c, cases[i].ret, &code, msg, sizeof msg);
+        if (code != cases[i].code || !strstr(msg, cases[i].text))
+            fail_msg("-0x%04x: %s \"%s\"", (unsigned)-cases[i].ret, tp_outcome_name(code), msg);
+    }
+    /* the fallback names the raw error number */
+    tp_outcome code;
+    char msg[256];
+    tp_tls_classify(&c, MBEDTLS_ERR_SSL_ALLOC_FAILED, &code, msg, sizeof msg);
+    char num[16];
+    snprintf(num, sizeof num, "(-0x%04x)", (unsigned)-MBEDTLS_ERR_SSL_ALLOC_FAILED);
+    assert_non_null(strstr(msg, num));
+    tp_tls_free(&c);
+}
+
+/* Records that straddle feeds: a whole record and the start of the next arrive together,
+ * the rest later (the queue compacts what was read before it grows). */
+static void test_records_across_feeds(void **state)
+{
+    (void)state;
+    pipe_buf to_server = {0}, to_client = {0};
+    tp_tlsconn client, server;
+    assert_int_equal(tp_tls_init(&client, &store.conf, "origin.test", to_pipe, &to_server), 0);
+    assert_int_equal(tp_tls_init(&server, &server_conf, "unused", to_pipe, &to_client), 0);
+    int rc_client = tp_tls_handshake(&client), rc_server = TP_TLS_AGAIN;
+    for (int round = 0; round < 20 && (rc_client != 0 || rc_server != 0); round++) {
+        if (to_server.len)
+            deliver(&to_server, &server, false, tp_tls_handshake, &rc_server);
+        if (to_client.len)
+            deliver(&to_client, &client, false, tp_tls_handshake, &rc_client);
+    }
+    assert_int_equal(rc_client, 0);
+    assert_int_equal(rc_server, 0);
+    assert_int_equal(tp_tls_write(&server, (const uint8_t *)"first", 5), 0);
+    size_t first = to_client.len;
+    assert_int_equal(tp_tls_write(&server, (const uint8_t *)"second", 6), 0);
+    size_t both = to_client.len;
+    assert_true(both > first + 3);
+    uint8_t buf[64];
+    assert_int_equal(tp_tls_feed(&client, to_client.data, first + 3), 0);
+    assert_int_equal(tp_tls_read(&client, buf, sizeof buf), 5);
+    assert_memory_equal(buf, "first", 5);
+    /* 3 bytes of the next header wait in the queue, unread, when the rest arrives */
+    assert_int_equal(tp_tls_feed(&client, to_client.data + first + 3, both - first - 3), 0);
+    assert_int_equal(tp_tls_read(&client, buf, sizeof buf), 6);
+    assert_memory_equal(buf, "second", 6);
+    tp_tls_free(&client);
+    tp_tls_free(&server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_bytewise),
         cmocka_unit_test(test_classification),
         cmocka_unit_test(test_feed_bound),
+        cmocka_unit_test(test_alert_names),
+        cmocka_unit_test(test_classification_by_error),
+        cmocka_unit_test(test_records_across_feeds),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
