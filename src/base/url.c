@@ -175,7 +175,7 @@ int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **
 {
     char *s = NULL, *hs = NULL, *ps = NULL;
     const char *auth;
-    int prt;
+    int prt, rc = -1;
     tp_authority a;
 
     if (!url || !scheme || !host || !port || !path)
@@ -198,7 +198,7 @@ int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **
         return -1;
     }
     if (!s)
-        goto fail;
+        goto nomem;
     size_t alen = strcspn(auth, "/?#");
     if (memchr(auth, '@', alen))
         goto fail; /* credentials have no place here */
@@ -209,24 +209,26 @@ int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **
     if (a.port > 0)
         prt = a.port;
     if (!(hs = tp_strndup(a.host, a.host_len)))
-        goto fail;
+        goto nomem;
     ascii_lower(hs);
     /* path + query; a fragment never goes on the wire */
     const char *p = auth + alen;
     size_t plen = strcspn(p, "#");
     ps = (plen == 0 || *p == '?') ? tp_asprintf("/%.*s", (int)plen, p) : tp_strndup(p, plen);
     if (!ps)
-        goto fail;
+        goto nomem;
     *scheme = s;
     *host = hs;
     *port = prt;
     *path = ps;
     return 0;
+nomem:
+    rc = TP_URL_ENOMEM;
 fail:
     free(s);
     free(hs);
     free(ps);
-    return -1;
+    return rc;
 }
 
 tp_secret *tp_pct_decode(const char *s, size_t len)

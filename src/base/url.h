@@ -50,7 +50,10 @@ int tp_parse_hostport(const char *s, int default_port, char **host, int *port);
 
 /* Splits an http(s) URL into parts (each malloc'ed; host lower-cased and without
  * brackets; port defaulted from the scheme; path at least "/", with the query and
- * without the fragment). Printable ASCII only, no user-info. Returns 0 or -1. */
+ * without the fragment). Printable ASCII only, no user-info. Returns 0, -1 (not such a
+ * URL) or TP_URL_ENOMEM (out of memory: not the URL's fault, so a caller that skips bad
+ * URLs must not skip this one). */
+#define TP_URL_ENOMEM (-2)
 int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **path);
 
 /* A proxy location: "host:port", "http://host:port[/]" or

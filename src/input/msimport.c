@@ -279,7 +279,10 @@ static int emit_endpoint(cJSON *eps, struct id_set *ids, const csv_rowinfo *ri, 
                                  is_v6 ? "]" : "", port, path);
     if (!url)
         goto oom;
-    if (tp_url_parse(url, &sc, &hs, &pp, &ps) != 0) {
+    int urc = tp_url_parse(url, &sc, &hs, &pp, &ps);
+    if (urc != 0) {
+        if (urc == TP_URL_ENOMEM)
+            goto oom;
         ms_col_error(ri, "Endpoint/URL", "a host name or an http(s) URL", tok, err, errlen);
         goto done;
     }

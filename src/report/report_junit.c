@@ -14,14 +14,18 @@
 typedef struct jctx {
     const tp_run *run;
     FILE *out;
+    bool nomem;    /* a text could not be cleaned: the document is incomplete */
 } jctx;
 
-/* Escaped, UTF-8-repaired and secret-redacted text. */
-static void xput(const jctx *c, const char *s, int attr)
+/* Escaped, UTF-8-repaired and secret-redacted text. Only NULL-text yields nothing; out of
+ * memory is remembered, so the report fails instead of quietly missing a field. */
+static void xput(jctx *c, const char *s, int attr)
 {
     char *clean = tp_rpt_clean(c->run, s);
     if (clean)
         tp_xml_put(c->out, clean, attr);
+    else if (s)
+        c->nomem = true;
     free(clean);
 }
 
@@ -72,7 +76,7 @@ static counts count_path(const tp_run *run, const tp_path *p)
 }
 
 /* "label: value\n" in a failure body or system-out, when value exists. */
-static void body_line(const jctx *c, const char *label, const char *value)
+static void body_line(jctx *c, const char *label, const char *value)
 {
     if (!value)
         return;
@@ -81,7 +85,7 @@ static void body_line(const jctx *c, const char *label, const char *value)
     fputc('\n', c->out);
 }
 
-static void case_details(const jctx *c, const tp_result *r)
+static void case_details(jctx *c, const tp_result *r)
 {
     body_line(c, "phase", tp_phase_name(r->phase));
     body_line(c, "error", tp_outcome_name(r->error_code));
@@ -105,7 +109,7 @@ static void case_details(const jctx *c, const tp_result *r)
     }
 }
 
-static void write_case(const jctx *c, const tp_result *r)
+static void write_case(jctx *c, const tp_result *r)
 {
     FILE *out = c->out;
     fputs("    <testcase classname=\"tlspath.", out);
@@ -140,7 +144,7 @@ static void write_case(const jctx *c, const tp_result *r)
     fputs("    </testcase>\n", out);
 }
 
-static void write_suite(const jctx *c, const tp_path *p, const char *timestamp)
+static void write_suite(jctx *c, const tp_path *p, const char *timestamp)
 {
     counts k = count_path(c->run, p);
     fputs("  <testsuite name=\"", c->out);
@@ -155,7 +159,7 @@ static void write_suite(const jctx *c, const tp_path *p, const char *timestamp)
 
 int tp_report_junit(const tp_run *run, FILE *out)
 {
-    jctx c = {run, out};
+    jctx c = {run, out, false};
     const tp_path **paths = calloc(run->n_results ? run->n_results : 1, sizeof *paths);
     if (!paths)
         return -1;
@@ -173,5 +177,5 @@ int tp_report_junit(const tp_run *run, FILE *out)
         write_suite(&c, paths[i], ts);
     fputs("</testsuites>\n", out);
     free(paths);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || c.nomem ? -1 : 0;
 }

@@ -15,6 +15,7 @@
 typedef struct pctx {
     const tp_run *run;
     FILE *out;
+    bool *nomem;    /* set when a label could not be cleaned: the exposition is incomplete */
 } pctx;
 
 static void family(const pctx *c, const char *name, const char *help)
@@ -29,6 +30,8 @@ static void label(const pctx *c, const char *name, const char *value, bool first
     char *clean = tp_rpt_clean(c->run, value ? value : "");
     if (clean)
         tp_prom_label_put(c->out, clean);
+    else
+        *c->nomem = true;   /* fail the report rather than publish an empty label */
     free(clean);
     fputc('"', c->out);
 }
@@ -215,7 +218,8 @@ static void metric_changes(const pctx *c)
 
 int tp_report_prom(const tp_run *run, FILE *out)
 {
-    pctx c = {run, out};
+    bool nomem = false;
+    pctx c = {run, out, &nomem};
     tp_run empty;
     if (!run->results && run->n_results) {
         /* inconsistent run: report it as empty rather than read through NULL */
@@ -233,5 +237,5 @@ int tp_report_prom(const tp_run *run, FILE *out)
     metric_path_probes(&c);
     metric_run(&c);
     metric_changes(&c);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || nomem ? -1 : 0;
 }

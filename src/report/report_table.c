@@ -30,6 +30,7 @@ typedef struct tctx {
     FILE *out;
     bool color;
     int width;
+    bool *nomem;    /* set when a text could not be cleaned: the table is incomplete */
 } tctx;
 
 /* ---------- building the matrix ---------- */
@@ -140,6 +141,8 @@ static void put_fit(const tctx *c, const char *s, size_t cols, bool pad)
 static const char *clean(const tctx *c, const char *s, char *buf, size_t cap)
 {
     char *red = tp_rpt_clean(c->run, s ? s : "");
+    if (!red)
+        *c->nomem = true;   /* the run then ends in "report could not be written" */
     tp_term_clean(buf, cap, red ? red : "");
     free(red);
     return buf;
@@ -374,7 +377,8 @@ static void write_problems(const tctx *c)
 
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
-    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100};
+    bool nomem = false;
+    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, &nomem};
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
@@ -386,7 +390,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
         write_problems(&c);
     }
     matrix_free(&m);
-    return rc == 0 && !ferror(out) ? 0 : -1;
+    return rc == 0 && !nomem && !ferror(out) ? 0 : -1;
 }
 
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)
