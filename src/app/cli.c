@@ -19,6 +19,7 @@ static const char HELP_TOP[] =
     "  tlspath run      [options]            probe every endpoint on every path and report\n"
     "  tlspath catalog  list [options]       show the endpoint catalog\n"
     "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
+    "  tlspath rules    --format F [options] allowlists, squid/PAC/nft/EDL rules, bypass and CRL lists\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
@@ -80,6 +81,25 @@ static const char HELP_CATALOG[] =
     "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
     "        error nothing is written and the message names the line and the column.\n";
 
+static const char HELP_RULES[] =
+    "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
+    "                     [--geo CODE]... [--os NAME] [--onboarding MODE] [--required-only]\n"
+    "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
+    "\n"
+    "Writes what a network team pastes into its devices for the selected endpoints (the\n"
+    "selection flags mean what they mean for `run`). See docs/rules.md.\n"
+    "  --format F             fqdn      allowlist, one name or wildcard a line\n"
+    "                         squid     dstdomain ACLs + http_access + ssl_bump splice\n"
+    "                         pac       FindProxyForURL: the endpoints via --proxy, else DIRECT\n"
+    "                         nft       nftables sets of the addresses a run resolved (--from)\n"
+    "                         paloalto  URL-list EDL text (\"*.suffix/\", \"host/\")\n"
+    "                         bypass    names to exclude from TLS inspection\n"
+    "                         crl       plain-HTTP CRL/CTL hosts that must be reachable anonymously\n"
+    "  --from REPORT.json     add what a run saw: CNAME targets a name rule would miss, the\n"
+    "                         resolved addresses, the CRL hosts the certificates named\n"
+    "  --proxy HOST:PORT      the proxy a PAC file sends the endpoints through\n"
+    "  --output FILE|-        where to write (default stdout)\n";
+
 static const char HELP_VERSION[] = "Usage: tlspath version\n";
 
 const char *tp_cli_help(tp_cmd cmd)
@@ -89,6 +109,7 @@ const char *tp_cli_help(tp_cmd cmd)
     case TP_CMD_CATALOG_LIST:
     case TP_CMD_CATALOG_IMPORT: return HELP_CATALOG;
     case TP_CMD_VERSION: return HELP_VERSION;
+    case TP_CMD_RULES: return HELP_RULES;
     default: return HELP_TOP;
     }
 }
@@ -115,7 +136,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 /* Which options each command accepts. */
-enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4 };
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_RULES = 8 };
 
 typedef struct opt_def {
     const char *name;
@@ -124,19 +145,19 @@ typedef struct opt_def {
 } opt_def;
 
 static const opt_def OPTS[] = {
-    {"config", true, O_RUN},
-    {"catalog", true, O_RUN | O_LIST},
+    {"config", true, O_RUN | O_RULES},
+    {"catalog", true, O_RUN | O_LIST | O_RULES},
     {"path", true, O_RUN},
     {"resolver", true, O_RUN},
-    {"service", true, O_RUN | O_LIST},
-    {"geo", true, O_RUN | O_LIST},
-    {"os", true, O_RUN | O_LIST},
-    {"onboarding", true, O_RUN | O_LIST},
-    {"required-only", false, O_RUN | O_LIST},
-    {"format", true, O_RUN | O_LIST},
+    {"service", true, O_RUN | O_LIST | O_RULES},
+    {"geo", true, O_RUN | O_LIST | O_RULES},
+    {"os", true, O_RUN | O_LIST | O_RULES},
+    {"onboarding", true, O_RUN | O_LIST | O_RULES},
+    {"required-only", false, O_RUN | O_LIST | O_RULES},
+    {"format", true, O_RUN | O_LIST | O_RULES},
     {"cacert", true, O_RUN},
     {"crl-via", true, O_RUN},
-    {"output", true, O_RUN | O_IMPORT},
+    {"output", true, O_RUN | O_IMPORT | O_RULES},
     {"output-dir", true, O_RUN},
     {"concurrency", true, O_RUN},
     {"timeout", true, O_RUN},
@@ -144,7 +165,11 @@ static const opt_def OPTS[] = {
     {"quiet", false, O_RUN},
     {"dry-run", false, O_RUN},
     {"csv", true, O_IMPORT},
+    {"from", true, O_RULES},
+    {"proxy", true, O_RULES},
 };
+
+static const char *const RULES_FORMATS[] = {"fqdn", "squid", "pac", "nft", "paloalto", "bypass", "crl"};
 
 static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
 
@@ -168,7 +193,17 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "os")) rc = set_once(&c->os, name, val, err, errlen);
     else if (!strcmp(name, "onboarding")) rc = set_once(&c->onboarding, name, val, err, errlen);
     else if (!strcmp(name, "required-only")) c->required_only = true;
-    else if (!strcmp(name, "format")) {
+    else if (!strcmp(name, "format") && c->cmd == TP_CMD_RULES) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof RULES_FORMATS / sizeof RULES_FORMATS[0]; i++)
+            known |= !strcmp(val, RULES_FORMATS[i]);
+        if (!known)
+            return fail(err, errlen, "rules --format: expected fqdn, squid, pac, nft, paloalto, bypass or crl, "
+                                     "got \"%s\"", val);
+        if (c->formats.n)
+            return fail(err, errlen, "rules --format given twice: one format a run");
+        rc = tp_strlist_add(&c->formats, val);
+    } else if (!strcmp(name, "format")) {
         bool known = false;
         for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
             known |= !strcmp(val, FORMATS[i]);
@@ -192,6 +227,8 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
+    else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);
+    else if (!strcmp(name, "proxy")) rc = set_once(&c->proxy, name, val, err, errlen);
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -203,6 +240,7 @@ static int cmd_mask(tp_cmd cmd)
     case TP_CMD_RUN: return O_RUN;
     case TP_CMD_CATALOG_LIST: return O_LIST;
     case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
+    case TP_CMD_RULES: return O_RULES;
     default: return 0;
     }
 }
@@ -214,6 +252,7 @@ static const char *cmd_name(tp_cmd cmd)
     case TP_CMD_CATALOG_LIST: return "catalog list";
     case TP_CMD_CATALOG_IMPORT: return "catalog import";
     case TP_CMD_VERSION: return "version";
+    case TP_CMD_RULES: return "rules";
     default: return "tlspath";
     }
 }
@@ -228,6 +267,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
     }
     const char *w = argv[1];
     if (!strcmp(w, "run")) { c->cmd = TP_CMD_RUN; return 2; }
+    if (!strcmp(w, "rules")) { c->cmd = TP_CMD_RULES; return 2; }
     if (!strcmp(w, "version") || !strcmp(w, "--version")) { c->cmd = TP_CMD_VERSION; return 2; }
     if (!strcmp(w, "help") || !strcmp(w, "--help") || !strcmp(w, "-h")) {
         c->cmd = TP_CMD_HELP;
@@ -236,7 +276,8 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
             if (!strcmp(argv[2], "run")) c->help_for = TP_CMD_RUN;
             else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
             else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
-            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, version)", argv[2]);
+            else if (!strcmp(argv[2], "rules")) c->help_for = TP_CMD_RULES;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, rules, version)", argv[2]);
         }
         return argc;
     }
@@ -253,7 +294,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
         if (!strcmp(argv[2], "import")) { c->cmd = TP_CMD_CATALOG_IMPORT; return 3; }
         return fail(err, errlen, "catalog: unknown sub-command \"%s\" (expected list or import)", argv[2]);
     }
-    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, version or help)", w);
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, rules, version or help)", w);
 }
 
 int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
@@ -282,7 +323,8 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
         if (!d || !(d->cmds & cmd_mask(c->cmd)))
             return fail(err, errlen, "%s: unknown option \"--%.*s\" (see `tlspath %s --help`)",
                         cmd_name(c->cmd), (int)nlen, name,
-                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
+                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version"
+                                                     : c->cmd == TP_CMD_RULES ? "rules" : "catalog");
         const char *val = NULL;
         if (d->has_arg) {
             if (eq)
@@ -301,6 +343,8 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
     }
     if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
         return fail(err, errlen, "catalog import: expected --csv FILE");
+    if (c->cmd == TP_CMD_RULES && c->formats.n == 0)
+        return fail(err, errlen, "rules: expected --format fqdn|squid|pac|nft|paloalto|bypass|crl");
     if (c->cmd == TP_CMD_RUN && c->output && c->output_dir)
         return fail(err, errlen, "--output and --output-dir: give one or the other");
     return 0;
@@ -322,6 +366,8 @@ void tp_cli_free(tp_cli *c)
     free(c->output_dir);
     free(c->csv);
     free(c->crl_via);
+    free(c->from);
+    free(c->proxy);
     memset(c, 0, sizeof *c);
 }
 

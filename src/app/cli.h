@@ -6,7 +6,7 @@
 
 typedef enum tp_cmd {
     TP_CMD_NONE = 0, TP_CMD_RUN, TP_CMD_CATALOG_LIST, TP_CMD_CATALOG_IMPORT, TP_CMD_VERSION,
-    TP_CMD_HELP
+    TP_CMD_HELP, TP_CMD_RULES
 } tp_cmd;
 
 typedef struct tp_cli {
@@ -30,6 +30,8 @@ typedef struct tp_cli {
     bool no_color, quiet, dry_run;
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */
+    char *from;               /* rules --from REPORT.json */
+    char *proxy;              /* rules --proxy HOST:PORT (pac) */
 } tp_cli;
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */
