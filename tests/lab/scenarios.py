@@ -111,6 +111,84 @@ class Run:
         raise Fail(f"run {self.name}: no result for {ep}@{path}")
 
 
+class LoopRun:
+    """The closed loop of docs/rules.md, in order, in one thread: empty the loop squid's
+    rules file (deny and bump everything), run through it (`before`), write the squid
+    rules with `tlspath rules` from the healthy catalog and that run's report, reconfigure
+    the squid, run again (`after`). Also writes the fqdn and nft formats for their cases."""
+
+    def __init__(self):
+        self.before = Run("loop-before", None)
+        self.after = Run("loop-after", None)
+        self.error = None
+        self.rules = {}          # format -> text
+        self.nft_check = None    # (rc, stderr) of `nft -c -f` in the client namespace
+        # what the cases that walk every run read (its two runs are listed on their own)
+        self.name, self.report_text, self.stdout, self.stderr, self.seconds = "loop", "", "", "", None
+
+    def _tlspath_rules(self, lab, binary, fmt, out):
+        cmd = [binary, "rules", "--catalog", lab["CATALOG_HEALTHY"], "--from", self.before.out,
+               "--format", fmt, "--output", out]
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        if p.returncode != 0:
+            raise Fail(f"tlspath rules --format {fmt}: exit {p.returncode}: {p.stderr.decode()[:300]}")
+        with open(out) as f:
+            self.rules[fmt] = f.read()
+
+    @staticmethod
+    def _reconfigure(lab):
+        """SIGHUP to the loop squid's recorded pid; wait until it listens again."""
+        log = os.path.join(lab["LAB_DIR"], "squid", "loop", "cache.log")
+        pid = None
+        with open(os.path.join(lab["LAB_DIR"], "pids")) as f:
+            for line in f:
+                name, _, p = line.strip().partition(" ")
+                if name == "squid-loop":
+                    pid = int(p)
+        if pid is None:
+            raise Fail("no squid-loop pid recorded by tests/lab/up")
+
+        def accepting():
+            with open(log, errors="replace") as f:
+                return sum("Accepting" in l for l in f)
+        n0 = accepting()
+        os.kill(pid, signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while accepting() <= n0:
+            if time.monotonic() > deadline:
+                raise Fail("the loop squid did not come back after reconfigure (see its cache.log)")
+            time.sleep(0.1)
+
+    def start(self, lab, binary, reports):
+        try:
+            args = ["--config", lab["CONFIG_LOOP"]]
+            self.before.args = self.after.args = args
+            with open(lab["LOOP_RULES_FILE"], "w") as f:
+                f.write("# empty: deny and bump everything\n")
+            self._reconfigure(lab)
+            self.before.start(lab, binary, reports)
+            self.before.need()
+            self._tlspath_rules(lab, binary, "squid", lab["LOOP_RULES_FILE"])
+            self._reconfigure(lab)
+            self.after.start(lab, binary, reports)
+            self._tlspath_rules(lab, binary, "fqdn", os.path.join(reports, "loop-rules.fqdn"))
+            nft = os.path.join(reports, "loop-rules.nft")
+            self._tlspath_rules(lab, binary, "nft", nft)
+            p = subprocess.run(["ip", "netns", "exec", lab["NS_CLIENT"], "nft", "-c", "-f", nft],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+            self.nft_check = (p.returncode, p.stderr.decode("utf-8", "replace"))
+        except Fail as e:
+            self.error = str(e)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.error = f"{type(e).__name__}: {e}"
+
+    def need(self):
+        if self.error:
+            raise Fail(f"loop: {self.error}")
+        self.after.need()
+        return self
+
+
 def brief(r):
     """A one-line summary of a result for failure messages."""
     err = r.get("error") or {}
@@ -584,12 +662,76 @@ def build_cases(lab, runs, password):
             raise Fail("no path 'cliauth' in the report")
         return "--path id=http://user:pass@host:port works; paths[].proxy without credentials"
 
+    # ---------------- the closed loop (docs/rules.md): rules generated, applied, verified
+    loop = runs["loop"]
+    healthy_cat = json.load(open(lab["CATALOG_HEALTHY"]))
+
+    def needs_splice(e):
+        return e["url"].startswith("https://") and (e.get("pinset") or not e.get("inspection_allowed"))
+
+    def proxy_answer(r):
+        """The proxy's refusal: of the CONNECT, or (bumped, or plain HTTP) of the request."""
+        ps = (r.get("proxy") or {}).get("status")
+        return ps if ps not in (None, 200) else (r.get("http") or {}).get("status")
+
+    @case
+    def loop_denies_before_rules():
+        loop.need()
+        for e in healthy_cat["endpoints"]:
+            r = loop.before.result(e["id"], "loop")
+            if r.get("status") != "fail" or proxy_answer(r) != 403:
+                raise Fail(f"{e['id']}@loop with no rules: expected a 403 from the proxy [{brief(r)}]")
+        return f"{len(healthy_cat['endpoints'])} endpoints denied (403) by the loop squid with an empty rules file"
+
+    @case
+    def loop_rules_let_required_pass():
+        loop.need()
+        text = loop.rules.get("squid", "")
+        for want in ("acl tlspath_dst_443 dstdomain .wd.microsoft.com", "ssl_bump splice tlspath_splice",
+                     "acl tlspath_dst_80 dstdomain crl.microsoft.com"):
+            if want not in text:
+                raise Fail(f"generated squid rules lack {want!r}")
+        n = 0
+        for e in healthy_cat["endpoints"]:
+            r = loop.after.result(e["id"], "loop")
+            if e["required"] and r.get("status") not in ("ok", "warn"):
+                raise Fail(f"{e['id']}@loop after the rules: [{brief(r)}]")
+            if needs_splice(e):
+                expect(r, f"{e['id']}@loop (spliced)", "ok", "done", None)
+                if (r.get("interception") or {}).get("detected") is not False:
+                    raise Fail(f"{e['id']}@loop: intercepted although the rules splice it")
+            n += e["required"]
+        if loop.after.rc != 0:   # the outsiders fail, but they are optional
+            raise Fail(f"exit {loop.after.rc}: a required endpoint failed")
+        return f"{n} required endpoints pass through the deny-all/bump-all squid with the generated rules"
+
+    @case
+    def loop_outsiders_still_denied():
+        loop.need()
+        for ep in ("outside-cname-target", "outside-blob-port80"):
+            r = loop.after.result(ep, "loop")
+            if r.get("status") != "fail" or proxy_answer(r) != 403:
+                raise Fail(f"{ep}@loop: a name or port outside the rules got through [{brief(r)}]")
+        return "the CNAME target and the blob host on port 80 are still denied (403)"
+
+    @case
+    def rules_from_run_cname_and_nft():
+        loop.need()
+        if "edr-cus.lab-edge.trafficmanager.net" not in loop.rules.get("fqdn", "").splitlines():
+            raise Fail("fqdn rules lack the CNAME target the run observed")
+        rc, err = loop.nft_check or (None, "not run")
+        if rc != 0:
+            raise Fail(f"nft -c -f rejected the nft rules: {err[:300]}")
+        if "10.237.100.40 . 443" not in loop.rules.get("nft", ""):
+            raise Fail("nft rules lack the EDR address the run resolved")
+        return "fqdn lists the observed CNAME target; nft sets load (nft -c) with the resolved addresses"
+
     @case
     def reports_match_schema():
         import jsonschema   # python3-jsonschema (Debian), installed by scripts/setup test
         schema = json.load(open(os.path.join(HERE, "..", "..", "docs", "report.schema.json")))
         checked = 0
-        for run in (main, managed, sysres, deadres, clicreds, cliflags, clicrl):
+        for run in (main, managed, sysres, deadres, clicreds, cliflags, clicrl, runs["loop"].after):
             try:
                 jsonschema.validate(run.need(), schema)
             except jsonschema.ValidationError as e:
@@ -705,13 +847,24 @@ def main():
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),
     }
+    runs["loop"] = LoopRun()
     t0 = time.monotonic()
     threads = [threading.Thread(target=r.start, args=(lab, binary, a.reports)) for r in runs.values()]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    # the loop's two runs are checked like every other run (password, sanitizers, time)
+    loop = runs.pop("loop")
+    if loop.error:
+        print(f"# loop: {loop.error}")
+    for r in (loop.before, loop.after):
+        if r.rc is not None or r.error:
+            runs[r.name] = r
+    runs["loop"] = loop
     for r in runs.values():
+        if isinstance(r, LoopRun):
+            continue
         print(f"# run {r.name}: exit {r.rc}, {r.seconds:.1f} s" + (f", {r.error}" if r.error else ""))
     print(f"# runs took {time.monotonic() - t0:.1f} s; reports in {a.reports}")
 
