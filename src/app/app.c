@@ -203,7 +203,8 @@ static int emit_reports(const tp_config *cfg, const tp_run *run)
          * then it goes to stderr so the machine-readable stream stays clean. */
         FILE *out = stdout_taken ? stderr : stdout;
         const char *nc = getenv("NO_COLOR");
-        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0};
+        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0,
+                           .details = cfg->details};
         o.width = terminal_width(out);
         rc |= tp_report_table(run, out, &o);
         fflush(out);

@@ -64,6 +64,9 @@ static const char HELP_RUN[] =
     "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
     "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
     "  --quiet                no progress line and no table\n"
+    "  --details              after the table, one block per failed or warned probe (phase,\n"
+    "                         code, message, Windows error, remediation); by default the\n"
+    "                         table starts with the action list (what to change, where)\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
@@ -164,6 +167,7 @@ static const opt_def OPTS[] = {
     {"no-color", false, O_RUN | O_LIST},
     {"quiet", false, O_RUN},
     {"dry-run", false, O_RUN},
+    {"details", false, O_RUN},
     {"csv", true, O_IMPORT},
     {"from", true, O_RULES},
     {"proxy", true, O_RULES},
@@ -226,6 +230,7 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     } else if (!strcmp(name, "no-color")) c->no_color = true;
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
+    else if (!strcmp(name, "details")) c->details = true;
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
     else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);
     else if (!strcmp(name, "proxy")) rc = set_once(&c->proxy, name, val, err, errlen);
@@ -458,6 +463,7 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     cfg->no_color |= cli->no_color;
     cfg->quiet |= cli->quiet;
     cfg->dry_run |= cli->dry_run;
+    cfg->details |= cli->details;
 
     /* The whole-probe deadline bounds every phase. */
     int *phases[] = {&cfg->limits.dns_ms, &cfg->limits.connect_ms, &cfg->limits.proxy_ms,

@@ -28,6 +28,7 @@ typedef struct tp_cli {
     int concurrency;          /* --concurrency, 0 = unset */
     int timeout_ms;           /* --timeout, 0 = unset */
     bool no_color, quiet, dry_run;
+    bool details;             /* --details */
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */
     char *from;               /* rules --from REPORT.json */

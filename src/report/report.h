@@ -9,6 +9,7 @@
 typedef struct tp_table_opts {
     bool color;   /* ANSI colours */
     int width;    /* terminal width; <= 0 means 100 */
+    bool details; /* one block per failed or warned probe after the summary (--details) */
 } tp_table_opts;
 
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o);

@@ -5,8 +5,9 @@
  * \u003e, \u0026 — so no string from the network can close the block — and the page's
  * script renders everything from it with textContent only: hostile text stays text.
  *
- * What the page shows: summary counts (#count-ok, #count-fail, ... with data-count),
- * the verdict, the paths, a matrix of endpoints x paths coloured by status, and on a
+ * What the page shows: first "What to change" (#actions: the action list, each entry
+ * opening its probes' details), the run's warnings (#warnings), summary counts
+ * (#count-ok, #count-fail, ... with data-count), the verdict, the paths, a matrix of endpoints x paths coloured by status, and on a
  * click (or with #rN in the URL) the details of result N: error, Windows error,
  * remediation, timings, DNS, proxy, HTTP, TLS chain, pinning, interception, CRLs,
  * SSLOptions. */
@@ -51,9 +52,16 @@ static const char PAGE_HEAD[] =
     "dt{color:#555}dd{margin:0;white-space:pre-wrap;word-break:break-all}\n"
     ".remediation{background:#ddf4ff;border-left:4px solid #0969da;padding:.4em .8em}\n"
     "ol.chain>li{margin-bottom:.6em}\n"
+    "#actions{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em 1em .5em 2.5em}\n"
+    "#actions li{margin:.3em 0}#actions .where{font-weight:600}\n"
+    "#actions li[data-status=fail]::marker{color:#cf222e}#actions li[data-status=warn]::marker{color:#9a6700}\n"
+    "#actions .probes button{border:1px solid #ccc;background:#f6f8fa;margin:.1em;font:inherit;font-size:.85em;cursor:pointer}\n"
+    ".warning{background:#fff8c5;border-left:4px solid #9a6700;padding:.4em .8em;margin:.3em 0}\n"
     "</style>\n</head>\n<body>\n"
     "<h1>tlspath report</h1>\n"
     "<p id=\"meta\"></p>\n"
+    "<h2>What to change</h2>\n<ol id=\"actions\"></ol>\n"
+    "<div id=\"warnings\"></div>\n"
     "<div id=\"summary\"></div>\n"
     "<p>Verdict: <span id=\"verdict\"></span></p>\n"
     "<h2>Paths</h2>\n<table id=\"paths\"></table>\n"
@@ -194,7 +202,7 @@ static const char PAGE_SCRIPT[] =
     "    if (!r) return;\n"
     "    var prev = document.querySelectorAll('button.selected');\n"
     "    for (var k = 0; k < prev.length; k++) prev[k].classList.remove('selected');\n"
-    "    var b = document.querySelector('button[data-result=\"' + i + '\"]');\n"
+    "    var b = document.querySelector('button.mark[data-result=\"' + i + '\"]');\n"
     "    if (b) b.classList.add('selected');\n"
     "    var d = document.getElementById('details');\n"
     "    while (d.firstChild) d.removeChild(d.firstChild);\n"
@@ -246,7 +254,42 @@ static const char PAGE_SCRIPT[] =
     "    kv(dl, 'status', rev.status); kv(dl, 'reason', rev.reason);\n"
     "    renderCrls(d, rev);\n"
     "  }\n"
+    /* the action list: where, what, every rule, and one button per probe it covers */
+    "  function resultIndex(ep, path) {\n"
+    "    var rs = data.results || [];\n"
+    "    for (var i = 0; i < rs.length; i++)\n"
+    "      if ((rs[i].endpoint || {}).id === ep && rs[i].path === path) return i;\n"
+    "    return -1;\n"
+    "  }\n"
+    "  function renderActions() {\n"
+    "    var ol = document.getElementById('actions'), acts = data.actions || [];\n"
+    "    if (!acts.length) { ol.appendChild(el('li', {'data-status': 'ok'}, 'Nothing: every probe passed.')); return; }\n"
+    "    acts.forEach(function (a, n) {\n"
+    "      var li = el('li', {'data-status': a.status, 'data-kind': a.kind, id: 'action-' + n});\n"
+    "      li.appendChild(el('span', {'class': 'where'}, a.where));\n"
+    "      li.appendChild(document.createTextNode(': ' + a.what + ': '));\n"
+    "      li.appendChild(el('span', {'class': 'rules'}, (a.rules || []).join(', ')));\n"
+    "      li.appendChild(document.createTextNode(' (' + a.count + (a.count === 1 ? ' probe' : ' probes') +\n"
+    "        (a.required ? ', ' + a.required + ' required' : '') + ')'));\n"
+    "      var det = el('details', {'class': 'probes'});\n"
+    "      det.appendChild(el('summary', null, 'probes'));\n"
+    "      (a.probes || []).forEach(function (p) {\n"
+    "        var i = resultIndex(p.endpoint, p.path);\n"
+    "        var b = el('button', {type: 'button', 'data-result': String(i)}, p.endpoint + ' via ' + p.path);\n"
+    "        b.addEventListener('click', function () { showDetails(i); });\n"
+    "        det.appendChild(b);\n"
+    "      });\n"
+    "      li.appendChild(det);\n"
+    "      ol.appendChild(li);\n"
+    "    });\n"
+    "  }\n"
+    "  function renderWarnings() {\n"
+    "    var box = document.getElementById('warnings');\n"
+    "    (data.warnings || []).forEach(function (w) { box.appendChild(el('p', {'class': 'warning'}, 'Warning: ' + w)); });\n"
+    "  }\n"
     "  renderMeta();\n"
+    "  renderActions();\n"
+    "  renderWarnings();\n"
     "  renderSummary();\n"
     "  renderPaths();\n"
     "  renderMatrix();\n"

@@ -1,6 +1,8 @@
-/* report_table.c — the terminal report: a matrix (rows = endpoints grouped by service,
- * columns = paths) of short marks, a summary line, then one block per failure or warning
- * with the phase, error code, message, Windows error and remediation. Network text is
+/* report_table.c — the terminal report: first what to change (the action list, one line
+ * per (where, what) naming every rule it covers), then a matrix (rows = endpoints grouped
+ * by service, columns = paths) of short marks, a summary line, and with --details one
+ * block per failure or warning with the phase, error code, message, Windows error and
+ * remediation. Network text is
  * passed through tp_term_clean so it cannot move the cursor or inject escape sequences;
  * ANSI colour is written only when asked for. */
 #include "report/report.h"
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge/actions.h"
 #include "report/report_util.h"
 
 #define ELLIPSIS "\xE2\x80\xA6"   /* U+2026, one column wide */
@@ -30,6 +33,7 @@ typedef struct tctx {
     FILE *out;
     bool color;
     int width;
+    bool details;
 } tctx;
 
 /* ---------- building the matrix ---------- */
@@ -358,6 +362,14 @@ static void write_problem(const tctx *c, const tp_result *r)
     detail(c, "remediation", r->remediation);
 }
 
+static bool has_problems(const tctx *c)
+{
+    for (size_t i = 0; c->run->results && i < c->run->n_results; i++)
+        if (c->run->results[i].status == TP_ST_FAIL || c->run->results[i].status == TP_ST_WARN)
+            return true;
+    return false;
+}
+
 static void write_problems(const tctx *c)
 {
     bool any = false;
@@ -372,17 +384,60 @@ static void write_problems(const tctx *c)
     }
 }
 
+/* The action list: numbered, most impact first, one line each (it names every rule; the
+ * terminal wraps a long one rather than a rule being cut off). */
+static int write_actions(const tctx *c)
+{
+    tp_action *a = NULL;
+    size_t n = 0;
+    if (tp_actions_build(c->run, &a, &n) != 0)
+        return -1;
+    int rc = 0;
+    if (n)
+        fprintf(c->out, "What to change (%zu):\n", n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *line = tp_action_line(&a[i]);
+        char *red = line ? tp_rpt_clean(c->run, line) : NULL;
+        size_t cap = red ? strlen(red) + 1 : 0;
+        char *buf = red ? malloc(cap) : NULL;
+        if (!buf) {
+            rc = -1;
+        } else {
+            tp_term_clean(buf, cap, red);
+            fprintf(c->out, "%3zu. ", i + 1);
+            if (c->color)
+                fputs(a[i].status == TP_ST_FAIL ? "\033[31m" : "\033[33m", c->out);
+            fputs(a[i].status == TP_ST_FAIL ? "FAIL" : "WARN", c->out);
+            if (c->color)
+                fputs("\033[0m", c->out);
+            fprintf(c->out, " %s\n", buf);
+        }
+        free(buf);
+        free(red);
+        free(line);
+    }
+    if (n)
+        fputc('\n', c->out);
+    tp_actions_free(a, n);
+    return rc;
+}
+
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
-    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100};
+    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, o && o->details};
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
     int rc = matrix_build(run, &m);
+    if (rc == 0)
+        rc = write_actions(&c);
     if (rc == 0) {
         write_matrix(&c, &m);
         write_summary(&c);
-        write_problems(&c);
+        if (c.details)
+            write_problems(&c);
+        else if (has_problems(&c))
+            fputs("(per-probe detail: --details, or the json and html reports)\n", c.out);
     }
     matrix_free(&m);
     return rc == 0 && !ferror(out) ? 0 : -1;

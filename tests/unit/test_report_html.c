@@ -193,9 +193,37 @@ static void test_no_credentials(void **state)
     fx_free(&f);
 }
 
+/* "What to change" comes first: one entry per action with its rules and probe buttons,
+ * then the run's warnings. */
+static void test_actions_and_warnings(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    if (tp_strlist_add(&f.run.warnings, "trust anchor <b>X</b> expired") != 0)
+        fail();
+    char *html = render(&f.run);
+    char *dom = dump_dom(html, "");
+    const char *act = strstr(dom, "<ol id=\"actions\"><li data-status=\"fail\"");
+    assert_non_null(act);
+    assert_true(act < strstr(dom, "id=\"summary\""));
+    assert_true(act < strstr(dom, "id=\"matrix\""));
+    assert_non_null(strstr(dom, "<span class=\"where\">proxy corp (10.0.0.6:8080)</span>"));
+    assert_non_null(strstr(dom, "<p class=\"warning\">Warning: trust anchor &lt;b&gt;X&lt;/b&gt; expired</p>"));
+    /* every failed or warned probe has its button under exactly one action */
+    assert_int_equal(fx_count(dom, "<details class=\"probes\">"), fx_count(dom, "<li data-status="));
+    size_t buttons = fx_count(dom, "<button type=\"button\" data-result=");
+    assert_int_equal(buttons, 8);   /* 6 fail + 2 warn */
+    assert_null(strstr(dom, "data-result=\"-1\""));
+    free(dom);
+    free(html);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_actions_and_warnings),
         cmocka_unit_test(test_self_contained),
         cmocka_unit_test(test_rendered_counts),
         cmocka_unit_test(test_details_and_hostile_subject),

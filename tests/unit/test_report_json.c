@@ -354,9 +354,50 @@ static void test_empty_run(void **state)
     free(text);
 }
 
+/* actions[]: one entry per (where, what), most impact first, each naming its rules and
+ * the probes it covers; every failed or warned probe is in exactly one action. */
+static void test_actions(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *text = render(&f.run);
+    cJSON *doc = cJSON_Parse(text);
+    assert_non_null(doc);
+    cJSON *acts = cJSON_GetObjectItem(doc, "actions");
+    assert_true(cJSON_IsArray(acts));
+    assert_true(cJSON_GetArraySize(acts) > 0);
+    size_t covered = 0, prev = (size_t)-1;
+    bool seen_warn = false;
+    cJSON *a;
+    cJSON_ArrayForEach(a, acts) {
+        const char *status = str_at(a, "status");
+        size_t count = (size_t)num_at(a, "count");
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(a, "probes")), (int)count);
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(a, "rules")) > 0);
+        assert_non_null(strstr(str_at(a, "line"), str_at(a, "where")));
+        /* failures first; within a status, more probes first */
+        if (!strcmp(status, "warn"))
+            seen_warn = true;
+        else
+            assert_false(seen_warn);
+        if (!seen_warn || strcmp(status, "warn") == 0)
+            assert_true(prev == (size_t)-1 || count <= prev || (seen_warn && !strcmp(status, "warn")));
+        prev = count;
+        covered += count;
+    }
+    cJSON *sum = cJSON_GetObjectItem(doc, "summary");
+    assert_int_equal(covered, (size_t)(num_at(sum, "fail") + num_at(sum, "warn")));
+    assert_false(fx_leaks_secret(text));
+    cJSON_Delete(doc);
+    free(text);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_actions),
         cmocka_unit_test(test_schema_valid),
         cmocka_unit_test(test_schema_rejects_broken),
         cmocka_unit_test(test_top_level),

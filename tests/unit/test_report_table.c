@@ -12,12 +12,24 @@
 #include "report/report.h"
 #include "report/report_util.h"
 
+static char *table_opts(const tp_run *run, bool color, int width, bool details)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tp_table_opts o = {color, width, details};
+    assert_int_equal(tp_report_table(run, f, &o), 0);
+    fclose(f);
+    return buf;
+}
+
+/* With --details: the per-probe blocks most cases check. */
 static char *table(const tp_run *run, bool color, int width)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    tp_table_opts o = {color, width};
+    tp_table_opts o = {color, width, true};
     assert_int_equal(tp_report_table(run, f, &o), 0);
     fclose(f);
     return buf;
@@ -145,14 +157,17 @@ static void test_hostile_text(void **state)
     fx_free(&f);
 }
 
-/* No line of the matrix is wider than width, and none ends in a blank. */
+/* No line of the matrix is wider than width, and none ends in a blank. (The action lines
+ * above it name every rule they cover: the terminal wraps them.) */
 static void assert_fits(const char *t, size_t width)
 {
     const char *end = strstr(t, "\n12 probes");
     if (!end)
         end = strstr(t, " probes: ");
     assert_non_null(end);
-    for (const char *p = t; p < end;) {
+    const char *start = strstr(t, "SERVICE/ENDPOINT");
+    assert_non_null(start);
+    for (const char *p = start; p < end;) {
         size_t n = strcspn(p, "\n");
         char *line = tp_strndup(p, n);
         assert_true(tp_utf8_len(line) <= width);
@@ -310,9 +325,37 @@ static void test_progress(void **state)
     free(buf);
 }
 
+/* By default the table starts with what to change and leaves the per-probe blocks to
+ * --details (and the JSON/HTML reports). */
+static void test_actions_first_details_on_request(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *t = table_opts(&f.run, false, 100, false);
+    const char *act = strstr(t, "What to change (");
+    const char *mat = strstr(t, "SERVICE/ENDPOINT");
+    assert_non_null(act);
+    assert_non_null(mat);
+    assert_true(act < mat);
+    assert_true(act == t);
+    assert_non_null(strstr(t, "  1. FAIL "));
+    assert_null(strstr(t, "Failures and warnings:"));
+    assert_non_null(strstr(t, "(per-probe detail: --details, or the json and html reports)\n"));
+    assert_false(fx_leaks_secret(t));
+    free(t);
+    t = table_opts(&f.run, false, 100, true);
+    assert_non_null(strstr(t, "What to change ("));
+    assert_non_null(strstr(t, "\nFailures and warnings:\n"));
+    assert_null(strstr(t, "(per-probe detail"));
+    free(t);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_actions_first_details_on_request),
         cmocka_unit_test(test_matrix_and_summary),
         cmocka_unit_test(test_problems_listed),
         cmocka_unit_test(test_causes_line),
