@@ -104,7 +104,7 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
         k->where = r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0
                        ? tp_asprintf("DNS (resolver %s)", r->resolver)
                        : tp_strdup("DNS (system resolver)");
-        k->what = tp_asprintf("make these names resolve (%s)", code);
+        k->what = tp_strdup("make these names resolve");
         if (e && r->cnames.n && !tp_strlist_has(rules, r->cnames.v[r->cnames.n - 1]) &&
             tp_strlist_add(rules, r->cnames.v[r->cnames.n - 1]))
             return -1;
@@ -140,7 +140,7 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
         k->what = tp_strdup("an expired certificate answers: check this machine's clock and what answers");
         rule = e ? e->host : "?";
     } else if (has_prefix(code, "tls_")) {
-        k->what = tp_asprintf("let TLS through unfiltered (%s)", code);
+        k->what = tp_strdup("let TLS through unfiltered (the handshake is cut)");
     } else if (strcmp(code, "pin_mismatch") == 0) {
         k->kind = "trust";
         k->what = tp_asprintf("chain not in pin set %s: update the pin set if Microsoft rotated, else find "
@@ -173,10 +173,20 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
         k->kind = "tester";
         k->what = tp_strdup("interrupted: run again");
     } else {
-        k->what = tp_asprintf("check proxies and filters on the way (%s)", code);
+        k->what = tp_strdup("check proxies and filters on the way (the HTTP exchange breaks)");
     }
     if (!k->where || !k->what)
         return -1;
+    if (strcmp(k->kind, "endpoint") == 0 || strcmp(k->kind, "trust") == 0) {
+        /* the certificate that answers, or what this machine trusts: nothing on the path
+         * to change, so one line for every path that saw it */
+        free(k->where);
+        k->path = NULL;
+        k->where = tp_strdup(strcmp(k->kind, "endpoint") == 0 ? "endpoint certificate (every path that saw it)"
+                                                              : "trust store / pin sets of the devices");
+        if (!k->where)
+            return -1;
+    }
     return tp_strlist_has(rules, rule) ? 0 : tp_strlist_add(rules, rule);
 }
 
