@@ -26,6 +26,7 @@ typedef struct matrix {
     const tp_path **paths;    /* distinct paths, configured order first */
     size_t n_paths;
     const tp_result **cell;   /* [ep * n_paths + path], NULL = no probe */
+    size_t *colw;             /* per path column: widest of its id and its cells, plus gap */
 } matrix;
 
 typedef struct tctx {
@@ -108,6 +109,7 @@ static int matrix_build(const tp_run *run, matrix *m)
 
 static void matrix_free(matrix *m)
 {
+    free(m->colw);
     free(m->eps);
     free(m->paths);
     free(m->cell);
@@ -171,9 +173,79 @@ static const char *color_of(tp_status s)
     return "";
 }
 
+/* ---------- causes: why a cell is not OK, in at most 4 characters ---------- */
+
+typedef struct cause_def {
+    const char *code;    /* exact error code, or a prefix ending in '_' */
+    const char *abbr;    /* NULL: the proxy's or the endpoint's HTTP status number */
+    const char *meaning;
+} cause_def;
+
+static const cause_def CAUSES[] = {
+    {"dns_nxdomain", "NXD", "the name does not exist (NXDOMAIN)"},
+    {"dns_timeout", "DNS", "DNS failed (no answer, refused, no address)"},
+    {"dns_", "DNS", "DNS failed (no answer, refused, no address)"},
+    {"connect_timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
+    {"timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
+    {"connect_refused", "REF", "TCP connection refused"},
+    {"connect_", "CONN", "TCP connection failed"},
+    {"proxy_fallback", "FBK", "the proxy is down; the probe fell back to direct"},
+    {"proxy_auth_required", "407", "the proxy asks for authentication"},
+    {"proxy_auth_rejected", "AUTH", "the proxy refused the credentials"},
+    {"proxy_", NULL, "the proxy's HTTP status (PRXY: the proxy broke the exchange)"},
+    {"intercepted", "MITM", "TLS re-signed by an inspecting proxy or firewall"},
+    {"pin_mismatch", "PIN", "chain not in the endpoint's pin set"},
+    {"tls_expired", "EXP", "expired certificate"},
+    {"tls_untrusted", "CA", "chain anchors in no trusted CA"},
+    {"tls_hostname_mismatch", "NAME", "certificate for another name"},
+    {"tls_reset", "RST", "connection reset during the TLS handshake"},
+    {"tls_alert", "ALRT", "TLS alert from the peer"},
+    {"tls_not_tls", "!TLS", "the peer does not speak TLS"},
+    {"tls_", "TLS", "TLS handshake failed"},
+    {"revoked", "REV", "revoked certificate"},
+    {"crl_unreachable", "CRL", "CRL could not be fetched"},
+    {"revocation_unknown", "CRL?", "CRL unusable, or the leaf names none"},
+    {"http_status", NULL, "the endpoint's unexpected HTTP status"},
+    {"http_", "HTTP", "the HTTP exchange broke"},
+};
+
+static const cause_def *cause_of(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof CAUSES / sizeof CAUSES[0]; i++) {
+        size_t n = strlen(CAUSES[i].code);
+        bool prefix = CAUSES[i].code[n - 1] == '_';
+        if (prefix ? strncmp(code, CAUSES[i].code, n) == 0 : strcmp(code, CAUSES[i].code) == 0)
+            return &CAUSES[i];
+    }
+    return NULL;
+}
+
+/* The cell text: the mark, and for a failure or warning its cause ("FAIL 407"). */
+static const char *cell_text(const tp_result *r, char *buf, size_t cap)
+{
+    if (!r)
+        return "-";
+    const char *m = mark(r->status);
+    if ((r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || !r->error_code)
+        return m;
+    const cause_def *d = cause_of(r->error_code);
+    if (d && d->abbr)
+        snprintf(buf, cap, "%s %s", m, d->abbr);
+    else if (d && strncmp(d->code, "proxy_", 6) == 0 && r->proxy_status >= 100 && r->proxy_status <= 999)
+        snprintf(buf, cap, "%s %d", m, r->proxy_status);
+    else if (d && strncmp(d->code, "proxy_", 6) == 0)
+        snprintf(buf, cap, "%s PRXY", m);
+    else if (d && r->http_status >= 100 && r->http_status <= 999)
+        snprintf(buf, cap, "%s %d", m, r->http_status);
+    else
+        snprintf(buf, cap, "%s ?", m);
+    return buf;
+}
+
 static void put_mark(const tctx *c, const tp_result *r, size_t cols, bool pad)
 {
-    const char *m = r ? mark(r->status) : "-";
+    char buf[32];
+    const char *m = cell_text(r, buf, sizeof buf);
     if (c->color && r)
         fputs(color_of(r->status), c->out);
     fputs(m, c->out);
@@ -185,13 +257,37 @@ static void put_mark(const tctx *c, const tp_result *r, size_t cols, bool pad)
 
 /* ---------- the matrix ---------- */
 
-static size_t path_col(const tctx *c, const tp_path *p)
+static size_t path_id_col(const tctx *c, const tp_path *p)
 {
     char buf[64];
     size_t len = tp_utf8_len(clean(c, p && p->id ? p->id : "?", buf, sizeof buf));
     if (len > PATH_ID_MAX)
         len = PATH_ID_MAX;
     return (len + 2 > CELL_MIN ? len + 2 : CELL_MIN);
+}
+
+/* Column widths: the path id, or the widest cell ("WARN MITM") of the column. */
+static int column_widths(const tctx *c, matrix *m)
+{
+    m->colw = calloc(m->n_paths + 1, sizeof *m->colw);
+    if (!m->colw)
+        return -1;
+    for (size_t p = 0; p < m->n_paths; p++) {
+        size_t w = path_id_col(c, m->paths[p]);
+        for (size_t e = 0; e < m->n_eps; e++) {
+            char buf[32];
+            size_t len = strlen(cell_text(m->cell[e * m->n_paths + p], buf, sizeof buf)) + 2;
+            if (len > w)
+                w = len;
+        }
+        m->colw[p] = w;
+    }
+    return 0;
+}
+
+static size_t path_col(const matrix *m, size_t p)
+{
+    return m->colw[p];
 }
 
 /* Endpoint column width (indent + id + gap): as wide as the longest id, up to
@@ -211,8 +307,8 @@ static size_t endpoint_col(const tctx *c, const matrix *m)
     }
     size_t widest = 0;
     for (size_t i = 0; i < m->n_paths; i++)
-        if (path_col(c, m->paths[i]) > widest)
-            widest = path_col(c, m->paths[i]);
+        if (path_col(m, i) > widest)
+            widest = path_col(m, i);
     size_t avail = (size_t)c->width > widest ? (size_t)c->width - widest : 0;
     if (w > avail)
         w = avail;
@@ -227,7 +323,7 @@ static void matrix_chunk(const tctx *c, const matrix *m, size_t ew, size_t from,
     if (from < to)
         fputs("  ", c->out);
     for (size_t p = from; p < to; p++) {
-        size_t w = path_col(c, m->paths[p]);
+        size_t w = path_col(m, p);
         bool last = p + 1 == to;
         put_fit(c, clean(c, m->paths[p] && m->paths[p]->id ? m->paths[p]->id : "?", buf, sizeof buf),
                 w - 2, !last);
@@ -248,9 +344,138 @@ static void matrix_chunk(const tctx *c, const matrix *m, size_t ew, size_t from,
         if (from < to)
             fputs("  ", c->out);
         for (size_t p = from; p < to; p++)
-            put_mark(c, m->cell[e * m->n_paths + p], path_col(c, m->paths[p]), p + 1 < to);
+            put_mark(c, m->cell[e * m->n_paths + p], path_col(m, p), p + 1 < to);
         fputc('\n', c->out);
     }
+}
+
+/* Above the matrix: each path column and what it is (its proxy's address), so a column
+ * header can be read without the config at hand. */
+static void write_path_legend(const tctx *c, const matrix *m)
+{
+    size_t w = 0;
+    char buf[128];
+    for (size_t p = 0; p < m->n_paths; p++) {
+        size_t len = tp_utf8_len(clean(c, m->paths[p] && m->paths[p]->id ? m->paths[p]->id : "?", buf, sizeof buf));
+        if (len > w)
+            w = len;
+    }
+    if (w > PATH_ID_MAX)
+        w = PATH_ID_MAX;
+    for (size_t p = 0; p < m->n_paths; p++) {
+        const tp_path *pa = m->paths[p];
+        fputs(p == 0 ? "paths: " : "       ", c->out);
+        put_fit(c, clean(c, pa && pa->id ? pa->id : "?", buf, sizeof buf), w, true);
+        fputs("  ", c->out);
+        if (!pa || pa->type != TP_PATH_HTTP) {
+            fputs("direct", c->out);
+        } else {
+            char host[300];
+            clean(c, pa->proxy_host ? pa->proxy_host : "?", host, sizeof host);
+            fprintf(c->out, strchr(host, ':') ? "proxy [%s]:%d" : "proxy %s:%d", host, pa->proxy_port);
+            if (pa->username)
+                fputs(", credentials", c->out);
+            if (pa->expect_inspection)
+                fputs(", inspection expected", c->out);
+        }
+        /* the notes wrap onto indented lines rather than past the terminal's edge */
+        size_t col = 7 + w + 2 + 20;
+        char note[200];
+        const char *notes[2] = {NULL, NULL};
+        char n1[200], n2[200];
+        if (pa && pa->crl_via)
+            notes[0] = (snprintf(n1, sizeof n1, "CRLs via %s", clean(c, pa->crl_via, buf, sizeof buf)), n1);
+        if (pa && pa->fallback)
+            notes[1] = (snprintf(n2, sizeof n2, "falls back to %s", clean(c, pa->fallback, buf, sizeof buf)), n2);
+        for (size_t k = 0; k < 2; k++) {
+            if (!notes[k])
+                continue;
+            snprintf(note, sizeof note, "%s", notes[k]);
+            size_t len = tp_utf8_len(note) + 2;
+            if (col + len > (size_t)c->width) {
+                fprintf(c->out, ",\n%*s", (int)(7 + w + 2), "");
+                col = 7 + w + 2;
+            } else {
+                fputs(", ", c->out);
+            }
+            fputs(note, c->out);
+            col += len;
+        }
+        fputc('\n', c->out);
+    }
+    if (m->n_paths)
+        fputc('\n', c->out);
+}
+
+/* Writes text word by word from column *col, wrapping at the width onto lines indented
+ * by indent columns: a legend fits the terminal like the matrix above it. *fresh: the
+ * cursor is at the start of an indented line (no space needed before the next word). */
+static void put_wrapped(const tctx *c, const char *text, size_t indent, size_t *col, bool *fresh)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        char word[200];
+        snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word - 1 ? n : sizeof word - 1), p);
+        size_t len = tp_utf8_len(word);
+        if (!*fresh && *col + 1 + len > (size_t)c->width) {
+            fprintf(c->out, "\n%*s", (int)indent, "");
+            *col = indent;
+        } else if (!*fresh) {
+            fputc(' ', c->out);
+            (*col)++;
+        }
+        fputs(word, c->out);
+        *col += len;
+        *fresh = false;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+/* Under the matrix: what each cause in the cells means (only those that appear). */
+static void write_cause_legend(const tctx *c, const matrix *m)
+{
+    bool seen[sizeof CAUSES / sizeof CAUSES[0]] = {false};
+    bool any = false;
+    for (size_t i = 0; i < m->n_eps * m->n_paths; i++) {
+        const tp_result *r = m->cell[i];
+        if (!r || (r->status != TP_ST_FAIL && r->status != TP_ST_WARN))
+            continue;
+        const cause_def *d = cause_of(r->error_code);
+        if (d)
+            any = seen[d - CAUSES] = true;
+    }
+    if (!any)
+        return;
+    fputs("\nlegend:", c->out);
+    size_t col = 7;
+    bool fresh = false;
+    const char *shown[sizeof CAUSES / sizeof CAUSES[0]];
+    size_t n_shown = 0;
+    for (size_t i = 0; i < sizeof CAUSES / sizeof CAUSES[0]; i++) {
+        if (!seen[i])
+            continue;
+        /* one entry per abbreviation (dns_timeout and dns_* share "DNS") */
+        const char *abbr = CAUSES[i].abbr ? CAUSES[i].abbr : "nnn";
+        bool dup = false;
+        for (size_t k = 0; k < n_shown; k++)
+            dup |= strcmp(shown[k], abbr) == 0 && CAUSES[i].abbr;
+        if (dup)
+            continue;
+        shown[n_shown++] = abbr;
+        char item[200];
+        snprintf(item, sizeof item, "%s %s%s", abbr, CAUSES[i].meaning, ";");
+        /* an entry that fits on a line is not split across two */
+        if (!fresh && col + 1 + tp_utf8_len(item) > (size_t)c->width) {
+            fputs("\n        ", c->out);
+            col = 8;
+            fresh = true;
+        }
+        put_wrapped(c, item, 8, &col, &fresh);
+    }
+    fputc('\n', c->out);
 }
 
 static void write_matrix(const tctx *c, const matrix *m)
@@ -262,8 +487,8 @@ static void write_matrix(const tctx *c, const matrix *m)
     while (from < m->n_paths) {
         /* as many path columns as fit beside the endpoint column (at least one) */
         size_t to = from, used = ew;
-        while (to < m->n_paths && (to == from || used + path_col(c, m->paths[to]) <= (size_t)c->width))
-            used += path_col(c, m->paths[to++]);
+        while (to < m->n_paths && (to == from || used + path_col(m, to) <= (size_t)c->width))
+            used += path_col(m, to++);
         if (from > 0)
             fputc('\n', c->out);
         matrix_chunk(c, m, ew, from, to);
@@ -351,7 +576,12 @@ static void write_problem(const tctx *c, const tp_result *r)
 {
     char id[TEXT_MAX], path[128], code[128];
     fputs("  ", c->out);
-    put_mark(c, r, 5, true);
+    if (c->color)
+        fputs(color_of(r->status), c->out);
+    fprintf(c->out, "%-4s", mark(r->status));
+    if (c->color)
+        fputs("\033[0m", c->out);
+    fputc(' ', c->out);
     fprintf(c->out, "%s via %s  [%s]  %s\n", clean(c, r->ep && r->ep->id ? r->ep->id : "?", id, sizeof id),
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
             tp_phase_name(r->phase), clean(c, r->error_code ? r->error_code : "-", code, sizeof code));
@@ -431,8 +661,12 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
     int rc = matrix_build(run, &m);
     if (rc == 0)
         rc = write_actions(&c);
+    if (rc == 0)
+        rc = column_widths(&c, &m);
     if (rc == 0) {
+        write_path_legend(&c, &m);
         write_matrix(&c, &m);
+        write_cause_legend(&c, &m);
         write_summary(&c);
         if (c.details)
             write_problems(&c);

@@ -56,13 +56,22 @@ static void test_matrix_and_summary(void **state)
     char *t = table(&f.run, false, 120);
     char line[512];
     line_with(t, "SERVICE/ENDPOINT", line, sizeof line);
-    assert_non_null(strstr(line, "direct  corp  corp-auth"));
-    line_with(t, "  maps-cp-us", line, sizeof line);
-    assert_non_null(strstr(line, "OK      FAIL  FAIL"));
+    assert_non_null(strstr(line, "direct     corp       corp-auth"));
+    /* each failure or warning says why; the column is as wide as its widest cell */
+    line_with(t, "  maps-cp-us ", line, sizeof line);
+    assert_non_null(strstr(line, "OK         FAIL MITM  FAIL 407"));
     line_with(t, "  crl-ms", line, sizeof line);
-    assert_non_null(strstr(line, "OK      WARN  SKIP"));
+    assert_non_null(strstr(line, "OK         WARN 302   SKIP"));
     line_with(t, "  mma-ods", line, sizeof line);
-    assert_non_null(strstr(line, "FAIL    OK    FAIL"));
+    assert_non_null(strstr(line, "FAIL ALRT  OK         FAIL REV"));
+    /* the legend says what the causes mean, only those shown */
+    assert_non_null(strstr(t, "\nlegend: NXD the name does not exist (NXDOMAIN); REF TCP connection refused;"));
+    assert_non_null(strstr(t, "MITM TLS re-signed by an inspecting proxy or firewall"));
+    assert_null(strstr(t, "EXP expired certificate"));
+    /* the header maps each path to its proxy, never to its credentials */
+    assert_non_null(strstr(t, "paths: direct     direct\n"));
+    assert_non_null(strstr(t, "       corp       proxy 10.0.0.6:8080, CRLs via direct\n"));
+    assert_non_null(strstr(t, "       corp-auth  proxy proxy.corp:3128, credentials, falls back to direct\n"));
     assert_non_null(strstr(t, "12 probes: 3 ok, 2 warn, 6 fail, 1 skipped; 2 required failed; 12.3s  FAIL\n"));
     /* no colour, no escape sequence of any kind, no trailing blanks */
     assert_null(strchr(t, '\x1b'));
@@ -196,7 +205,7 @@ static void test_width(void **state)
     /* 80 columns: ids up to 40 characters whole, all paths in one block */
     t = table(&f.run, false, 80);
     assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 1);
-    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  FAIL    FAIL  WARN\n"));
+    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  FAIL NXD   FAIL REF   WARN CRL\n"));
     assert_fits(t, 80);
     free(t);
     /* wide terminal: one block; ids longer than 40 characters still end in an ellipsis */
