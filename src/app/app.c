@@ -387,8 +387,8 @@ static int cmd_run(const tp_cli *cli)
         rc = EXIT_USAGE;
         goto done;
     }
-    if (prog.on)
-        fprintf(stderr, "\n");
+    if (prog.on)   /* the engine's count is network failures; verdicts (CRLs, pins) come next */
+        tp_report_progress_judging(stderr, n, (double)(now_ms() - prog.start) / 1000.0);
     if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;
@@ -398,6 +398,8 @@ static int cmd_run(const tp_cli *cli)
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
+    if (prog.on)   /* the last progress line counts what the summary counts */
+        tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
     /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
      * "cancelled" (skipped); what completed is reported all the same. */
     bool interrupted = tp_engine_interrupted();

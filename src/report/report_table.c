@@ -680,6 +680,19 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)
 {
     /* \r rewrites the line in place; ESC[K clears what a longer previous line left */
-    fprintf(out, "\r[%zu/%zu] %zu failed, %.1fs\033[K", done, total, failed, elapsed_s);
+    fprintf(out, "\r[%zu/%zu] %zu failed so far, %.1fs\033[K", done, total, failed, elapsed_s);
+    fflush(out);
+}
+
+void tp_report_progress_judging(FILE *out, size_t total, double elapsed_s)
+{
+    fprintf(out, "\r[%zu/%zu] probed; judging chains and fetching CRLs, %.1fs\033[K", total, total, elapsed_s);
+    fflush(out);
+}
+
+void tp_report_progress_done(FILE *out, const tp_summary *s, double elapsed_s)
+{
+    fprintf(out, "\r[%zu/%zu] %zu ok, %zu warn, %zu fail, %zu skipped, %.1fs\033[K\n", s->probes, s->probes, s->ok,
+            s->warn, s->fail, s->skipped, elapsed_s);
     fflush(out);
 }

@@ -330,8 +330,22 @@ static void test_progress(void **state)
     FILE *f = open_memstream(&buf, &len);
     tp_report_progress(f, 3, 12, 1, 12.34);
     fclose(f);
-    assert_string_equal(buf, "\r[3/12] 1 failed, 12.3s\033[K");
+    assert_string_equal(buf, "\r[3/12] 1 failed so far, 12.3s\033[K");
     free(buf);
+    /* the last line counts exactly what the summary counts */
+    fx_run fx;
+    fx_build(&fx);
+    tp_summary s;
+    tp_run_summary(&fx.run, &s);
+    f = open_memstream(&buf, &len);
+    tp_report_progress_done(f, &s, 12.34);
+    fclose(f);
+    assert_string_equal(buf, "\r[12/12] 3 ok, 2 warn, 6 fail, 1 skipped, 12.3s\033[K\n");
+    free(buf);
+    char *t = table(&fx.run, false, 100);
+    assert_non_null(strstr(t, "12 probes: 3 ok, 2 warn, 6 fail, 1 skipped;"));
+    free(t);
+    fx_free(&fx);
 }
 
 /* By default the table starts with what to change and leaves the per-probe blocks to
