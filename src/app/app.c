@@ -26,6 +26,7 @@
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "report/report.h"
+#include "report/export_chain.h"
 #include "judge/verdict.h"
 
 #define EXIT_PASS 0
@@ -408,6 +409,16 @@ static int cmd_run(const tp_cli *cli)
             fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");
         rc = interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
         goto done;
+    }
+    if (cli->export_chain) {
+        size_t files = 0;
+        if (tp_export_chains(&run, cli->export_chain, &files, err, sizeof err) != 0) {
+            fprintf(stderr, "tlspath: %s\n", err);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (!cfg.quiet)
+            fprintf(stderr, "tlspath: wrote %zu chain(s) to %s\n", files, cli->export_chain);
     }
     if (interrupted) {
         fprintf(stderr, "tlspath: interrupted — partial report written\n");

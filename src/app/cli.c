@@ -67,6 +67,8 @@ static const char HELP_RUN[] =
     "  --details              after the table, one block per failed or warned probe (phase,\n"
     "                         code, message, Windows error, remediation); by default the\n"
     "                         table starts with the action list (what to change, where)\n"
+    "  --export-chain DIR     write the certificate chain each probe saw as PEM:\n"
+    "                         DIR/ENDPOINT@PATH.pem, leaf first\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
@@ -168,6 +170,7 @@ static const opt_def OPTS[] = {
     {"quiet", false, O_RUN},
     {"dry-run", false, O_RUN},
     {"details", false, O_RUN},
+    {"export-chain", true, O_RUN},
     {"csv", true, O_IMPORT},
     {"from", true, O_RULES},
     {"proxy", true, O_RULES},
@@ -231,6 +234,7 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
     else if (!strcmp(name, "details")) c->details = true;
+    else if (!strcmp(name, "export-chain")) rc = set_once(&c->export_chain, name, val, err, errlen);
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
     else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);
     else if (!strcmp(name, "proxy")) rc = set_once(&c->proxy, name, val, err, errlen);
@@ -373,6 +377,7 @@ void tp_cli_free(tp_cli *c)
     free(c->crl_via);
     free(c->from);
     free(c->proxy);
+    free(c->export_chain);
     memset(c, 0, sizeof *c);
 }
 
