@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "judge/actions.h"
+#include "report/provenance.h"
 #include "report/report_util.h"
 
 /* A builder that remembers the first allocation failure, so the tree-building code can
@@ -445,6 +446,7 @@ cJSON *tp_report_json_build(const tp_run *run)
         push(&b, warnings, jstr(&b, run->warnings.v[i]));
     add(&b, doc, "warnings", warnings);
     add(&b, doc, "actions", json_actions(&b));
+    add(&b, doc, "provenance", tp_report_provenance(run));
     cJSON *results = chk(&b, cJSON_CreateArray());
     for (size_t i = 0; results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));
