@@ -5,6 +5,8 @@
  * lands in one group; the names go into the group's rule list. */
 #include "judge/actions.h"
 
+#include "core/outcome.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 /* The error code of a result as text (the one place that reads r->error_code). */
 static const char *code_of(const tp_result *r)
 {
-    return r->error_code;
+    return tp_outcome_name(r->error_code);
 }
 
 static bool has_prefix(const char *s, const char *p)

@@ -73,7 +73,7 @@ static void build(arun *a)
     }
     tp_result *fb = res(a, 4, FX_P_AUTH);
     fb->status = TP_ST_WARN;
-    fb->error_code = fx_s("proxy_fallback");
+    fb->error_code = TP_OC_PROXY_FALLBACK;
     fb->used_path = &a->cfg.paths[FX_P_DIRECT];
     /* direct: two CRL failures (both CRL hosts of each), one NXDOMAIN behind a CNAME */
     for (size_t e = 2; e < 4; e++) {
