@@ -889,7 +889,7 @@ typedef struct fix_ctx {
     char *cfg_pt;            /* path_text(the configured path) */
     char *crl_pt;            /* "direct" or path_text(the path the first failing CRL took) */
     bool crl_direct;
-    char crl_host[256];
+    char crl_host[512];   /* every failed CRL host, ", "-separated */
     char resolver[300];
 } fix_ctx;
 
@@ -913,8 +913,18 @@ static const char *fix_lookup(void *ud, const char *n, size_t len, char *buf, si
         return x->cfg_pt;
     if (name_is(n, len, "code"))
         return tp_outcome_name(x->code);
-    if (name_is(n, len, "auth_scheme"))
-        return r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication";
+    if (name_is(n, len, "auth_scheme")) {
+        /* every scheme offered: "Negotiate, NTLM" is another fix than "Basic" */
+        if (r->proxy_auth_schemes.n == 0)
+            return "authentication";
+        size_t o = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < r->proxy_auth_schemes.n && o < buflen; i++)
+            o += (size_t)snprintf(buf + o, buflen - o, "%s%s", i ? ", " : "", r->proxy_auth_schemes.v[i]);
+        return buf;
+    }
+    if (name_is(n, len, "user"))   /* the account name, never its password */
+        return x->p && x->p->username ? x->p->username : "?";
     if (name_is(n, len, "resolver"))
         return x->resolver;
     if (name_is(n, len, "cname"))
@@ -974,15 +984,29 @@ static char *remediation_for(const tp_config *cfg, const tp_result *r, tp_outcom
         snprintf(x.resolver, sizeof x.resolver, "resolver %s", r->resolver);
     else
         snprintf(x.resolver, sizeof x.resolver, "system resolver");
-    /* the CRL the line is about: the first one that failed, and the path it took */
+    /* the CRLs the line is about: every host whose CRL failed (each needs the rule), and
+     * the path the first one took */
     const char *url = NULL;
     const char *via = NULL;
-    for (size_t i = 0; i < r->n_crls && !url; i++)
-        if (r->crls[i].error) {
+    size_t o = 0;
+    for (size_t i = 0; i < r->n_crls; i++) {
+        if (!r->crls[i].error)
+            continue;
+        if (!url) {
             url = r->crls[i].url;
             via = r->crls[i].path;
         }
-    url_host(url ? url : "crl.microsoft.com", x.crl_host, sizeof x.crl_host);
+        char h[256];
+        url_host(r->crls[i].url ? r->crls[i].url : "?", h, sizeof h);
+        char probe[260];
+        snprintf(probe, sizeof probe, ", %s,", h);
+        char have[sizeof x.crl_host + 4];
+        snprintf(have, sizeof have, ", %s,", x.crl_host);
+        if (o < sizeof x.crl_host && !strstr(have, probe))
+            o += (size_t)snprintf(x.crl_host + o, sizeof x.crl_host - o, "%s%s", o ? ", " : "", h);
+    }
+    if (!url)
+        url_host("crl.microsoft.com", x.crl_host, sizeof x.crl_host);
     const tp_path *cp = via ? tp_config_find_path(cfg, via) : NULL;
     x.crl_direct = !cp || cp->type == TP_PATH_DIRECT;
     x.crl_pt = x.crl_direct ? tp_strdup("direct") : path_text(cp);

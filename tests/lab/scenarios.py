@@ -726,6 +726,43 @@ def build_cases(lab, runs, password):
             raise Fail("nft rules lack the EDR address the run resolved")
         return "fqdn lists the observed CNAME target; nft sets load (nft -c) with the resolved addresses"
 
+    # ---------------- verdict wording (issue 13)
+    @case
+    def crl_advice_names_every_host():
+        # its leaf's CRL is on www.microsoft.com, the intermediate's on crl.microsoft.com: both
+        # refused anonymously by the authenticating proxy
+        r = main.result("maps-cp-uk-crlproxy", "proxy-auth")
+        expect(r, "maps-cp-uk-crlproxy@proxy-auth", "fail", "revocation", "crl_unreachable")
+        failed = {c["url"].split("/")[2] for c in (r.get("revocation") or {}).get("crls") or [] if c.get("error")}
+        if len(failed) < 2:
+            raise Fail(f"expected CRLs of two hosts to fail anonymously, got {failed}")
+        missing = [h for h in failed if h not in str(r.get("remediation"))]
+        if missing:
+            raise Fail(f"remediation {r.get('remediation')!r} does not name {missing}")
+        return "remediation names " + ", ".join(sorted(failed))
+
+    @case
+    def proxy_auth_rejected_names_user():
+        r = runs["wrongpass"].result("maps-cp-us", "wrong")
+        expect(r, "maps-cp-us@wrong (bad password)", "fail", "proxy", "proxy_auth_rejected")
+        rem = str(r.get("remediation"))
+        if f"rejected the credentials for user {lab['PROXY_USER']}" not in rem or "anonymous" in rem:
+            raise Fail(f"remediation {rem!r}")
+        if r.get("windows_error") != "0x80190197":
+            raise Fail(f"windows_error {r.get('windows_error')!r}")
+        return rem[:110]
+
+    @case
+    def plain_http_proxy_page_is_proxy_verdict():
+        loop.need()
+        r = loop.before.result("crl-root", "loop")
+        expect(r, "crl-root@loop (squid's own 403 page)", "fail", None, "proxy_denied")
+        if (r.get("proxy") or {}).get("status") != 403:
+            raise Fail(f"proxy {r.get('proxy')!r}")
+        r = main.result("crl-root", "proxy-noauth")
+        expect(r, "crl-root@proxy-noauth", "fail", None, "proxy_auth_required")
+        return "a GET the proxy refused itself (X-Squid-Error) -> proxy_denied, not the origin's status"
+
     @case
     def reports_match_schema():
         import jsonschema   # python3-jsonschema (Debian), installed by scripts/setup test
@@ -843,6 +880,9 @@ def main():
         "clicrl": Run("clicrl", ["--config", lab["CONFIG_MAIN"], "--service", "maps",
                                  "--path", f"static=http://{lab['PROXY_PLAIN']}", "--crl-via", "direct"],
                       {"LAB_PROXY_PASS": password}),
+        # a wrong password: credentials sent and refused (issue 13)
+        "wrongpass": Run("wrongpass", ["--config", lab["CONFIG_SYSRESOLVER"],
+                                       "--path", f"wrong=http://{user}:not-the-password@{lab['PROXY_AUTH']}"]),
         "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),
