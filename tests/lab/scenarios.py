@@ -726,6 +726,36 @@ def build_cases(lab, runs, password):
             raise Fail("nft rules lack the EDR address the run resolved")
         return "fqdn lists the observed CNAME target; nft sets load (nft -c) with the resolved addresses"
 
+    # ---------------- the table: what to change first, cells that say why (issue 13)
+    @case
+    def table_actions_cells_legend():
+        t = main.stdout
+        lines = t.splitlines()
+        if not lines or not lines[0].startswith("What to change ("):
+            raise Fail(f"the table does not start with the action list: {lines[:1]!r}")
+        want = [f"proxy proxy-noauth ({lab['PROXY_AUTH']}): allow anonymous CONNECT",
+                f"proxy bump ({lab['PROXY_BUMP']}): exclude from TLS inspection: *.wd.microsoft.com, "
+                "*.endpoint.security.microsoft.com"]
+        for w in want:
+            if not any(w in l for l in lines[:5]):
+                raise Fail(f"no action line among the first ones containing {w!r}")
+        if f"       proxy-auth    proxy {lab['PROXY_AUTH']}, credentials" not in t:
+            raise Fail("the paths header does not map proxy-auth to its proxy")
+        row = next((l for l in lines if l.startswith("  maps-cp-us ")), "")
+        for cell in ("FAIL 407", "FAIL MITM", "WARN FBK"):
+            if cell not in row:
+                raise Fail(f"maps-cp-us row lacks {cell!r}: {row!r}")
+        if not any(l.startswith("legend: ") for l in lines) or "407 the proxy asks for authentication" not in t:
+            raise Fail("no legend for the causes")
+        mat = lines[next(i for i, l in enumerate(lines) if l.startswith("SERVICE/ENDPOINT")):
+                    next(i for i, l in enumerate(lines) if " probes: " in l)]
+        wide = [l for l in mat if len(l) > 120]
+        if wide:
+            raise Fail(f"{len(wide)} matrix/legend lines wider than COLUMNS=120: {wide[0]!r}")
+        if "Failures and warnings:" in t:
+            raise Fail("per-probe blocks printed without --details")
+        return f"{sum(1 for l in lines if l[:4].strip().rstrip('.').isdigit())} actions first; cells say why; fits 120"
+
     # ---------------- verdict wording (issue 13)
     @case
     def crl_advice_names_every_host():
@@ -869,7 +899,9 @@ def main():
         os.environ.pop(k, None)
 
     runs = {
-        "main": Run("main", ["--config", lab["CONFIG_MAIN"]], {"LAB_PROXY_PASS": password}),
+        # the table too (stdout): its action list, cells and legend are checked
+        "main": Run("main", ["--config", lab["CONFIG_MAIN"], "--format", "table"],
+                    {"LAB_PROXY_PASS": password, "COLUMNS": "120"}),
         "managed": Run("managed", ["--config", lab["CONFIG_MANAGED"]]),
         "sysresolver": Run("sysresolver", ["--config", lab["CONFIG_SYSRESOLVER"]]),
         "deadresolver": Run("deadresolver", ["--config", lab["CONFIG_DEADRESOLVER"]]),
