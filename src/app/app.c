@@ -27,6 +27,7 @@
 #include "plan/plan.h"
 #include "report/report.h"
 #include "report/export_chain.h"
+#include "report/report_util.h"
 #include "judge/verdict.h"
 
 #define EXIT_PASS 0
@@ -227,6 +228,20 @@ static void on_progress(void *ud, size_t done, size_t total, size_t failed)
         tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
 }
 
+/* ---------- -v trace ---------- */
+
+/* One engine trace line to stderr: network text made safe for a terminal, and any
+ * configured secret redacted (the engine never puts one there; this is the second lock). */
+static void on_trace(void *ud, const char *line)
+{
+    const tp_run *run = ud;
+    char *red = tp_rpt_clean(run, line);
+    char buf[1600];
+    tp_term_clean(buf, sizeof buf, red ? red : "");
+    free(red);
+    fprintf(stderr, "tlspath: %s\n", buf);
+}
+
 /* ---------- selection ---------- */
 
 /* Appends v to the comma-separated list in buf unless it is already there. */
@@ -382,7 +397,10 @@ static int cmd_run(const tp_cli *cli)
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
-    progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    /* the trace and the \r-rewritten progress line would garble each other */
+    progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    if (cli->verbose)
+        tp_engine_set_trace(on_trace, &run);
     if (tp_engine_run(&cfg, results, n, on_progress, &prog, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;

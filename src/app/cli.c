@@ -68,6 +68,9 @@ static const char HELP_RUN[] =
     "  --details              after the table, one block per failed or warned probe (phase,\n"
     "                         code, message, Windows error, remediation); by default the\n"
     "                         table starts with the action list (what to change, where)\n"
+    "  -v, --verbose          on stderr, each phase of each probe and CRL fetch as it ends\n"
+    "                         (DNS answer, TCP peer, CONNECT reply, TLS version/cipher/chain,\n"
+    "                         HTTP status, outcome); never credentials\n"
     "  --export-chain DIR     write the certificate chain each probe saw as PEM:\n"
     "                         DIR/ENDPOINT@PATH.pem, leaf first\n"
     "Limits:\n"
@@ -174,6 +177,7 @@ static const opt_def OPTS[] = {
     {"quiet", false, O_RUN, 'q'},
     {"dry-run", false, O_RUN, 0},
     {"details", false, O_RUN, 0},
+    {"verbose", false, O_RUN, 'v'},
     {"export-chain", true, O_RUN, 0},
     {"csv", true, O_IMPORT, 0},
     {"from", true, O_RULES, 0},
@@ -241,6 +245,7 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
     else if (!strcmp(name, "details")) c->details = true;
+    else if (!strcmp(name, "verbose")) c->verbose = true;
     else if (!strcmp(name, "export-chain")) rc = set_once(&c->export_chain, name, val, err, errlen);
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
     else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);

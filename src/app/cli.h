@@ -29,6 +29,7 @@ typedef struct tp_cli {
     int timeout_ms;           /* --timeout, 0 = unset */
     bool no_color, quiet, dry_run;
     bool details;             /* --details */
+    bool verbose;             /* -v, --verbose: per-phase trace on stderr */
     char *export_chain;       /* --export-chain DIR */
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */

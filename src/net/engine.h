@@ -15,6 +15,14 @@ typedef void (*tp_progress_fn)(void *ud, size_t done, size_t total, size_t faile
 int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n,
                   tp_progress_fn progress, void *ud, char *err, size_t errlen);
 
+/* `tlspath run -v`: one line per phase of each probe and fetch as it ends (DNS answer,
+ * TCP peer, CONNECT reply, TLS version/cipher/chain, HTTP status, the outcome), prefixed
+ * "[endpoint via path]" or "[CRL url via path]". Lines hold network text (the caller
+ * cleans and redacts it) and never credentials. NULL turns tracing off. Set it before a
+ * run; not thread-safe. */
+typedef void (*tp_trace_fn)(void *ud, const char *line);
+void tp_engine_set_trace(tp_trace_fn fn, void *ud);
+
 /* One plain-HTTP GET (CRLs, certificates) through a path. */
 typedef struct tp_fetch {
     const char *url;          /* in: http:// URL (borrowed) */

@@ -756,6 +756,19 @@ def build_cases(lab, runs, password):
             raise Fail("per-probe blocks printed without --details")
         return f"{sum(1 for l in lines if l[:4].strip().rstrip('.').isdigit())} actions first; cells say why; fits 120"
 
+    @case
+    def verbose_trace_phases():
+        err = runs["verbose"].stderr
+        want = ["[edr-cus via auth] connect ",
+                "[edr-cus via auth] proxy ", "CONNECT edr-cus.us.endpoint.security.microsoft.com:443 -> 200",
+                "[edr-cus via auth] tls ", "TLSv1.2", "[edr-cus via auth] http ", "[CRL http://crl.microsoft.com/"]
+        missing = [w for w in want if w not in err]
+        if missing:
+            raise Fail(f"-v trace lacks {missing}")
+        if password in err or "Proxy-Authorization" in err:
+            raise Fail("the trace shows the credentials")
+        return f"{err.count(chr(10))} trace lines: connect, CONNECT reply, TLS, HTTP, CRL fetches"
+
     # ---------------- verdict wording (issue 13)
     @case
     def crl_advice_names_every_host():
@@ -915,6 +928,9 @@ def main():
         # a wrong password: credentials sent and refused (issue 13)
         "wrongpass": Run("wrongpass", ["--config", lab["CONFIG_SYSRESOLVER"],
                                        "--path", f"wrong=http://{user}:not-the-password@{lab['PROXY_AUTH']}"]),
+        # -v: the per-phase trace on stderr, through an authenticating proxy (no secret in it)
+        "verbose": Run("verbose", ["--config", lab["CONFIG_SYSRESOLVER"], "-v",
+                                   "--path", f"auth=http://{user}:{password}@{lab['PROXY_AUTH']}"]),
         "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),

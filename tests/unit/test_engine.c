@@ -1313,9 +1313,53 @@ static void test_proxy_auth_and_own_pages(void **state)
     tp_config_free(&c);
 }
 
+/* -v: one trace line per phase as it ends, prefixed with the probe; no credential. */
+static char g_trace_buf[8192];
+static void collect_trace(void *ud, const char *line)
+{
+    (void)ud;
+    size_t n = strlen(g_trace_buf);
+    snprintf(g_trace_buf + n, sizeof g_trace_buf - n, "%s\n", line);
+}
+
+static void test_trace(void **state)
+{
+    (void)state;
+    tsrv proxy;
+    assert_int_equal(tsrv_start(&proxy, TS_407, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, "svc", "s3cr3t-pass", NULL);
+    plan p = {0};
+    plan_add(&p, &c, "corp", "https", "127.0.0.1", 443, 404);
+    g_trace_buf[0] = '\0';
+    tp_engine_set_trace(collect_trace, NULL);
+    run_plan(&c, &p);
+    tp_engine_set_trace(NULL, NULL);
+    tsrv_stop(&proxy);
+    assert_non_null(strstr(g_trace_buf, "via corp] connect "));
+    assert_non_null(strstr(g_trace_buf, "(the proxy)\n"));
+    assert_non_null(strstr(g_trace_buf, "via corp] proxy_auth_rejected: proxy 127.0.0.1:"));
+    assert_null(strstr(g_trace_buf, "s3cr3t"));
+    assert_null(strstr(g_trace_buf, "c3Zj"));   /* base64 of "svc:..." */
+    /* off again: nothing more is collected */
+    size_t before = strlen(g_trace_buf);
+    assert_int_equal(tsrv_start(&proxy, TS_407, NULL), 0);
+    plan q = {0};
+    c.paths[0].proxy_port = proxy.port;
+    plan_add(&q, &c, "corp", "https", "127.0.0.1", 443, 404);
+    run_plan(&c, &q);
+    tsrv_stop(&proxy);
+    assert_int_equal(strlen(g_trace_buf), before);
+    plan_free(&p);
+    plan_free(&q);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trace),
         cmocka_unit_test(test_proxy_auth_and_own_pages),
         cmocka_unit_test(test_direct_tls_ok),
         cmocka_unit_test(test_wrong_host_and_untrusted),
