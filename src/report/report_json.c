@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "judge/actions.h"
+#include "report/cause.h"
 #include "report/provenance.h"
 #include "report/report_util.h"
 
@@ -378,6 +379,8 @@ static cJSON *json_result(jb *b, const tp_result *r)
     add(b, o, "ssloptions", json_ssloptions(b, r));
     add(b, o, "windows_error", jstr(b, r->windows_error));
     add(b, o, "remediation", jstr(b, r->remediation));
+    char cb[16];
+    add(b, o, "cause", jstr(b, tp_cause_short(r, cb, sizeof cb)));
     return o;
 }
 

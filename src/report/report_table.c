@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "judge/actions.h"
+#include "report/cause.h"
 #include "report/report_util.h"
 
 #define ELLIPSIS "\xE2\x80\xA6"   /* U+2026, one column wide */
@@ -173,72 +174,17 @@ static const char *color_of(tp_status s)
     return "";
 }
 
-/* ---------- causes: why a cell is not OK, in at most 4 characters ---------- */
-
-typedef struct cause_def {
-    const char *code;    /* exact error code, or a prefix ending in '_' */
-    const char *abbr;    /* NULL: the proxy's or the endpoint's HTTP status number */
-    const char *meaning;
-} cause_def;
-
-static const cause_def CAUSES[] = {
-    {"dns_nxdomain", "NXD", "the name does not exist (NXDOMAIN)"},
-    {"dns_timeout", "DNS", "DNS failed (no answer, refused, no address)"},
-    {"dns_", "DNS", "DNS failed (no answer, refused, no address)"},
-    {"connect_timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
-    {"timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
-    {"connect_refused", "REF", "TCP connection refused"},
-    {"connect_", "CONN", "TCP connection failed"},
-    {"proxy_fallback", "FBK", "the proxy is down; the probe fell back to direct"},
-    {"proxy_auth_required", "407", "the proxy asks for authentication"},
-    {"proxy_auth_rejected", "AUTH", "the proxy refused the credentials"},
-    {"proxy_", NULL, "the proxy's HTTP status (PRXY: the proxy broke the exchange)"},
-    {"intercepted", "MITM", "TLS re-signed by an inspecting proxy or firewall"},
-    {"pin_mismatch", "PIN", "chain not in the endpoint's pin set"},
-    {"tls_expired", "EXP", "expired certificate"},
-    {"tls_untrusted", "CA", "chain anchors in no trusted CA"},
-    {"tls_hostname_mismatch", "NAME", "certificate for another name"},
-    {"tls_reset", "RST", "connection reset during the TLS handshake"},
-    {"tls_alert", "ALRT", "TLS alert from the peer"},
-    {"tls_not_tls", "!TLS", "the peer does not speak TLS"},
-    {"tls_", "TLS", "TLS handshake failed"},
-    {"revoked", "REV", "revoked certificate"},
-    {"crl_unreachable", "CRL", "CRL could not be fetched"},
-    {"revocation_unknown", "CRL?", "CRL unusable, or the leaf names none"},
-    {"http_status", NULL, "the endpoint's unexpected HTTP status"},
-    {"http_", "HTTP", "the HTTP exchange broke"},
-};
-
-static const cause_def *cause_of(const char *code)
-{
-    for (size_t i = 0; code && i < sizeof CAUSES / sizeof CAUSES[0]; i++) {
-        size_t n = strlen(CAUSES[i].code);
-        bool prefix = CAUSES[i].code[n - 1] == '_';
-        if (prefix ? strncmp(code, CAUSES[i].code, n) == 0 : strcmp(code, CAUSES[i].code) == 0)
-            return &CAUSES[i];
-    }
-    return NULL;
-}
-
 /* The cell text: the mark, and for a failure or warning its cause ("FAIL 407"). */
 static const char *cell_text(const tp_result *r, char *buf, size_t cap)
 {
     if (!r)
         return "-";
     const char *m = mark(r->status);
-    if ((r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || !r->error_code)
+    char cb[16];
+    const char *cause = tp_cause_short(r, cb, sizeof cb);
+    if (!cause)
         return m;
-    const cause_def *d = cause_of(tp_outcome_name(r->error_code));
-    if (d && d->abbr)
-        snprintf(buf, cap, "%s %s", m, d->abbr);
-    else if (d && strncmp(d->code, "proxy_", 6) == 0 && r->proxy_status >= 100 && r->proxy_status <= 999)
-        snprintf(buf, cap, "%s %d", m, r->proxy_status);
-    else if (d && strncmp(d->code, "proxy_", 6) == 0)
-        snprintf(buf, cap, "%s PRXY", m);
-    else if (d && r->http_status >= 100 && r->http_status <= 999)
-        snprintf(buf, cap, "%s %d", m, r->http_status);
-    else
-        snprintf(buf, cap, "%s ?", m);
+    snprintf(buf, cap, "%s %s", m, cause);
     return buf;
 }
 
@@ -437,36 +383,33 @@ static void put_wrapped(const tctx *c, const char *text, size_t indent, size_t *
 /* Under the matrix: what each cause in the cells means (only those that appear). */
 static void write_cause_legend(const tctx *c, const matrix *m)
 {
-    bool seen[sizeof CAUSES / sizeof CAUSES[0]] = {false};
+    bool seen[64] = {false};
     bool any = false;
     for (size_t i = 0; i < m->n_eps * m->n_paths; i++) {
-        const tp_result *r = m->cell[i];
-        if (!r || (r->status != TP_ST_FAIL && r->status != TP_ST_WARN))
-            continue;
-        const cause_def *d = cause_of(tp_outcome_name(r->error_code));
-        if (d)
-            any = seen[d - CAUSES] = true;
+        int k = m->cell[i] ? tp_cause_index(m->cell[i]) : -1;
+        if (k >= 0 && (size_t)k < sizeof seen)
+            any = seen[k] = true;
     }
     if (!any)
         return;
     fputs("\nlegend:", c->out);
     size_t col = 7;
     bool fresh = false;
-    const char *shown[sizeof CAUSES / sizeof CAUSES[0]];
+    const char *shown[64];
     size_t n_shown = 0;
-    for (size_t i = 0; i < sizeof CAUSES / sizeof CAUSES[0]; i++) {
+    for (size_t i = 0; i < tp_cause_count() && i < sizeof seen; i++) {
         if (!seen[i])
             continue;
         /* one entry per abbreviation (dns_timeout and dns_* share "DNS") */
-        const char *abbr = CAUSES[i].abbr ? CAUSES[i].abbr : "nnn";
+        const char *abbr = tp_cause_abbr(i);
         bool dup = false;
         for (size_t k = 0; k < n_shown; k++)
-            dup |= strcmp(shown[k], abbr) == 0 && CAUSES[i].abbr;
+            dup |= strcmp(shown[k], abbr) == 0 && strcmp(abbr, "nnn") != 0;
         if (dup)
             continue;
         shown[n_shown++] = abbr;
         char item[200];
-        snprintf(item, sizeof item, "%s %s%s", abbr, CAUSES[i].meaning, ";");
+        snprintf(item, sizeof item, "%s %s%s", abbr, tp_cause_meaning(i), ";");
         /* an entry that fits on a line is not split across two */
         if (!fresh && col + 1 + tp_utf8_len(item) > (size_t)c->width) {
             fputs("\n        ", c->out);

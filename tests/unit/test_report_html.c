@@ -236,6 +236,8 @@ static void test_filters_waterfall_provenance(void **state)
     char *dom = dump_dom(html, "");
     assert_non_null(strstr(dom, "<span id=\"f-count\" data-shown=\"12\">12 of 12 probes</span>"));
     assert_non_null(strstr(dom, "<p id=\"provenance\">Run on "));
+    /* the cells say why, as the table does */
+    assert_non_null(strstr(dom, "title=\"maps-cp-us via corp: intercepted\">FAIL MITM</button>"));
     assert_non_null(strstr(dom, "catalog fixture (4 endpoints, sha256:"));
     assert_non_null(strstr(dom, "<li data-code=\"intercepted\"><code>intercepted</code>"));
     assert_non_null(strstr(dom, "<option>corp-auth</option>"));

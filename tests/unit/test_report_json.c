@@ -389,6 +389,10 @@ static void test_actions(void **state)
     }
     cJSON *sum = cJSON_GetObjectItem(doc, "summary");
     assert_int_equal(covered, (size_t)(num_at(sum, "fail") + num_at(sum, "warn")));
+    /* each result's cause, as the table's cell says it */
+    assert_string_equal(str_at(result_at(doc, FX_EP_MAPS, FX_P_CORP), "cause"), "MITM");
+    assert_string_equal(str_at(result_at(doc, FX_EP_MAPS, FX_P_AUTH), "cause"), "407");
+    assert_null_at(result_at(doc, FX_EP_MAPS, FX_P_DIRECT), "cause");
     assert_false(fx_leaks_secret(text));
     cJSON_Delete(doc);
     free(text);
