@@ -611,6 +611,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
         write_matrix(&c, &m);
         write_cause_legend(&c, &m);
         write_summary(&c);
+        tp_rpt_changes_table(run, out, c.color);
         if (c.details)
             write_problems(&c);
         else if (has_problems(&c))
