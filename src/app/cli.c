@@ -126,7 +126,8 @@ static const char HELP_PINS[] =
 
 static const char HELP_RULES[] =
     "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
-    "                     [--geo CODE]... [--os NAME] [--onboarding MODE] [--required-only]\n"
+    "                     [--geo CODE]... [--cloud NAME] [--os NAME] [--onboarding MODE]\n"
+    "                     [--required-only]\n"
     "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
     "\n"
     "Writes what a network team pastes into its devices for the selected endpoints (the\n"
