@@ -1,5 +1,6 @@
-/* app.c — the sub-commands: wires config, catalogs, plan, engine, verdicts and
- * report sinks together, and turns their outcome into the exit status. */
+/* app.c — the sub-commands: wires config, catalogs, plan, the pipeline (probes, CRL
+ * fetches, verdicts: pipeline.c) and report sinks together, and turns their outcome into
+ * the exit status. */
 #include "app/app.h"
 
 #include <cjson/cJSON.h>
@@ -20,18 +21,18 @@
 #include "pki/castore.h"
 #include "input/catalog.h"
 #include "app/cli.h"
-#include "app/rules_cmd.h"
 #include "input/config.h"
-#include "net/engine.h"
+#include "app/pipeline.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
 #include "judge/directonly.h"
 #include "report/report.h"
-#include "report/export_chain.h"
-#include "report/report_util.h"
 #include "judge/verdict.h"
 #include "app/app_history.h"
+#include "app/rules_cmd.h"
+#include "report/export_chain.h"
+#include "report/report_util.h"
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
@@ -227,8 +228,13 @@ typedef struct progress {
 static void on_progress(void *ud, size_t done, size_t total, size_t failed)
 {
     progress *p = ud;
-    if (p->on)
-        tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
+    double s = (double)(now_ms() - p->start) / 1000.0;
+    /* the engine's count is network failures; after the last probe the verdicts (CRLs,
+     * pins) run, and the final line (after the summary) counts what the summary counts */
+    if (p->on && done < total)
+        tp_report_progress(stderr, done, total, failed, s);
+    else if (p->on)
+        tp_report_progress_judging(stderr, total, s);
 }
 
 /* ---------- -v trace ---------- */
@@ -358,6 +364,9 @@ static int cmd_run(const tp_cli *cli)
     size_t n = 0;
     tp_run run;
     memset(&run, 0, sizeof run);
+    tp_plan plan;
+    memset(&plan, 0, sizeof plan);
+    tp_cancel cancel = {.cancelled = false, .why = ""};
     tp_history *hist = NULL;   /* --state-dir: app_history.c */
     bool hist_failed = false;
     int rc = EXIT_USAGE;
@@ -366,7 +375,8 @@ static int cmd_run(const tp_cli *cli)
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
+        tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
+        tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
@@ -383,7 +393,7 @@ static int cmd_run(const tp_cli *cli)
         for (size_t p = 0; p < cfg.n_paths; p++) {
             tp_castore cs;
             char cerr[900];
-            if (tp_castore_init(&cs, &cfg, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
+            if (tp_castore_init(&cs, &cfg.ca_files, cfg.system_ca, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
                 snprintf(err, sizeof err, "path %s: %s", cfg.paths[p].id, cerr);
                 usage_error(err);
                 goto done;
@@ -413,14 +423,14 @@ static int cmd_run(const tp_cli *cli)
     progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
     if (cli->verbose)
         tp_engine_set_trace(on_trace, &run);
-    if (tp_engine_run(&cfg, results, n_probe, on_progress, &prog, err, sizeof err) != 0) {
-        fprintf(stderr, "tlspath: %s\n", err);
-        rc = EXIT_USAGE;
-        goto done;
-    }
-    if (prog.on)   /* the engine's count is network failures; verdicts (CRLs, pins) come next */
-        tp_report_progress_judging(stderr, n, (double)(now_ms() - prog.start) / 1000.0);
-    if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
+    /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
+     * "cancelled" (skipped) and what completed is reported all the same. */
+    tp_pipeline_opts po = {.plan = &plan, .run = &run, .cancel = &cancel, .now = 0,
+                           .progress = on_progress, .progress_ud = &prog};
+    int prc = tp_pipeline_run(&po, err, sizeof err);
+    if (prc != 0) {
+        if (prog.on)
+            fprintf(stderr, "\n");
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;
         goto done;
@@ -437,9 +447,7 @@ static int cmd_run(const tp_cli *cli)
     tp_run_summary(&run, &sum);
     if (prog.on)   /* the last progress line counts what the summary counts */
         tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
-    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
-     * "cancelled" (skipped); what completed is reported all the same. */
-    bool interrupted = tp_engine_interrupted();
+    bool interrupted = tp_cancelled(&cancel);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
         hist_failed = true;
@@ -473,9 +481,20 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;
+}
+
+/* `tlspath rules` selects exactly as `run` does. */
+static int rules_select(tp_config *cfg, const tp_cli *cli, tp_catalog *cats, size_t n_cats, char *err,
+                        size_t errlen)
+{
+    return tp_app_select_prepare(cfg, cli, cats, n_cats, err, errlen) != 0 ||
+                   check_selection(cfg, cli, cats, n_cats, err, errlen) != 0
+               ? -1
+               : 0;
 }
 
 /* ---------- catalog ---------- */
@@ -628,7 +647,7 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_RUN: rc = cmd_run(&cli); break;
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
-    case TP_CMD_RULES: rc = tp_cmd_rules(&cli, check_selection); break;
+    case TP_CMD_RULES: rc = tp_cmd_rules(&cli, rules_select); break;
     default: break;
     }
     tp_cli_free(&cli);
