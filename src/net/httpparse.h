@@ -1,11 +1,17 @@
-/* httpparse.h — sans-I/O HTTP/1.x response parsing over bounded buffers: the CONNECT
- * reply from a proxy, an endpoint's answer, a CRL download. Bytes in, facts out; no
- * sockets. The head parser never reads past the blank line: what follows belongs to
- * the next layer (TLS after CONNECT, the body otherwise) and is reported, not lost. */
+/* httpparse.h — sans-I/O HTTP/1.x over bounded buffers (base/buf.h): the CONNECT reply
+ * from a proxy, an endpoint's answer, a CRL download, and the requests that ask for them.
+ * Bytes in, facts out; no sockets. The head parser never reads past the blank line: what
+ * follows belongs to the next layer (TLS after CONNECT, the body otherwise) and is
+ * reported, not lost.
+ *
+ * Implemented by httphead.c (the head), httpauth.c (Proxy-Authenticate, the Basic
+ * Proxy-Authorization line), httpbody.c (the body) and httpreq.c (the requests); what
+ * they share is in httptok.h. */
 #ifndef TLSPATH_HTTPPARSE_H
 #define TLSPATH_HTTPPARSE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "base/buf.h"
 #include "core/model.h"
 
 enum {
@@ -32,8 +38,7 @@ typedef struct tp_http_head {
     bool proxy_generated;    /* the proxy made this answer itself: Proxy-Status (RFC 9209),
                                 X-Squid-Error or Proxy-Authenticate present */
     /* private */
-    uint8_t *buf;
-    size_t len, cap;
+    tp_buf raw;              /* the head so far, bounded by max_head; released when done */
     int state;
 } tp_http_head;
 
@@ -48,14 +53,14 @@ void tp_http_head_free(tp_http_head *h);
 typedef struct tp_http_body {
     size_t max_body;         /* bound on decoded bytes kept */
     bool keep;               /* store the decoded body (CRL) or only count it */
-    uint8_t *data;           /* decoded body when keep */
-    size_t len;              /* decoded length so far */
+    tp_buf kept;             /* the decoded body when keep (bounded by max_body), else empty */
+    size_t len;              /* decoded length so far, kept or counted */
     /* private */
     long long remaining;
     int mode, state;
     unsigned long long chunk_left;
-    char line[32];
-    size_t line_len;
+    bool size_digits;        /* a chunk-size digit was seen on this line */
+    size_t skipped;          /* chunk-extension / trailer bytes ignored so far (bounded) */
 } tp_http_body;
 
 /* For a response to HEAD, or status 1xx/204/304, the body is empty: pass is_head = true. */
@@ -64,6 +69,9 @@ void tp_http_body_init(tp_http_body *b, const tp_http_head *h, bool is_head, siz
 int tp_http_body_feed(tp_http_body *b, const uint8_t *data, size_t len, size_t *consumed);
 /* The peer closed: TP_HP_DONE if a close-delimited body ended, else TP_HP_TRUNCATED. */
 int tp_http_body_eof(tp_http_body *b);
+/* Hands the kept bytes (malloc'ed, NUL-terminated after *len bytes; NULL when none) to
+ * the caller, who frees them; the body is then empty. */
+uint8_t *tp_http_body_take(tp_http_body *b, size_t *len);
 void tp_http_body_free(tp_http_body *b);
 
 /* Builds "CONNECT host:port HTTP/1.1" with Host, optional Proxy-Authorization: Basic
@@ -75,7 +83,7 @@ char *tp_http_connect_request(const char *host, int port, const char *user, cons
 char *tp_http_request(const char *method, const char *scheme, const char *host, int port,
                       const char *path, bool absolute, const char *user, const char *pass);
 
-/* Behaviour notes (httpparse.c):
+/* Behaviour notes:
  * - max_head 0 means 16 KiB. The head is rejected as TP_HP_MALFORMED on the first byte
  *   that cannot start "HTTP/1." (a TLS record, HTTP/0.9, "HTTP/2"), and on a NUL byte.
  * - With Transfer-Encoding present, content_length is reported as -1 (TE overrides CL).
@@ -84,8 +92,9 @@ char *tp_http_request(const char *method, const char *scheme, const char *host, 
  *   the bytes after it.
  * - max_body bounds the decoded body whether kept or only counted: a longer body is
  *   TP_HP_TOO_LARGE (a Content-Length above max_body fails on the first feed).
- * - Builders return NULL for a host, path, method or credential holding a control
- *   character or space (CR/LF smuggling), a user-id with ':', or a port outside
+ * - Builders return NULL for a host, path or method holding a control character or
+ *   space, a credential holding a control character (CR/LF smuggling), a user-id
+ *   with ':', or a port outside
  *   1..65535. tp_http_request sends Proxy-Authorization only with absolute = true:
  *   in origin-form the request goes to the origin, which must never see proxy
  *   credentials. The Host header omits the scheme's default port. The returned

@@ -529,10 +529,7 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
     }
     if (j->f && code == TP_OC_NONE && j->body_on) {
         /* hand the kept body to the fetch */
-        j->f->body = j->body.data;
-        j->f->body_len = j->body.len;
-        j->body.data = NULL;
-        j->body.len = 0;
+        j->f->body = tp_http_body_take(&j->body, &j->f->body_len);
     }
     attempt_teardown(j);
     uv_timer_stop(&j->phase_timer);

@@ -33,7 +33,9 @@ LIBS="$(pkg-config --libs libuv libcares libcjson) -lmbedtls -lmbedx509 -lmbedcr
 objs=""
 for src in $(find "$ROOT/src" -name "*.c" | sort) "$OUT/obj/embedded.c"; do
     [ "$(basename "$src")" = main.c ] && continue
-    o="$OUT/obj/$(basename "$src" .c).o"
+    # named after the path: net/fetch.c and core/fetch.c must not share one object file
+    rel=${src#"$ROOT/src/"}
+    o="$OUT/obj/$(printf '%s' "${rel%.c}" | tr / _).o"
     # shellcheck disable=SC2086
     $CC $CFLAGS $DEPS $SAN -fsanitize=fuzzer-no-link -c "$src" -o "$o"
     objs="$objs $o"

@@ -286,7 +286,17 @@ static void test_interim_1xx_then_final(void **state)
     tp_http_body_init(&b, &h, false, 64, true);
     assert_int_equal(tp_http_body_feed(&b, p + c, len - c, &c), TP_HP_DONE);
     assert_int_equal(b.len, 2);
-    assert_memory_equal(b.data, "ok", 2);
+    assert_memory_equal(b.kept.data, "ok", 2);
+    /* the kept bytes change hands (a CRL fetch keeps them after the parser is gone) */
+    size_t took = 99;
+    uint8_t *body = tp_http_body_take(&b, &took);
+    assert_int_equal(took, 2);
+    assert_memory_equal(body, "ok", 3);   /* NUL-terminated */
+    assert_null(b.kept.data);
+    assert_int_equal(b.len, 0);
+    free(body);
+    assert_null(tp_http_body_take(&b, &took));
+    assert_int_equal(took, 0);
     tp_http_body_free(&b);
     tp_http_head_free(&h);
 }
@@ -537,9 +547,10 @@ static void test_head_oversize_stream(void **state)
         tp_http_head_init(&h, bounds[b]);
         while (rc == TP_HP_MORE && off < total) {
             rc = tp_http_head_feed(&h, (const uint8_t *)stream + off, piece, &c);
-            assert_true(h.cap <= bounds[b]);
-            if (h.buf)
-                assert_true(malloc_usable_size(h.buf) <= bounds[b] + ALLOC_SLACK);
+            /* the buffer holds at most max_head bytes and the NUL tp_buf keeps after them */
+            assert_true(h.raw.len <= bounds[b] && h.raw.cap <= bounds[b] + 1);
+            if (h.raw.data)
+                assert_true(malloc_usable_size(h.raw.data) <= bounds[b] + 1 + ALLOC_SLACK);
             used += c;
             off += piece;
         }
@@ -644,9 +655,9 @@ static void check_body(const char *raw, size_t len, bool is_head, size_t max_bod
             assert_int_equal(b.len, body_len);
             assert_int_equal(after, after_want);
             if (keep && body_len)
-                assert_memory_equal(b.data, body, body_len);
+                assert_memory_equal(b.kept.data, body, body_len);
             if (!keep)
-                assert_null(b.data);
+                assert_null(b.kept.data);
         }
         tp_http_body_free(&b);
     }
@@ -740,7 +751,7 @@ static void test_body_chunk_extension_bounded(void **state)
     /* Just under the bound is fine. */
     raw = chunked_with_run("5;", 'e', 4000, "\r\nhello\r\n0\r\n\r\n", &len);
     assert_int_equal(body_run(raw, len, 0, false, 1024, true, false, &b, &after), TP_HP_DONE);
-    assert_memory_equal(b.data, "hello", 5);
+    assert_memory_equal(b.kept.data, "hello", 5);
     tp_http_body_free(&b);
     free(raw);
     raw = chunked_with_run("0\r\nT: ", 't', 20000, "\r\n\r\n", &len);
@@ -802,7 +813,7 @@ static void test_body_max_body(void **state)
         const char *raw = "HTTP/1.1 200 OK\r\nContent-Length: 1125899906842624\r\n\r\n";
         assert_int_equal(body_run(raw, strlen(raw), 0, false, 32u << 20, true, false, &b, &after),
                          TP_HP_TOO_LARGE);
-        assert_null(b.data);
+        assert_null(b.kept.data);
         tp_http_body_free(&b);
     }
 }
@@ -828,7 +839,7 @@ static void test_body_growth_bounded(void **state)
         assert_int_equal(rc, TP_HP_MORE);
         assert_int_equal(c, n);
         fed += n;
-        assert_true(malloc_usable_size(b.data) <= max_body + ALLOC_SLACK);
+        assert_true(malloc_usable_size(b.kept.data) <= max_body + 1 + ALLOC_SLACK);
     }
     assert_int_equal(b.len, max_body);
     assert_int_equal(tp_http_body_feed(&b, piece, 1, &c), TP_HP_TOO_LARGE);
