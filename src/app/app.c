@@ -421,12 +421,11 @@ static int cmd_run(const tp_cli *cli)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
     /* the trace and the \r-rewritten progress line would garble each other */
     progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
-    if (cli->verbose)
-        tp_engine_set_trace(on_trace, &run);
     /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
      * "cancelled" (skipped) and what completed is reported all the same. */
     tp_pipeline_opts po = {.plan = &plan, .run = &run, .cancel = &cancel, .now = 0,
-                           .progress = on_progress, .progress_ud = &prog};
+                           .progress = on_progress, .progress_ud = &prog,
+                           .trace = cli->verbose ? on_trace : NULL, .trace_ud = &run};
     int prc = tp_pipeline_run(&po, err, sizeof err);
     if (prc != 0) {
         if (prog.on)

@@ -22,6 +22,8 @@ typedef struct tp_pipeline_opts {
     time_t now;                  /* the clock CRLs are judged against; 0 = the real one */
     tp_progress_fn progress;     /* optional: probes done so far */
     void *progress_ud;
+    tp_trace_fn trace;           /* optional: the -v trace of probes and fetches (net/engine.h) */
+    void *trace_ud;
 } tp_pipeline_opts;
 
 typedef struct tp_pipeline tp_pipeline;

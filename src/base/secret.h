@@ -30,9 +30,4 @@ void tp_secret_free_n(void *p, size_t n);
 /* Replaces *slot with s, freeing the old secret. */
 void tp_secret_set(tp_secret **slot, tp_secret *s);
 
-/* For tests: called with every secret buffer after it was wiped and just before it is
- * given back to free(), so a test can check that the bytes really are zero in the -O2
- * build. NULL removes the hook. Not thread-safe: set it only in a test's set-up. */
-typedef void (*tp_secret_release_hook)(const void *p, size_t n, void *ctx);
-void tp_secret_set_release_hook(tp_secret_release_hook hook, void *ctx);
 #endif

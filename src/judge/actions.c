@@ -6,21 +6,11 @@
 #include "judge/actions.h"
 
 #include "core/outcome.h"
+#include "judge/judge_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The error code of a result as text (the one place that reads r->error_code). */
-static const char *code_of(const tp_result *r)
-{
-    return tp_outcome_name(r->error_code);
-}
-
-static bool has_prefix(const char *s, const char *p)
-{
-    return s && strncmp(s, p, strlen(p)) == 0;
-}
 
 static const tp_path *effective_path(const tp_result *r)
 {
@@ -55,11 +45,19 @@ typedef struct key {
     char *what;
 } key;
 
+/* The configured path a result's failed CRL fetches went through: the route the plan
+ * resolved (crl_via, or the route the probe really used), never a lookup by name. NULL
+ * when no fetch failed, the result was not planned, or the route is the plan's built-in
+ * direct one (no configured path to name). */
 static const tp_path *crl_fetch_path(const tp_run *run, const tp_result *r)
 {
+    bool failed = false;
     for (size_t i = 0; i < r->n_crls; i++)
-        if (r->crls[i].error && r->crls[i].path)
-            return run->cfg ? tp_config_find_path(run->cfg, r->crls[i].path) : NULL;
+        failed |= r->crls[i].error && r->crls[i].path;
+    const tp_route *rt = failed ? tpj_crl_route(r) : NULL;
+    for (size_t i = 0; rt && run->cfg && i < run->cfg->n_paths; i++)
+        if (&run->cfg->paths[i] == rt->path)
+            return rt->path;
     return NULL;
 }
 
@@ -84,7 +82,9 @@ static int crl_hosts(const tp_result *r, tp_strlist *rules)
 
 static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *rules)
 {
-    const char *code = code_of(r);
+    tp_outcome oc = r->error_code;
+    tp_outcome_cat cat = tp_outcome_info_of(oc)->category;
+    const char *code = tp_outcome_name(oc);   /* for the words only: decisions take oc */
     const tp_endpoint *e = r->ep;
     const tp_path *p = effective_path(r);
     bool via_proxy = p && p->type == TP_PATH_HTTP;
@@ -92,15 +92,15 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
     k->path = p;
     k->kind = via_proxy ? "proxy" : "firewall";
     k->where = proxy_where(p);
-    if (!code) {
+    if (oc == TP_OC_NONE) {
         k->what = tp_strdup("see the per-probe detail");
-    } else if (strcmp(code, "proxy_fallback") == 0) {
+    } else if (oc == TP_OC_PROXY_FALLBACK) {
         k->path = r->path;
         free(k->where);
         k->where = proxy_where(r->path);
         k->kind = "proxy";
         k->what = tp_strdup("bring the proxy back, or keep direct egress open (devices fall back to direct)");
-    } else if (has_prefix(code, "dns_")) {
+    } else if (cat == TP_OCAT_DNS) {
         free(k->where);
         k->kind = "dns";
         k->where = r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0
@@ -111,54 +111,54 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
             tp_strlist_add(rules, r->cnames.v[r->cnames.n - 1]))
             return -1;
         rule = e ? e->host : "?";
-    } else if (has_prefix(code, "connect_") && via_proxy) {
+    } else if (cat == TP_OCAT_CONNECT && via_proxy) {
         k->what = tp_asprintf("make the proxy reachable from here (TCP %d, %s)", p->proxy_port, code);
-    } else if (has_prefix(code, "connect_")) {
-        const char *how = strcmp(code, "connect_timeout") == 0   ? "dropped"
-                          : strcmp(code, "connect_refused") == 0 ? "refused"
-                                                                 : code;
+    } else if (cat == TP_OCAT_CONNECT) {
+        const char *how = oc == TP_OC_CONNECT_TIMEOUT   ? "dropped"
+                          : oc == TP_OC_CONNECT_REFUSED ? "refused"
+                                                        : code;
         k->what = tp_asprintf("open TCP %d (%s)", e ? e->port : 443, how);
-    } else if (strcmp(code, "proxy_auth_required") == 0) {
+    } else if (oc == TP_OC_PROXY_AUTH_REQUIRED) {
         k->what = tp_strdup(e && is_http(e) ? "allow anonymous GET (Windows fetches as SYSTEM and cannot answer 407)"
                                             : "allow anonymous CONNECT (the sensor runs as SYSTEM and cannot "
                                               "answer 407)");
-    } else if (strcmp(code, "proxy_denied") == 0) {
+    } else if (oc == TP_OC_PROXY_DENIED) {
         k->what = tp_strdup(e && is_http(e) ? "allow GET" : "allow CONNECT");
-    } else if (has_prefix(code, "proxy_") && r->proxy_status) {
+    } else if (cat == TP_OCAT_PROXY && oc != TP_OC_DIRECT_ONLY_VIA_PROXY && r->proxy_status) {
         k->what = tp_asprintf("fix the proxy's DNS and egress (HTTP %d)", r->proxy_status);
-    } else if (has_prefix(code, "proxy_")) {
+    } else if (cat == TP_OCAT_PROXY && oc != TP_OC_DIRECT_ONLY_VIA_PROXY) {
         k->what = tp_asprintf("check the proxy's logs and limits (%s)", code);
-    } else if (strcmp(code, "intercepted") == 0) {
+    } else if (oc == TP_OC_INTERCEPTED) {
         k->what = tp_strdup("exclude from TLS inspection");
-    } else if (strcmp(code, "tls_untrusted") == 0) {
+    } else if (oc == TP_OC_TLS_UNTRUSTED) {
         k->kind = "trust";
         k->what = tp_strdup("chain anchors in no trusted CA: add the right root (--cacert) or find what answers");
-    } else if (strcmp(code, "tls_hostname_mismatch") == 0) {
+    } else if (oc == TP_OC_TLS_HOSTNAME_MISMATCH) {
         k->kind = "endpoint";
         k->what = tp_strdup("a certificate for another name answers: check DNS and routing");
         rule = e ? e->host : "?";
-    } else if (strcmp(code, "tls_expired") == 0) {
+    } else if (oc == TP_OC_TLS_EXPIRED) {
         k->kind = "endpoint";
         k->what = tp_strdup("an expired certificate answers: check this machine's clock and what answers");
         rule = e ? e->host : "?";
-    } else if (has_prefix(code, "tls_")) {
+    } else if (cat == TP_OCAT_TLS) {
         k->what = tp_strdup("let TLS through unfiltered (the handshake is cut)");
-    } else if (strcmp(code, "pin_mismatch") == 0) {
+    } else if (oc == TP_OC_PIN_MISMATCH) {
         k->kind = "trust";
         k->what = tp_asprintf("chain not in pin set %s: update the pin set if Microsoft rotated, else find "
                               "what answers", e && e->pinset ? e->pinset : "?");
-    } else if (strcmp(code, "revoked") == 0) {
+    } else if (oc == TP_OC_REVOKED) {
         k->kind = "endpoint";
         k->what = tp_strdup("revoked certificate: check that the path reaches the real host");
         rule = e ? e->host : "?";
-    } else if (strcmp(code, "crl_unreachable") == 0 || strcmp(code, "revocation_unknown") == 0) {
+    } else if (oc == TP_OC_CRL_UNREACHABLE || oc == TP_OC_REVOCATION_UNKNOWN) {
         const tp_path *cp = crl_fetch_path(run, r);
         bool direct = !cp || cp->type == TP_PATH_DIRECT;
         free(k->where);
         k->kind = "crl";
         k->path = cp;
         k->where = proxy_where(cp);
-        if (strcmp(code, "revocation_unknown") == 0)
+        if (oc == TP_OC_REVOCATION_UNKNOWN)
             k->what = tp_strdup("CRL unusable: make sure nothing caches or rewrites the CRLs");
         else if (direct)
             k->what = tp_strdup("allow port 80 to the CRL hosts (or set a system-wide WinHTTP proxy)");
@@ -169,9 +169,9 @@ static int classify(const tp_run *run, const tp_result *r, key *k, tp_strlist *r
         if (rules->n)
             return k->where && k->what ? 0 : -1;
         rule = "crl.microsoft.com";
-    } else if (strcmp(code, "http_status") == 0) {
+    } else if (oc == TP_OC_HTTP_STATUS) {
         k->what = tp_asprintf("check the filtering policy (HTTP %d)", r->http_status);
-    } else if (strcmp(code, "cancelled") == 0) {
+    } else if (oc == TP_OC_CANCELLED) {
         k->kind = "tester";
         k->what = tp_strdup("interrupted: run again");
     } else {
@@ -202,7 +202,7 @@ static int add_probe(tp_action *a, size_t idx, const tp_result *r)
     a->required += r->ep && r->ep->required;
     if (r->status == TP_ST_FAIL)
         a->status = TP_ST_FAIL;
-    const char *code = code_of(r);
+    const char *code = tp_outcome_name(r->error_code);   /* the JSON strings, for reports */
     if (code && !tp_strlist_has(&a->codes, code) && tp_strlist_add(&a->codes, code))
         return -1;
     return 0;

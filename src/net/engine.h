@@ -13,6 +13,13 @@
 
 typedef void (*tp_progress_fn)(void *ud, size_t done, size_t total, size_t failed);
 
+/* `tlspath run -v`: one line per phase of each probe and fetch as it ends (DNS answer,
+ * TCP peer, CONNECT reply, TLS version/cipher/chain, HTTP status, the outcome), prefixed
+ * "[endpoint via path]" or "[CRL url via path]". Lines hold network text (the caller
+ * cleans and redacts it) and never credentials. An option of the run, not of the process:
+ * two runs on one loop trace (or not) each to their own caller. */
+typedef void (*tp_trace_fn)(void *ud, const char *line);
+
 typedef struct tp_engine_opts {
     tp_limits limits;             /* as tp_limits_resolve left them: every value set */
     const tp_strlist *resolvers;  /* NULL or empty = the system resolver */
@@ -21,15 +28,9 @@ typedef struct tp_engine_opts {
     tp_cancel *cancel;            /* optional, owned by the caller: a run that starts with it
                                      set cancels everything at once; the blocking wrappers
                                      set it on SIGINT / SIGTERM */
+    tp_trace_fn trace;            /* optional: the -v trace (NULL = off) */
+    void *trace_ud;
 } tp_engine_opts;
-
-/* `tlspath run -v`: one line per phase of each probe and fetch as it ends (DNS answer,
- * TCP peer, CONNECT reply, TLS version/cipher/chain, HTTP status, the outcome), prefixed
- * "[endpoint via path]" or "[CRL url via path]". Lines hold network text (the caller
- * cleans and redacts it) and never credentials. NULL turns tracing off. Set it before a
- * run; not thread-safe. */
-typedef void (*tp_trace_fn)(void *ud, const char *line);
-void tp_engine_set_trace(tp_trace_fn fn, void *ud);
 
 /* One run in progress on a caller's loop. Freed by the engine after its done callback. */
 typedef struct tp_engine_op tp_engine_op;

@@ -81,19 +81,16 @@ void tpn_job_fail(job *j, tp_outcome code, const char *fmt, ...)
 
 /* ---------- -v trace (engine.h) ---------- */
 
-static tp_trace_fn g_trace;
-static void *g_trace_ud;
-
-void tp_engine_set_trace(tp_trace_fn fn, void *ud)
+/* The run's -v trace, if its options asked for one. */
+static bool tracing(const job *j)
 {
-    g_trace = fn;
-    g_trace_ud = ud;
+    return j->e->o.trace != NULL;
 }
 
 static void trace(const job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void trace(const job *j, const char *fmt, ...)
 {
-    if (!g_trace)
+    if (!tracing(j))
         return;
     char body[1024];
     va_list ap;
@@ -109,7 +106,7 @@ static void trace(const job *j, const char *fmt, ...)
                  j->r->path && j->r->path->id ? j->r->path->id : "?", pid, body);
     else
         snprintf(line, sizeof line, "[%s via %s] %s", j->ep && j->ep->id ? j->ep->id : "?", pid, body);
-    g_trace(g_trace_ud, line);
+    j->e->o.trace(j->e->o.trace_ud, line);
 }
 
 /* What the phase that just ended established (the facts are in j->r by now). */
@@ -157,7 +154,7 @@ void tpn_end_phase(job *j)
     if (slot)
         *slot = tpn_elapsed_ms(j->t_phase);
     uv_timer_stop(&j->phase_timer);
-    if (g_trace && j->phase != TP_PH_DNS)   /* DNS is traced with its answer */
+    if (tracing(j) && j->phase != TP_PH_DNS)   /* DNS is traced with its answer */
         trace_phase_end(j, tpn_elapsed_ms(j->t_phase));
 }
 
@@ -380,7 +377,7 @@ static void dns_answer(job *j, const tp_dns_answer *a)
         tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
         return;
     }
-    if (g_trace) {
+    if (tracing(j)) {
         char a1[400] = "", c1[400] = "";
         for (size_t i = 0, o = 0; i < a->addresses.n && o < sizeof a1; i++)
             o += (size_t)snprintf(a1 + o, sizeof a1 - o, "%s%s", i ? ", " : "", a->addresses.v[i]);
@@ -506,7 +503,7 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
         }
     }
     j->finished = true;
-    if (g_trace)
+    if (tracing(j))
         trace(j, "%s%s%s", code == TP_OC_NONE ? "done" : tp_outcome_name(code), msg ? ": " : "", msg ? msg : "");
     tp_result *r = j->r;
     double *slot = phase_slot(r, j->phase);

@@ -1,6 +1,8 @@
-/* cause.c — the cause table (cause.h). Rows are matched in order: exact codes first, then
- * prefixes ending in '_'. A row without an abbreviation shows a status number: the
- * proxy's for proxy_* codes (PRXY when there is none), the endpoint's for http_status. */
+/* cause.c — the cause table (cause.h). Rows are matched in order: single codes first,
+ * then whole categories of the outcome table (core/outcome.def) for the codes not named
+ * above them: codes are compared as enums, never as strings. A row without an
+ * abbreviation shows a status number: the proxy's for the proxy category (PRXY when
+ * there is none), the endpoint's for http_status. */
 #include "report/cause.h"
 
 #include <stdio.h>
@@ -9,53 +11,63 @@
 #include "core/outcome.h"
 
 typedef struct cause_def {
-    const char *code;    /* exact error code, or a prefix ending in '_' */
+    tp_outcome code;     /* one code, or TP_OC_NONE: the rest of category cat */
+    tp_outcome_cat cat;  /* with TP_OC_NONE */
     const char *abbr;    /* NULL: a status number */
     const char *meaning;
 } cause_def;
 
+#define ONE(oc) TP_OC_##oc, TP_OCAT_NONE
+#define ALL(cat) TP_OC_NONE, TP_OCAT_##cat
+
 static const cause_def CAUSES[] = {
-    {"dns_nxdomain", "NXD", "the name does not exist (NXDOMAIN)"},
-    {"dns_timeout", "DNS", "DNS failed (no answer, refused, no address)"},
-    {"dns_", "DNS", "DNS failed (no answer, refused, no address)"},
-    {"connect_timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
-    {"timeout", "T/O", "no answer: connection dropped, or a phase deadline"},
-    {"connect_refused", "REF", "TCP connection refused"},
-    {"connect_", "CONN", "TCP connection failed"},
-    {"proxy_fallback", "FBK", "the proxy is down; the probe fell back to direct"},
-    {"proxy_auth_required", "407", "the proxy asks for authentication"},
-    {"proxy_auth_rejected", "AUTH", "the proxy refused the credentials"},
-    {"proxy_auth_integrated", "NEG", "the proxy asks for Negotiate/NTLM only"},
-    {"proxy_", NULL, "the proxy's HTTP status (PRXY: the proxy broke the exchange)"},
-    {"intercepted", "MITM", "TLS re-signed by an inspecting proxy or firewall"},
-    {"pin_mismatch", "PIN", "chain not in the endpoint's pin set"},
-    {"tls_expired", "EXP", "expired certificate"},
-    {"tls_untrusted", "CA", "chain anchors in no trusted CA"},
-    {"tls_hostname_mismatch", "NAME", "certificate for another name"},
-    {"tls_reset", "RST", "connection reset during the TLS handshake"},
-    {"tls_alert", "ALRT", "TLS alert from the peer"},
-    {"tls_not_tls", "!TLS", "the peer does not speak TLS"},
-    {"tls_", "TLS", "TLS handshake failed"},
-    {"revoked", "REV", "revoked certificate"},
-    {"crl_unreachable", "CRL", "CRL could not be fetched"},
-    {"revocation_unknown", "CRL?", "CRL unusable, or the leaf names none"},
-    {"http_status", NULL, "the endpoint's unexpected HTTP status"},
-    {"http_", "HTTP", "the HTTP exchange broke"},
+    {ONE(DNS_NXDOMAIN), "NXD", "the name does not exist (NXDOMAIN)"},
+    {ONE(DNS_TIMEOUT), "DNS", "DNS failed (no answer, refused, no address)"},
+    {ALL(DNS), "DNS", "DNS failed (no answer, refused, no address)"},
+    {ONE(CONNECT_TIMEOUT), "T/O", "no answer: connection dropped, or a phase deadline"},
+    {ONE(TIMEOUT), "T/O", "no answer: connection dropped, or a phase deadline"},
+    {ONE(CONNECT_REFUSED), "REF", "TCP connection refused"},
+    {ALL(CONNECT), "CONN", "TCP connection failed"},
+    {ONE(PROXY_FALLBACK), "FBK", "the proxy is down; the probe fell back to direct"},
+    {ONE(PROXY_AUTH_REQUIRED), "407", "the proxy asks for authentication"},
+    {ONE(PROXY_AUTH_REJECTED), "AUTH", "the proxy refused the credentials"},
+    {ONE(PROXY_AUTH_INTEGRATED), "NEG", "the proxy asks for Negotiate/NTLM only"},
+    {ALL(PROXY), NULL, "the proxy's HTTP status (PRXY: the proxy broke the exchange)"},
+    {ONE(INTERCEPTED), "MITM", "TLS re-signed by an inspecting proxy or firewall"},
+    {ONE(PIN_MISMATCH), "PIN", "chain not in the endpoint's pin set"},
+    {ONE(TLS_EXPIRED), "EXP", "expired certificate"},
+    {ONE(TLS_UNTRUSTED), "CA", "chain anchors in no trusted CA"},
+    {ONE(TLS_HOSTNAME_MISMATCH), "NAME", "certificate for another name"},
+    {ONE(TLS_RESET), "RST", "connection reset during the TLS handshake"},
+    {ONE(TLS_ALERT), "ALRT", "TLS alert from the peer"},
+    {ONE(TLS_NOT_TLS), "!TLS", "the peer does not speak TLS"},
+    {ALL(TLS), "TLS", "TLS handshake failed"},
+    {ONE(REVOKED), "REV", "revoked certificate"},
+    {ONE(CRL_UNREACHABLE), "CRL", "CRL could not be fetched"},
+    {ONE(REVOCATION_UNKNOWN), "CRL?", "CRL unusable, or the leaf names none"},
+    {ONE(HTTP_STATUS), NULL, "the endpoint's unexpected HTTP status"},
+    {ALL(HTTP), "HTTP", "the HTTP exchange broke"},
 };
 #define N_CAUSES (sizeof CAUSES / sizeof CAUSES[0])
 
 int tp_cause_index(const tp_result *r)
 {
-    if (!r || (r->status != TP_ST_FAIL && r->status != TP_ST_WARN))
+    if (!r || (r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || r->error_code == TP_OC_NONE)
         return -1;
-    const char *code = tp_outcome_name(r->error_code);
-    for (size_t i = 0; code && i < N_CAUSES; i++) {
-        size_t n = strlen(CAUSES[i].code);
-        bool prefix = CAUSES[i].code[n - 1] == '_';
-        if (prefix ? strncmp(code, CAUSES[i].code, n) == 0 : strcmp(code, CAUSES[i].code) == 0)
+    /* a warning about where devices go, not a failure of the path: no cause to show */
+    if (r->error_code == TP_OC_DIRECT_ONLY_VIA_PROXY)
+        return -1;
+    tp_outcome_cat cat = tp_outcome_info_of(r->error_code)->category;
+    for (size_t i = 0; i < N_CAUSES; i++)
+        if (CAUSES[i].code == TP_OC_NONE ? CAUSES[i].cat == cat : CAUSES[i].code == r->error_code)
             return (int)i;
-    }
     return -1;
+}
+
+/* The category a row is about (its code's, or the one it stands for). */
+static tp_outcome_cat row_category(const cause_def *d)
+{
+    return d->code == TP_OC_NONE ? d->cat : tp_outcome_info_of(d->code)->category;
 }
 
 const char *tp_cause_short(const tp_result *r, char *buf, size_t cap)
@@ -66,7 +78,7 @@ const char *tp_cause_short(const tp_result *r, char *buf, size_t cap)
     const cause_def *d = &CAUSES[i];
     if (d->abbr)
         return d->abbr;
-    bool proxy = strncmp(d->code, "proxy_", 6) == 0;
+    bool proxy = row_category(d) == TP_OCAT_PROXY;
     int st = proxy ? r->proxy_status : r->http_status;
     if (st >= 100 && st <= 999)
         snprintf(buf, cap, "%d", st);

@@ -10,12 +10,14 @@
 
 #include "fixture_run.h"
 #include "judge/actions.h"
+#include "plan/plan.h"
 
 #define N_EP 5
 
 typedef struct arun {
     tp_config cfg;
     tp_catalog cat;
+    tp_plan plan;    /* the routes: where each result's CRLs went */
     tp_run run;
 } arun;
 
@@ -36,6 +38,9 @@ static void build(arun *a)
 {
     memset(a, 0, sizeof *a);
     fx_paths(&a->cfg);
+    char err[256];
+    if (tp_plan_resolve(&a->plan, &a->cfg, err, sizeof err) != 0)
+        fail_msg("plan: %s", err);
     a->cat.n = N_EP;
     a->cat.endpoints = calloc(N_EP, sizeof *a->cat.endpoints);
     assert_non_null(a->cat.endpoints);
@@ -61,6 +66,7 @@ static void build(arun *a)
             tp_result *r = res(a, e, p);
             r->ep = &a->cat.endpoints[e];
             r->path = r->used_path = &a->cfg.paths[p];
+            r->route = tp_plan_route(&a->plan, r->path);
             ok(r);
         }
     /* corp re-signs everything: one action for five probes */
@@ -93,6 +99,7 @@ static void destroy(arun *a)
         tp_result_free(&a->run.results[i]);
     free(a->run.results);
     tp_catalog_free(&a->cat);
+    tp_plan_release(&a->plan);
     tp_config_free(&a->cfg);
 }
 
@@ -132,6 +139,7 @@ static void test_grouped_and_ordered(void **state)
                               "set a system-wide WinHTTP proxy): crl.lab.test, www.lab.test (2 probes)");
     free(line);
     assert_string_equal(v[2].kind, "crl");
+    assert_ptr_equal(v[2].path, &a.cfg.paths[FX_P_DIRECT]);   /* the plan's route, not a name */
     assert_int_equal(v[2].required, 1);
 
     /* DNS: the host and the CNAME target a name rule misses */

@@ -106,6 +106,25 @@ static void test_run_proxy_crl_via(void **state)
     app_out_free(&o);
 }
 
+/* -v traces each phase on stderr; the trace belongs to that run only: the next run in the
+ * same process (the appliance's case) traces nothing and touches nothing of the last one. */
+static void test_run_verbose(void **state)
+{
+    (void)state;
+    app_out o;
+    APP(&o, "run", "-c", lab.config, "-v", "--service", "maps", "-f", "json", "-o", "-");
+    assert_rc(&o, 0);
+    assert_has(o.err, "[maps-ok via direct] tls ");
+    assert_has(o.err, "[maps-ok via direct] done");
+    assert_has(o.err, "[CRL http://127.0.0.1:");
+    cJSON_Delete(app_json(o.out));
+    app_out_free(&o);
+    APP(&o, "run", "-c", lab.config, "--service", "maps", "-f", "json", "-o", "-");
+    assert_rc(&o, 0);
+    assert_null(strstr(o.err, "[maps-ok via direct]"));
+    app_out_free(&o);
+}
+
 /* ---------- where reports go ---------- */
 
 static void test_run_output_file_and_dir(void **state)
@@ -429,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_run_table_streams),
         cmocka_unit_test(test_run_required_failure),
         cmocka_unit_test(test_run_proxy_crl_via),
+        cmocka_unit_test(test_run_verbose),
         cmocka_unit_test(test_run_output_file_and_dir),
         cmocka_unit_test(test_run_refusals),
         cmocka_unit_test(test_run_dry_run),

@@ -53,10 +53,12 @@ static const tp_route *RT(const tp_config *c, const tp_path *p)
     return r;
 }
 
+static tp_trace_fn trace_runs;   /* test_trace: the trace the next runs are given */
+
 static tp_engine_opts opts_of(const tp_config *c)
 {
     return (tp_engine_opts){.limits = c->limits, .resolvers = &c->resolvers, .ca_files = &c->ca_files,
-                            .system_ca = c->system_ca, .cancel = NULL};
+                            .system_ca = c->system_ca, .cancel = NULL, .trace = trace_runs};
 }
 
 static int engine_run_cfg(const tp_config *c, tp_result *res, size_t n, tp_progress_fn progress, void *ud,
@@ -1448,9 +1450,9 @@ static void test_trace(void **state)
     plan p = {0};
     plan_add(&p, &c, "corp", "https", "127.0.0.1", 443, 404);
     g_trace_buf[0] = '\0';
-    tp_engine_set_trace(collect_trace, NULL);
+    trace_runs = collect_trace;
     run_plan(&c, &p);
-    tp_engine_set_trace(NULL, NULL);
+    trace_runs = NULL;
     tsrv_stop(&proxy);
     assert_non_null(strstr(g_trace_buf, "via corp] connect "));
     assert_non_null(strstr(g_trace_buf, "(the proxy)\n"));
