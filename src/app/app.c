@@ -20,6 +20,7 @@
 #include "pki/castore.h"
 #include "input/catalog.h"
 #include "app/cli.h"
+#include "app/serve_cmd.h"
 #include "input/config.h"
 #include "net/engine.h"
 #include "base/fileout.h"
@@ -536,6 +537,7 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_RUN: rc = cmd_run(&cli); break;
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
+    case TP_CMD_SERVE: rc = tp_serve_cmd(&cli); break;
     default: break;
     }
     tp_cli_free(&cli);

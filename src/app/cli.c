@@ -19,6 +19,7 @@ static const char HELP_TOP[] =
     "  tlspath run      [options]            probe every endpoint on every path and report\n"
     "  tlspath catalog  list [options]       show the endpoint catalog\n"
     "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
+    "  tlspath serve    [options]            run on a schedule; serve /metrics, reports, history\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
@@ -63,6 +64,8 @@ static const char HELP_RUN[] =
     "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
     "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
     "  --quiet                no progress line and no table\n"
+    "  --site NAME            the egress site this run is made from: a label on every\n"
+    "                         Prometheus series and \"site\" in the JSON report\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
@@ -80,6 +83,34 @@ static const char HELP_CATALOG[] =
     "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
     "        error nothing is written and the message names the line and the column.\n";
 
+static const char HELP_SERVE[] =
+    "Usage: tlspath serve [run's input, selection and limit options] [options]\n"
+    "\n"
+    "Run the plan every --interval in one long-lived process (never two runs at once) and\n"
+    "serve the results over HTTP: /metrics (Prometheus), /healthz, /report.json and\n"
+    "/report.html (the latest run), /history.json and / (a timeline per endpoint x path).\n"
+    "SIGTERM or SIGINT cancels the run in progress and exits 0; SIGHUP reloads the\n"
+    "configuration (a bad one is refused, the old one kept, the reason logged to stderr).\n"
+    "\n"
+    "Takes run's --config, --catalog, --path, --resolver, --cacert, --crl-via, --service,\n"
+    "--geo, --os, --onboarding, --required-only, --concurrency and --timeout (see\n"
+    "`tlspath run --help`), and:\n"
+    "  --listen ADDR:PORT     where to listen (default 127.0.0.1:9810; IP literals only,\n"
+    "                         [::1]:PORT for IPv6); anything but loopback needs --token-file\n"
+    "  --token-file FILE      bearer token (the file's first line): every request but\n"
+    "                         /healthz must send `Authorization: Bearer TOKEN`, else 401\n"
+    "  --interval DURATION    time between run starts (default 5m); DURATION is a number\n"
+    "                         with ms, s, m or h (no unit = seconds), from 10ms to 7d\n"
+    "  --jitter DURATION      each run starts a random 0..DURATION later (default interval/10)\n"
+    "  --site NAME            the site label on every metric and in the reports (overrides\n"
+    "                         the config's \"site\")\n"
+    "  --state-dir DIR        keep the history of runs in DIR (default: in memory only)\n"
+    "  --history N            runs shown by /history.json and / (default 100)\n"
+    "  --max-runs N           exit 0 after N runs (tests, soak benchmarks)\n"
+    "\n"
+    "Exit status: 0 stopped by a signal (or --max-runs), 2 usage or configuration error\n"
+    "(including a non-loopback --listen without --token-file, or a port in use).\n";
+
 static const char HELP_VERSION[] = "Usage: tlspath version\n";
 
 const char *tp_cli_help(tp_cmd cmd)
@@ -89,6 +120,7 @@ const char *tp_cli_help(tp_cmd cmd)
     case TP_CMD_CATALOG_LIST:
     case TP_CMD_CATALOG_IMPORT: return HELP_CATALOG;
     case TP_CMD_VERSION: return HELP_VERSION;
+    case TP_CMD_SERVE: return HELP_SERVE;
     default: return HELP_TOP;
     }
 }
@@ -114,8 +146,30 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/* "250ms", "30s", "30" (seconds), "5m", "1h", "7d" into milliseconds. */
+static int parse_duration(const char *s, uint64_t *ms)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || v > 1000000000ull)
+        return -1;
+    uint64_t mul;
+    if (!strcmp(end, "ms")) mul = 1;
+    else if (!*end || !strcmp(end, "s")) mul = 1000;
+    else if (!strcmp(end, "m")) mul = 60000;
+    else if (!strcmp(end, "h")) mul = 3600000;
+    else if (!strcmp(end, "d")) mul = 86400000;
+    else return -1;
+    *ms = v * mul;
+    return 0;
+}
+
 /* Which options each command accepts. */
-enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4 };
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_SERVE = 8 };
+#define O_RS (O_RUN | O_SERVE)
 
 typedef struct opt_def {
     const char *name;
@@ -124,26 +178,34 @@ typedef struct opt_def {
 } opt_def;
 
 static const opt_def OPTS[] = {
-    {"config", true, O_RUN},
-    {"catalog", true, O_RUN | O_LIST},
-    {"path", true, O_RUN},
-    {"resolver", true, O_RUN},
-    {"service", true, O_RUN | O_LIST},
-    {"geo", true, O_RUN | O_LIST},
-    {"os", true, O_RUN | O_LIST},
-    {"onboarding", true, O_RUN | O_LIST},
-    {"required-only", false, O_RUN | O_LIST},
+    {"config", true, O_RS},
+    {"catalog", true, O_RS | O_LIST},
+    {"path", true, O_RS},
+    {"resolver", true, O_RS},
+    {"service", true, O_RS | O_LIST},
+    {"geo", true, O_RS | O_LIST},
+    {"os", true, O_RS | O_LIST},
+    {"onboarding", true, O_RS | O_LIST},
+    {"required-only", false, O_RS | O_LIST},
     {"format", true, O_RUN | O_LIST},
-    {"cacert", true, O_RUN},
-    {"crl-via", true, O_RUN},
+    {"cacert", true, O_RS},
+    {"crl-via", true, O_RS},
     {"output", true, O_RUN | O_IMPORT},
     {"output-dir", true, O_RUN},
-    {"concurrency", true, O_RUN},
-    {"timeout", true, O_RUN},
+    {"concurrency", true, O_RS},
+    {"timeout", true, O_RS},
     {"no-color", false, O_RUN | O_LIST},
     {"quiet", false, O_RUN},
     {"dry-run", false, O_RUN},
     {"csv", true, O_IMPORT},
+    {"site", true, O_RS},
+    {"listen", true, O_SERVE},
+    {"token-file", true, O_SERVE},
+    {"state-dir", true, O_SERVE},
+    {"interval", true, O_SERVE},
+    {"jitter", true, O_SERVE},
+    {"history", true, O_SERVE},
+    {"max-runs", true, O_SERVE},
 };
 
 static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
@@ -192,6 +254,29 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
+    else if (!strcmp(name, "site")) rc = set_once(&c->site, name, val, err, errlen);
+    else if (!strcmp(name, "listen")) rc = set_once(&c->listen, name, val, err, errlen);
+    else if (!strcmp(name, "token-file")) rc = set_once(&c->token_file, name, val, err, errlen);
+    else if (!strcmp(name, "state-dir")) rc = set_once(&c->state_dir, name, val, err, errlen);
+    else if (!strcmp(name, "interval") || !strcmp(name, "jitter")) {
+        uint64_t ms;
+        bool jit = name[0] == 'j';
+        if (parse_duration(val, &ms) || ms > 7ull * 86400000 || (!jit && ms < 10))
+            return fail(err, errlen, "--%s: expected a duration such as 300ms, 30s, 5m or 1h (%s to 7d), got \"%s\"",
+                        name, jit ? "0" : "10ms", val);
+        if (jit) {
+            c->jitter_ms = ms;
+            c->jitter_set = true;
+        } else {
+            c->interval_ms = ms;
+        }
+    } else if (!strcmp(name, "history")) {
+        if (parse_int(val, 1, 100000, &c->history_runs))
+            return fail(err, errlen, "--history: expected a number of runs from 1 to 100000, got \"%s\"", val);
+    } else if (!strcmp(name, "max-runs")) {
+        if (parse_int(val, 1, 100000000, &c->max_runs))
+            return fail(err, errlen, "--max-runs: expected a number from 1 to 100000000, got \"%s\"", val);
+    }
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -203,6 +288,7 @@ static int cmd_mask(tp_cmd cmd)
     case TP_CMD_RUN: return O_RUN;
     case TP_CMD_CATALOG_LIST: return O_LIST;
     case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
+    case TP_CMD_SERVE: return O_SERVE;
     default: return 0;
     }
 }
@@ -214,6 +300,7 @@ static const char *cmd_name(tp_cmd cmd)
     case TP_CMD_CATALOG_LIST: return "catalog list";
     case TP_CMD_CATALOG_IMPORT: return "catalog import";
     case TP_CMD_VERSION: return "version";
+    case TP_CMD_SERVE: return "serve";
     default: return "tlspath";
     }
 }
@@ -228,6 +315,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
     }
     const char *w = argv[1];
     if (!strcmp(w, "run")) { c->cmd = TP_CMD_RUN; return 2; }
+    if (!strcmp(w, "serve")) { c->cmd = TP_CMD_SERVE; return 2; }
     if (!strcmp(w, "version") || !strcmp(w, "--version")) { c->cmd = TP_CMD_VERSION; return 2; }
     if (!strcmp(w, "help") || !strcmp(w, "--help") || !strcmp(w, "-h")) {
         c->cmd = TP_CMD_HELP;
@@ -236,7 +324,8 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
             if (!strcmp(argv[2], "run")) c->help_for = TP_CMD_RUN;
             else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
             else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
-            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, version)", argv[2]);
+            else if (!strcmp(argv[2], "serve")) c->help_for = TP_CMD_SERVE;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, serve, version)", argv[2]);
         }
         return argc;
     }
@@ -253,7 +342,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
         if (!strcmp(argv[2], "import")) { c->cmd = TP_CMD_CATALOG_IMPORT; return 3; }
         return fail(err, errlen, "catalog: unknown sub-command \"%s\" (expected list or import)", argv[2]);
     }
-    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, version or help)", w);
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, serve, version or help)", w);
 }
 
 int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
@@ -282,7 +371,8 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
         if (!d || !(d->cmds & cmd_mask(c->cmd)))
             return fail(err, errlen, "%s: unknown option \"--%.*s\" (see `tlspath %s --help`)",
                         cmd_name(c->cmd), (int)nlen, name,
-                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
+                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_SERVE ? "serve"
+                                                 : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
         const char *val = NULL;
         if (d->has_arg) {
             if (eq)
@@ -322,6 +412,10 @@ void tp_cli_free(tp_cli *c)
     free(c->output_dir);
     free(c->csv);
     free(c->crl_via);
+    free(c->site);
+    free(c->listen);
+    free(c->token_file);
+    free(c->state_dir);
     memset(c, 0, sizeof *c);
 }
 
@@ -389,6 +483,11 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     }
     if (cli->required_only)
         cfg->select.include_optional = false;
+    if (cli->site) {
+        free(cfg->site);
+        if (!(cfg->site = tp_strdup(cli->site)))
+            return fail(err, errlen, "out of memory");
+    }
     if (cli->output) {
         free(cfg->output);
         free(cfg->output_dir);

@@ -6,7 +6,7 @@
 
 typedef enum tp_cmd {
     TP_CMD_NONE = 0, TP_CMD_RUN, TP_CMD_CATALOG_LIST, TP_CMD_CATALOG_IMPORT, TP_CMD_VERSION,
-    TP_CMD_HELP
+    TP_CMD_HELP, TP_CMD_SERVE
 } tp_cmd;
 
 typedef struct tp_cli {
@@ -30,6 +30,16 @@ typedef struct tp_cli {
     bool no_color, quiet, dry_run;
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */
+    char *site;               /* --site (run, serve): overrides the config's site */
+    /* serve */
+    char *listen;             /* --listen ADDR:PORT */
+    char *token_file;         /* --token-file */
+    char *state_dir;          /* --state-dir */
+    uint64_t interval_ms;     /* --interval, 0 = unset */
+    uint64_t jitter_ms;       /* --jitter */
+    bool jitter_set;
+    int history_runs;         /* --history, 0 = unset */
+    int max_runs;             /* --max-runs, 0 = unset (forever) */
 } tp_cli;
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */

@@ -67,6 +67,7 @@ void tp_config_free(tp_config *c)
     tp_strlist_free(&c->formats);
     free(c->output);
     free(c->output_dir);
+    free(c->site);
     memset(c, 0, sizeof *c);
 }
 

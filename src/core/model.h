@@ -111,6 +111,7 @@ typedef struct tp_config {
     char *output;            /* file or "-" for the (single) non-table format */
     char *output_dir;
     bool no_color, quiet, dry_run;
+    char *site;              /* the egress site this instance tests from (a label in reports), or NULL */
 } tp_config;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */

@@ -714,7 +714,8 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
-        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))))
+        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        (src->site && !(dst->site = strdup(src->site))))
         goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
@@ -1435,6 +1436,11 @@ static int check_config(const cfg_ctx *x, const tp_config *c)
 
     if (check_paths(x, c->paths, c->n_paths))
         return -1;
+    if (c->site && !is_token(c->site)) {   /* --site lands here */
+        show_str(c->site, shown, sizeof shown);
+        return cfg_fail(x, "site", "expected a site name of letters, digits, '_', '.' or '-' (at most %d), got %s",
+                        CFG_MAX_TOKEN, shown);
+    }
     for (size_t i = 0; i < c->resolvers.n; i++)
         if (!is_resolver(c->resolvers.v[i])) {
             jp_idx(jp, sizeof jp, "resolvers", i);
@@ -1527,10 +1533,10 @@ static int fail_syntax(const cfg_ctx *x, const char *text, size_t len, size_t po
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report"};
+                                       "tls", "limits", "report", "site"};
     if (!cJSON_IsObject(root))
         return fail_got(x, "top level", "an object", root, false);
-    if (check_keys(x, root, "", keys, 7))
+    if (check_keys(x, root, "", keys, 8))
         return -1;
     /* in document order, so the first mistake in the file is the one reported */
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -1551,6 +1557,10 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "site") == 0) {
+            const char *site;
+            rc = get_token(x, it, "site", "a site name", &site) || set_str(x, "site", &c->site, site);
+        }
         if (rc)
             return -1;
     }
