@@ -12,7 +12,14 @@
 
 #define READ_CHUNK 4096
 
-enum { C_READING = 0, C_WRITING, C_CLOSING };
+enum { C_READING = 0, C_WRITING, C_DRAINING, C_CLOSING };
+
+/* After the response: read and drop what the client still sends, for a moment, before
+ * closing — closing a socket with unread bytes makes the kernel send a reset, which can
+ * destroy the response before the client has read it (an early 4xx to a client still
+ * sending). Bounded in time and bytes. */
+#define LINGER_MS 1000
+#define LINGER_BYTES 65536
 
 typedef struct conn {
     tp_httpsrv *srv;
@@ -21,7 +28,8 @@ typedef struct conn {
     uv_timer_t timer;
     int handles;             /* handles still open (freed at 0) */
     int state;
-    bool counted;            /* in srv->open (not a busy refusal) */
+    bool counted;
+    size_t drained;            /* in srv->open (not a busy refusal) */
     tp_httpreq req;
     char rbuf[READ_CHUNK];
     uv_write_t wr;
@@ -94,10 +102,23 @@ static void conn_close(conn *c)
     uv_close((uv_handle_t *)&c->timer, on_conn_closed);
 }
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
+static void on_timeout(uv_timer_t *t);
+
 static void on_shutdown(uv_shutdown_t *sd, int status)
 {
-    (void)status;
-    conn_close(sd->data);
+    conn *c = sd->data;
+    if (c->state == C_CLOSING)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    c->state = C_DRAINING;
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0 ||
+        uv_timer_start(&c->timer, on_timeout, LINGER_MS, 0) != 0)
+        conn_close(c);
 }
 
 static void on_written(uv_write_t *wr, int status)
@@ -169,6 +190,12 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     conn *c = st->data;
+    if (c->state == C_DRAINING) {
+        c->drained += nread > 0 ? (size_t)nread : 0;
+        if (nread < 0 || c->drained > LINGER_BYTES)
+            conn_close(c);
+        return;
+    }
     if (c->state != C_READING)
         return;
     if (nread < 0) {

@@ -1,4 +1,4 @@
-/* ring.c — the in-memory history behind tp_history_ops: the last N runs, each reduced to
+/* ring.c — the in-memory history behind tp_tl_ops: the last N runs, each reduced to
  * what the timeline needs (endpoint, path, service, required, status, error code per
  * probe). Memory is bounded by N × probes per run; the oldest run goes when a new one
  * comes. Lost on restart: give --state-dir for a history that survives. */
@@ -38,9 +38,10 @@ static void run_free(ring_run *r)
     memset(r, 0, sizeof *r);
 }
 
-static int ring_record(void *h, const tp_run *run, char *err, size_t errlen)
+static int ring_record(void *h, tp_run *run, bool cancelled, char *err, size_t errlen)
 {
     ring *g = h;
+    (void)cancelled;   /* shown like any run: its unfinished probes are skipped */
     ring_run nr;
     memset(&nr, 0, sizeof nr);
     tp_summary s;
@@ -179,9 +180,9 @@ static void ring_close(void *h)
     free(g);
 }
 
-static const tp_history_ops RING_OPS = {ring_record, ring_timeline, ring_close, "memory"};
+static const tp_tl_ops RING_OPS = {ring_record, ring_timeline, ring_close, "memory"};
 
-int tp_ring_open(tp_history *out, size_t capacity)
+int tp_ring_open(tp_tl_store *out, size_t capacity)
 {
     if (capacity < 1 || capacity > 100000)
         return -1;

@@ -8,6 +8,7 @@
  * probes. Logs go to stderr, one line per event, never a secret. */
 #include "serve/serve.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ struct tp_serve {
     body rep_json, rep_html, rep_prom;
     tp_serve_counters ctr;
     tp_probe_states states;
-    tp_history hist;
+    tp_tl_store hist;
 };
 
 static int64_t now_ms(void)
@@ -127,7 +128,7 @@ static void schedule_next(tp_serve *s)
     uv_timer_start(&s->timer, start_run, delay, 0);
 }
 
-static void on_run_done(void *ud, const tp_run *run, bool cancelled, const char *error)
+static void on_run_done(void *ud, tp_run *run, bool cancelled, const char *error)
 {
     tp_serve *s = ud;
     int64_t end = now_ms();
@@ -142,18 +143,18 @@ static void on_run_done(void *ud, const tp_run *run, bool cancelled, const char 
         tp_summary sum;
         tp_run_summary(run, &sum);
         char err[256] = "";
+        /* recorded first: the store may add the changes since the previous run, which the
+         * reports then carry */
+        if (s->hist.ops->record(s->hist.h, run, cancelled, err, sizeof err) != 0)
+            fprintf(stderr, "tlspath serve: run %llu not recorded in history: %s\n", (unsigned long long)s->runs_done,
+                    err);
         /* what a cancelled run did finish is still the freshest news: serve it */
         if (render(tp_report_json, run, &s->rep_json) || render(tp_report_html, run, &s->rep_html) ||
             render(tp_report_prom, run, &s->rep_prom))
             fprintf(stderr, "tlspath serve: run %llu: a report could not be rendered (out of memory)\n",
                     (unsigned long long)s->runs_done);
-        if (!cancelled) {
-            if (s->hist.ops->record(s->hist.h, run, err, sizeof err) != 0)
-                fprintf(stderr, "tlspath serve: run %llu not recorded in history: %s\n",
-                        (unsigned long long)s->runs_done, err);
-            if (tp_probe_states_update(&s->states, run) < 0)
-                fprintf(stderr, "tlspath serve: state-change counters not updated: out of memory\n");
-        }
+        if (!cancelled && tp_probe_states_update(&s->states, run) < 0)
+            fprintf(stderr, "tlspath serve: state-change counters not updated: out of memory\n");
         s->ctr.last_run_ms = end;
         if (cancelled)
             s->ctr.runs_cancelled++;
@@ -414,10 +415,27 @@ void tp_serve_stop(tp_serve *s)
 
 /* ---------- start ---------- */
 
+static bool is_loopback(const char *ip)
+{
+    unsigned char a[16];
+    static const unsigned char one[16] = {[15] = 1};
+    if (inet_pton(AF_INET, ip, a) == 1)
+        return a[0] == 127;
+    return inet_pton(AF_INET6, ip, a) == 1 && memcmp(a, one, 16) == 0;
+}
+
 int tp_serve_start(tp_serve **out, uv_loop_t *loop, const tp_serve_opts *o, const tp_serve_hooks *hooks,
                    tp_config *cfg, char *err, size_t errlen)
 {
     *out = NULL;
+    if ((!o->token || !*o->token) && !is_loopback(o->listen_ip)) {
+        /* the reports name every proxy and failure of the network: not for anyone who asks */
+        snprintf(err, errlen, "listening on %s (not loopback) needs a bearer token (--token-file)", o->listen_ip);
+        hooks->free_config(hooks->ud, cfg);
+        if (o->history.ops)
+            o->history.ops->close(o->history.h);
+        return -1;
+    }
     tp_serve *s = calloc(1, sizeof *s);
     if (!s) {
         hooks->free_config(hooks->ud, cfg);

@@ -17,10 +17,11 @@
 #include "serve/httpsrv.h"
 #include "serve/timeline.h"
 
-/* How a run ended. run is the finished run (valid during the callback only) or NULL when
+/* How a run ended. run is the finished run (valid during the callback only; serve may add
+ * to it, e.g. the history's changes, and the runner frees it all afterwards) or NULL when
  * it could not start or failed before producing results (error says why). cancelled is
  * true when tp_serve_hooks.run_cancel ended it early (the run's results are partial). */
-typedef void (*tp_serve_run_done)(void *done_ud, const tp_run *run, bool cancelled, const char *error);
+typedef void (*tp_serve_run_done)(void *done_ud, tp_run *run, bool cancelled, const char *error);
 
 typedef struct tp_serve_hooks {
     void *ud;
@@ -47,7 +48,7 @@ typedef struct tp_serve_opts {
     uint64_t max_runs;          /* stop after this many runs (0 = never; for tests and soak) */
     bool handle_signals;        /* SIGTERM/SIGINT stop, SIGHUP reloads (false in unit tests) */
     tp_httpsrv_limits http;
-    tp_history history;         /* taken; ops NULL = an in-memory ring of history_runs */
+    tp_tl_store history;         /* taken; ops NULL = an in-memory ring of history_runs */
 } tp_serve_opts;
 
 void tp_serve_opts_default(tp_serve_opts *o);

@@ -39,21 +39,24 @@ typedef struct tp_timeline {
 
 void tp_timeline_free(tp_timeline *t);
 
-typedef struct tp_history_ops {
-    /* Records a finished run. Returns 0 or -1 (err filled; the run is then only missing
-     * from history, never fatal). */
-    int (*record)(void *h, const tp_run *run, char *err, size_t errlen);
+typedef struct tp_tl_ops {
+    /* Records a finished run (cancelled: cut short by a stop; recorded, but a store never
+     * compares a later run against it). Called before the run's reports are rendered, so
+     * a store may add what it knows to the run (the changes since the previous run).
+     * Returns 0 or -1 (err filled; the run is then only missing from history, never
+     * fatal). */
+    int (*record)(void *h, tp_run *run, bool cancelled, char *err, size_t errlen);
     /* The last max_runs runs (oldest first) and their series. Returns 0 or -1. */
     int (*timeline)(void *h, size_t max_runs, tp_timeline *out, char *err, size_t errlen);
     void (*close)(void *h);
     const char *name;           /* "memory" or "sqlite", for /healthz and logs */
-} tp_history_ops;
+} tp_tl_ops;
 
-typedef struct tp_history {
-    const tp_history_ops *ops;
+typedef struct tp_tl_store {
+    const tp_tl_ops *ops;
     void *h;
-} tp_history;
+} tp_tl_store;
 
 /* The in-memory ring of the last `capacity` runs (1..100000). Returns 0 or -1 (ENOMEM). */
-int tp_ring_open(tp_history *out, size_t capacity);
+int tp_ring_open(tp_tl_store *out, size_t capacity);
 #endif
