@@ -20,6 +20,8 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import serve_lab  # noqa: E402  (tlspath serve + a real Prometheus)
 
 # The lab catalog's healthy endpoints and the HTTP status each one answers.
 HEALTHY = {
@@ -174,6 +176,10 @@ def build_cases(lab, runs, password):
     main, managed, sysres, deadres, clicreds, cliflags, clicrl = (runs[n] for n in (
         "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
     gw = lab["GW_CLIENT_IP"]
+
+    @case
+    def serve_prometheus_scrape():
+        return serve_lab.check(runs["serve"], Fail)
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
     @case
@@ -704,6 +710,7 @@ def main():
         "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),
+        "serve": serve_lab.ServeRun("serve"),
     }
     t0 = time.monotonic()
     threads = [threading.Thread(target=r.start, args=(lab, binary, a.reports)) for r in runs.values()]
