@@ -4,6 +4,8 @@
  * comes. Lost on restart: give --state-dir for a history that survives. */
 #include "serve/timeline.h"
 
+#include "core/outcome.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +61,11 @@ static int ring_record(void *h, tp_run *run, bool cancelled, char *err, size_t e
         p->endpoint = tp_strdup(r->ep && r->ep->id ? r->ep->id : "");
         p->path = tp_strdup(r->path && r->path->id ? r->path->id : "");
         p->service = tp_strdup(r->ep && r->ep->service ? r->ep->service : "");
-        p->error_code = r->error_code ? tp_strdup(r->error_code) : NULL;
+        const char *code = tp_outcome_name(r->error_code);   /* NULL for none */
+        p->error_code = code ? tp_strdup(code) : NULL;
         p->required = r->ep && r->ep->required;
         p->status = r->status;
-        if (!p->endpoint || !p->path || !p->service || (r->error_code && !p->error_code)) {
+        if (!p->endpoint || !p->path || !p->service || (code && !p->error_code)) {
             nr.n++;
             goto oom;
         }
