@@ -138,6 +138,28 @@ static void test_refuses_before_running(void **state)
     rmdir(dir);
 }
 
+/* The real command end to end (config hook, runner, loop): a loopback catalog whose one
+ * endpoint refuses, three runs 10 ms apart, then exit 0 by --max-runs. */
+static void test_serve_runs_then_exits(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tp-serve-run-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cat[256];
+    snprintf(cat, sizeof cat, "%s/catalog.json", dir);
+    write_file(cat,
+               "{\"name\": \"loop\", \"source\": \"unit test\", \"endpoints\": [{\"id\": \"refused\", \"service\": \"crl\", "
+               "\"url\": \"http://127.0.0.1:1/x\", \"required\": true, \"geography\": \"WW\", "
+               "\"os\": [\"windows\"], \"onboarding\": [\"standard\"], \"pinset\": null, "
+               "\"inspection_allowed\": false, \"expect_status\": [200], \"wildcard\": null, \"source\": \"unit test\"}]}\n",
+               0600);
+    assert_int_equal(MAIN("serve", "--catalog", cat, "--listen", "127.0.0.1:0", "--interval", "10ms", "--jitter", "5ms",
+                          "--max-runs", "3", "--site", "unit"),
+                     0);
+    unlink(cat);
+    rmdir(dir);
+}
+
 static void test_site_config_and_cli(void **state)
 {
     (void)state;
@@ -223,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_serve_options),
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_refuses_before_running),
+        cmocka_unit_test(test_serve_runs_then_exits),
         cmocka_unit_test(test_site_config_and_cli),
         cmocka_unit_test(test_site_in_reports),
     };
