@@ -34,12 +34,17 @@ typedef struct tp_cli {
     /* serve */
     char *listen;             /* --listen ADDR:PORT */
     char *token_file;         /* --token-file */
-    char *state_dir;          /* --state-dir */
     uint64_t interval_ms;     /* --interval, 0 = unset */
     uint64_t jitter_ms;       /* --jitter */
     bool jitter_set;
     int history_runs;         /* --history, 0 = unset */
     int max_runs;             /* --max-runs, 0 = unset (forever) */
+    /* history (store/history.h) */
+    char *state_dir;          /* --state-dir */
+    int keep_runs, keep_days; /* --keep-runs, --keep-days (valid when *_set) */
+    bool keep_runs_set, keep_days_set;
+    char *fail_on;            /* --fail-on any|regression */
+    char *on_change;          /* --on-change CMD */
 } tp_cli;
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */

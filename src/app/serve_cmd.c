@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <uv.h>
 
+#include "core/changes.h"
 #include "input/config.h"
 #include "judge/verdict.h"
 #include "net/engine.h"
@@ -129,6 +130,7 @@ static void run_after(uv_work_t *w, int status)
         r->rc = -1;
     r->app->active = NULL;
     r->done(r->done_ud, r->rc == 0 ? &r->run : NULL, false, r->err[0] ? r->err : "the run did not complete");
+    tp_changes_free(r->run.changes);   /* set by the history while serve recorded the run */
     tp_strlist_free(&r->run.warnings);
     tp_plan_free(r->run.results, r->run.n_results);
     tp_catalogs_free(r->cats, r->n_cats);
@@ -224,14 +226,18 @@ int tp_serve_cmd(const tp_cli *cli)
                                   "every client must send)", cli->listen);
         goto usage;
     }
-    if (cli->state_dir) {
-        snprintf(err, sizeof err, "--state-dir: the SQLite history is not built in yet; run without it "
-                                  "(history is kept in memory)");
-        goto usage;
-    }
     tp_config *cfg = load_config(&app, err, sizeof err);
     if (!cfg)
         goto usage;
+    /* --state-dir (or the config's history.state_dir): the SQLite history, opened once;
+     * a reload does not move it. Without it, an in-memory ring. */
+    tp_tl_store store = {0};
+    if (cfg->history.state_dir &&
+        tp_tl_store_open_history(&store, cfg->history.state_dir, cfg->history.keep_runs, cfg->history.keep_days, err,
+                                 sizeof err) != 0) {
+        free_config(&app, cfg);
+        goto usage;
+    }
 
     tp_serve_opts o;
     tp_serve_opts_default(&o);
@@ -244,6 +250,7 @@ int tp_serve_cmd(const tp_cli *cli)
     if (cli->history_runs)
         o.history_runs = (size_t)cli->history_runs;
     o.max_runs = (uint64_t)cli->max_runs;
+    o.history = store;
     o.handle_signals = true;
     tp_serve_hooks hooks = {&app, load_config, free_config, run_start, run_cancel};
 

@@ -59,4 +59,10 @@ typedef struct tp_tl_store {
 
 /* The in-memory ring of the last `capacity` runs (1..100000). Returns 0 or -1 (ENOMEM). */
 int tp_ring_open(tp_tl_store *out, size_t capacity);
+
+/* The SQLite history in STATE_DIR/history.db (store/history.h), with retention applied
+ * at each record (keep_runs / keep_days, 0 = no limit). Returns 0 or -1 (err names the
+ * database and why: not writable, not SQLite, another application's, a newer schema). */
+int tp_tl_store_open_history(tp_tl_store *out, const char *state_dir, int keep_runs, int keep_days, char *err,
+                             size_t errlen);
 #endif

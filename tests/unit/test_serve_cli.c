@@ -21,6 +21,7 @@
 #include "input/config.h"
 #include "report/report.h"
 #include "serve/httpsrv.h"
+#include "serve/timeline.h"
 
 #define ARGV(...) ((char *[]){"tlspath", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"tlspath", __VA_ARGS__}) / sizeof(char *)))
@@ -156,8 +157,31 @@ static void test_serve_runs_then_exits(void **state)
     assert_int_equal(MAIN("serve", "--catalog", cat, "--listen", "127.0.0.1:0", "--interval", "10ms", "--jitter", "5ms",
                           "--max-runs", "3", "--site", "unit"),
                      0);
-    unlink(cat);
-    rmdir(dir);
+    /* with --state-dir the runs go to SQLite and survive a restart: 2 + 2 runs */
+    char sdir[256], cmd[600];
+    snprintf(sdir, sizeof sdir, "%s/state", dir);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(MAIN("serve", "--catalog", cat, "--listen", "127.0.0.1:0", "--interval", "10ms",
+                              "--max-runs", "2", "--state-dir", sdir),
+                         0);
+    tp_tl_store st;
+    char err[512];
+    assert_int_equal(tp_tl_store_open_history(&st, sdir, 0, 0, err, sizeof err), 0);
+    tp_timeline tl;
+    assert_int_equal(st.ops->timeline(st.h, 100, &tl, err, sizeof err), 0);
+    assert_int_equal(tl.n_runs, 4);
+    assert_int_equal(tl.n_series, 1);
+    assert_string_equal(tl.series[0].endpoint, "refused");
+    assert_int_equal(tl.series[0].n, 4);
+    assert_int_equal(tl.series[0].pts[3].status, TP_ST_FAIL);
+    assert_string_equal(tl.series[0].pts[3].error_code, "connect_refused");
+    assert_true(tl.runs[0].id < tl.runs[3].id);
+    tp_timeline_free(&tl);
+    st.ops->close(st.h);
+    /* a state dir that cannot be one: exit 2 before anything runs */
+    assert_int_equal(MAIN("serve", "--catalog", cat, "--listen", "127.0.0.1:0", "--state-dir", cat), 2);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_site_config_and_cli(void **state)
