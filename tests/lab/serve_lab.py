@@ -1,7 +1,8 @@
 """tests/lab/serve_lab.py — the `tlspath serve` lab scenario (imported by scenarios.py).
 
 Inside the lab's client namespace: `tlspath serve` runs the healthy subset (the sysresolver
-config: direct and the plain proxy) every 2 s on 127.0.0.1 with a bearer token, and a real
+config: direct and the plain proxy; history in a temporary --state-dir) every 2 s on 127.0.0.1
+with a bearer token, and a real
 Prometheus server (Debian's `prometheus`, temporary config and storage, scrape interval
 1 s, on the namespace's loopback) scrapes its /metrics with that token. The scenario asks
 Prometheus' HTTP API, not serve, what it scraped: tlspath_probe_success of a healthy
@@ -86,7 +87,7 @@ class ServeRun:
             serve = subprocess.Popen(
                 self._ns(lab, binary, "serve", "--config", cfg_file, "--interval", "2s", "--jitter", "200ms",
                          "--listen", f"127.0.0.1:{SERVE_PORT}", "--token-file", token_file, "--site", SITE,
-                         "--timeout", "5000"),
+                         "--timeout", "5000", "--state-dir", os.path.join(tmp, "state")),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=serr)
             prom_cfg = os.path.join(tmp, "prometheus.yml")
             with open(prom_cfg, "w") as f:
@@ -129,7 +130,9 @@ scrape_configs:
             res = self._query(lab, "count(tlspath_probe_success)")
             self.facts["all_series"] = int(float(res[0]["value"][1])) if res else 0
             code, body = self._curl(lab, f"http://127.0.0.1:{SERVE_PORT}/history.json", TOKEN)
-            self.facts["history_runs"] = len(json.loads(body).get("runs", [])) if code == 200 else -1
+            hist = json.loads(body) if code == 200 else {}
+            self.facts["history_runs"] = len(hist.get("runs", []))
+            self.facts["history_backend"] = hist.get("backend")
             code, self.report_text = self._curl(lab, f"http://127.0.0.1:{SERVE_PORT}/report.json", TOKEN)
             self.facts["report"] = json.loads(self.report_text) if code == 200 else None
 
@@ -209,6 +212,11 @@ def check(sr, Fail):
             problems.append(f"/report.json: {e.message} at {list(e.absolute_path)}")
         if rep.get("site") != SITE:
             problems.append(f"/report.json site = {rep.get('site')!r}")
+        ch = rep.get("changes") or {}
+        if not ch.get("previous"):
+            problems.append(f"/report.json has no changes since a previous run: {ch!r}"[:200])
+    if f.get("history_backend") != "sqlite":
+        problems.append(f"/history.json backend {f.get('history_backend')!r}, not sqlite (--state-dir)")
     if f.get("history_runs", 0) < 2:
         problems.append(f"/history.json holds {f.get('history_runs')} runs")
     if not f.get("alive_after_bad_hup") or f.get("healthz_after_bad_hup") != 200:
