@@ -13,8 +13,8 @@
 
 #include "core/changes.h"
 #include "input/config.h"
-#include "judge/verdict.h"
-#include "net/engine.h"
+#include "app/pipeline.h"
+#include "core/cancel.h"
 #include "pki/anchors.h"
 #include "plan/plan.h"
 #include "serve/serve.h"
@@ -52,17 +52,22 @@ static tp_config *load_config(void *ud, char *err, size_t errlen)
     }
     /* what a run would refuse is refused now: a reload never installs a config whose
      * runs could only fail */
+    tp_plan plan;
+    memset(&plan, 0, sizeof plan);
     int rc = tp_cli_build_config(a->cli, cfg, err, errlen);
     if (rc == 0)
         rc = tp_catalogs_load(cfg, &cats, &n_cats, err, errlen);
     if (rc == 0)
-        rc = tp_plan_build(cfg, cats, n_cats, &res, &n, err, errlen);
+        rc = tp_plan_resolve(&plan, cfg, err, errlen);
+    if (rc == 0)
+        rc = tp_plan_build(&plan, cats, n_cats, &res, &n, err, errlen);
     if (rc == 0 && n == 0) {
         snprintf(err, errlen, "the selection matches no endpoint (check --service, --geo, --os, --onboarding, "
                               "--required-only)");
         rc = -1;
     }
     tp_plan_free(res, n);
+    tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     if (rc != 0) {
         tp_config_free(cfg);
@@ -80,61 +85,41 @@ static void free_config(void *ud, tp_config *cfg)
 }
 
 /* ---------- run hook ----------
- * Until the run is a pipeline on the caller's loop, the blocking run (its own loop, inside
- * tp_engine_run) goes to libuv's thread pool: serve's loop keeps answering while it runs,
- * and its end comes back on serve's loop (after_work). It cannot be cancelled: SIGTERM
- * then waits for it to finish (every probe has its deadline). */
+ * A run is a pipeline on serve's own loop (app/pipeline.c): config → catalogs → plan →
+ * probes → CRL fetches → verdicts, every phase with its deadline. run_cancel sets the
+ * pipeline's cancellation token: what is in flight ends as "cancelled". */
 
 struct runner {
-    uv_work_t work;
     app_ctx *app;
     const tp_config *cfg;
     tp_serve_run_done done;
     void *done_ud;
     tp_catalog *cats;
     size_t n_cats;
+    tp_plan plan;
     tp_run run;
-    char err[1024];
-    int rc;
+    tp_cancel cancel;
+    tp_pipeline *pipeline;
 };
 
-static void run_work(uv_work_t *w)
+static void runner_free(runner *r)
 {
-    runner *r = w->data;
-    tp_run *run = &r->run;
-    size_t n = 0;
-    r->rc = -1;
-    if (tp_catalogs_load(r->cfg, &r->cats, &r->n_cats, r->err, sizeof r->err) != 0 ||
-        tp_plan_build(r->cfg, r->cats, r->n_cats, &run->results, &n, r->err, sizeof r->err) != 0)
-        return;
-    run->cfg = r->cfg;
-    run->catalogs = r->cats;
-    run->n_catalogs = r->n_cats;
-    run->n_results = n;
-    run->started_at_ms = now_ms();
-    if (tp_anchor_warnings(r->cfg, run->started_at_ms / 1000, &run->warnings) != 0) {
-        snprintf(r->err, sizeof r->err, "out of memory");
-        return;
-    }
-    if (tp_engine_run(r->cfg, run->results, n, NULL, NULL, r->err, sizeof r->err) != 0 ||
-        tp_verdict_apply(r->cfg, run, r->err, sizeof r->err) != 0)
-        return;
-    run->finished_at_ms = now_ms();
-    r->rc = 0;
-}
-
-static void run_after(uv_work_t *w, int status)
-{
-    runner *r = w->data;
-    if (status != 0 && r->rc == 0)
-        r->rc = -1;
-    r->app->active = NULL;
-    r->done(r->done_ud, r->rc == 0 ? &r->run : NULL, false, r->err[0] ? r->err : "the run did not complete");
     tp_changes_free(r->run.changes);   /* set by the history while serve recorded the run */
     tp_strlist_free(&r->run.warnings);
     tp_plan_free(r->run.results, r->run.n_results);
+    tp_plan_release(&r->plan);
     tp_catalogs_free(r->cats, r->n_cats);
     free(r);
+}
+
+static void on_pipeline_done(void *ud, int rc, const char *err)
+{
+    runner *r = ud;
+    r->app->active = NULL;
+    r->pipeline = NULL;
+    r->run.finished_at_ms = now_ms();
+    r->done(r->done_ud, rc == 0 ? &r->run : NULL, tp_cancelled(&r->cancel), err ? err : "the run did not complete");
+    runner_free(r);
 }
 
 static int run_start(void *ud, uv_loop_t *loop, const tp_config *cfg, tp_serve_run_done done, void *done_ud,
@@ -146,21 +131,39 @@ static int run_start(void *ud, uv_loop_t *loop, const tp_config *cfg, tp_serve_r
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    *r = (runner){.app = a, .cfg = cfg, .done = done, .done_ud = done_ud};
-    r->work.data = r;
-    int rc = uv_queue_work(loop, &r->work, run_work, run_after);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start a run: %s", uv_strerror(rc));
-        free(r);
-        return -1;
+    r->app = a;
+    r->cfg = cfg;
+    r->done = done;
+    r->done_ud = done_ud;
+    size_t n = 0;
+    if (tp_catalogs_load(cfg, &r->cats, &r->n_cats, err, errlen) != 0 ||
+        tp_plan_resolve(&r->plan, cfg, err, errlen) != 0 ||
+        tp_plan_build(&r->plan, r->cats, r->n_cats, &r->run.results, &n, err, errlen) != 0)
+        goto fail;
+    r->run.cfg = cfg;
+    r->run.catalogs = r->cats;
+    r->run.n_catalogs = r->n_cats;
+    r->run.n_results = n;
+    r->run.started_at_ms = now_ms();
+    if (tp_anchor_warnings(cfg, r->run.started_at_ms / 1000, &r->run.warnings) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
     }
+    tp_pipeline_opts po = {.plan = &r->plan, .run = &r->run, .cancel = &r->cancel, .now = 0};
+    if (tp_pipeline_start(loop, &po, on_pipeline_done, r, &r->pipeline, err, errlen) != 0)
+        goto fail;
     a->active = r;
     return 0;
+fail:
+    runner_free(r);
+    return -1;
 }
 
 static void run_cancel(void *ud)
 {
-    (void)ud;   /* the thread-pool run cannot be interrupted: it ends by its deadlines */
+    app_ctx *a = ud;
+    if (a->active && a->active->pipeline)
+        tp_pipeline_cancel(a->active->pipeline, "serve is stopping");
 }
 
 /* ---------- options ---------- */

@@ -12,7 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -184,6 +190,51 @@ static void test_serve_runs_then_exits(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void *send_sigterm(void *arg)
+{
+    (void)arg;
+    usleep(1500000);
+    kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+/* SIGTERM in the middle of a run: the run is cancelled (its probe would otherwise wait for
+ * the TLS deadline) and serve exits 0 at once. The origin accepts TCP and never answers. */
+static void test_sigterm_cancels_the_run(void **state)
+{
+    (void)state;
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(ls, 16), 0);   /* the kernel completes the handshake; no one reads */
+    assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+    char dir[] = "/tmp/tp-serve-term-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cat[256], text[1024];
+    snprintf(cat, sizeof cat, "%s/catalog.json", dir);
+    snprintf(text, sizeof text,
+             "{\"name\": \"hang\", \"source\": \"unit test\", \"endpoints\": [{\"id\": \"silent-tls\", "
+             "\"service\": \"maps\", \"url\": \"https://127.0.0.1:%d/x\", \"required\": true, "
+             "\"geography\": \"WW\", \"os\": [\"windows\"], \"onboarding\": [\"standard\"], \"pinset\": null, "
+             "\"inspection_allowed\": false, \"expect_status\": [200], \"wildcard\": null, \"source\": \"t\"}]}\n",
+             ntohs(a.sin_port));
+    write_file(cat, text, 0600);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, send_sigterm, NULL), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(MAIN("serve", "--catalog", cat, "--listen", "127.0.0.1:0", "--timeout", "30000"), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(th, NULL);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(took >= 1.4 && took < 5.0);   /* the TLS deadline (10 s) was not waited for */
+    close(ls);
+    unlink(cat);
+    rmdir(dir);
+}
+
 static void test_site_config_and_cli(void **state)
 {
     (void)state;
@@ -270,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_listen_parse),
         cmocka_unit_test(test_refuses_before_running),
         cmocka_unit_test(test_serve_runs_then_exits),
+        cmocka_unit_test(test_sigterm_cancels_the_run),
         cmocka_unit_test(test_site_config_and_cli),
         cmocka_unit_test(test_site_in_reports),
     };
