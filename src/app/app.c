@@ -275,7 +275,7 @@ static const char *f_geo(const tp_endpoint *e, size_t k) { return k == 0 ? (e->g
 static const char *f_os(const tp_endpoint *e, size_t k) { return k < e->os.n ? e->os.v[k] : NULL; }
 static const char *f_onb(const tp_endpoint *e, size_t k) { return k < e->onboarding.n ? e->onboarding.v[k] : NULL; }
 
-static int check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
+int tp_app_check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
                            char *err, size_t errlen)
 {
     char w[4][512];
@@ -352,7 +352,7 @@ static int cmd_run(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
         tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
@@ -503,7 +503,7 @@ static int cmd_catalog_list(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }

@@ -2,6 +2,7 @@
  * (serve/ knows neither how a configuration is built from argv nor how a run is made),
  * then runs the one loop until a signal or --max-runs stops it. */
 #include "app/serve_cmd.h"
+#include "app/app.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ static tp_config *load_config(void *ud, char *err, size_t errlen)
     int rc = tp_cli_build_config(a->cli, cfg, err, errlen);
     if (rc == 0)
         rc = tp_catalogs_load(cfg, &cats, &n_cats, err, errlen);
+    if (rc == 0)
+        rc = tp_app_check_selection(cfg, a->cli, cats, n_cats, err, errlen);
     if (rc == 0)
         rc = tp_plan_resolve(&plan, cfg, err, errlen);
     if (rc == 0)

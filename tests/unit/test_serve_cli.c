@@ -126,6 +126,7 @@ static void test_refuses_before_running(void **state)
     assert_int_equal(MAIN("serve", "--listen", "0.0.0.0:0"), 2);
     assert_int_equal(MAIN("serve", "--listen", "[::]:0"), 2);
     assert_int_equal(MAIN("serve", "--listen", "example.org:80"), 2);
+    assert_int_equal(MAIN("serve", "--listen", "127.0.0.1:0", "--geo", "NOPE"), 2);   /* a typo, as for run */
     char dir[] = "/tmp/tp-serve-cli-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char tok[256];
