@@ -5,7 +5,7 @@
  * reported, not lost.
  *
  * Implemented by httphead.c (the head), httpauth.c (Proxy-Authenticate, the Basic
- * Proxy-Authorization line), httpbody.c (the body) and httpreq.c (the requests); what
+ * Proxy-Authorization line), httpbody.c (the body) and httpbuild.c (the requests); what
  * they share is in httptok.h. */
 #ifndef TLSPATH_HTTPPARSE_H
 #define TLSPATH_HTTPPARSE_H

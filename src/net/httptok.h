@@ -1,5 +1,5 @@
 /* httptok.h — internal to the HTTP/1.x modules of net/ (httphead.c, httpauth.c,
- * httpbody.c, httpreq.c): the RFC 9110 character classes and the small text helpers they
+ * httpbody.c, httpbuild.c): the RFC 9110 character classes and the small text helpers they
  * share, and the two entry points one module offers another. Not a public header: the
  * contract is net/httpparse.h.
  *
@@ -9,7 +9,7 @@
  *               and the Basic Proxy-Authorization line we send (built and wiped as a secret)
  *   httpbody.c  a response body: Content-Length, chunked or close-delimited, kept in a
  *               bounded tp_buf or only counted
- *   httpreq.c   the requests: CONNECT, and GET/HEAD in origin- or absolute-form */
+ *   httpbuild.c the requests: CONNECT, and GET/HEAD in origin- or absolute-form */
 #ifndef TLSPATH_NET_HTTPTOK_H
 #define TLSPATH_NET_HTTPTOK_H
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* httpreq.c — the requests tlspath sends (see httpparse.h): CONNECT to a proxy, and GET or
+/* httpbuild.c — the requests tlspath sends (see httpparse.h): CONNECT to a proxy, and GET or
  * HEAD in origin-form (to the origin, inside a tunnel or direct) or absolute-form (a
  * plain-HTTP URL through a proxy). Every field comes from a catalog, a config or the
  * environment: none may add a line to the request, and proxy credentials go only where
