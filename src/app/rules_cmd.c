@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/fileout.h"
 #include "input/catalog.h"
 #include "plan/plan.h"
@@ -24,49 +25,22 @@ static int usage(const char *msg)
     return EXIT_USAGE;
 }
 
-/* Reads a whole file, bounded. NULL with err filled on failure. */
-static char *slurp(const char *file, size_t *len, char *err, size_t errlen)
+/* The report --from names, read whole into a bounded buffer (base/buf.h). Returns 0, or -1
+ * with err filled. */
+static int read_report(const char *file, tp_buf *b, char *err, size_t errlen)
 {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
+    tp_buf_init(b, REPORT_MAX_BYTES, false);
+    int rc = tp_buf_read_file(b, file);
+    if (rc == TP_BUF_OK)
+        return 0;
+    if (rc == TP_BUF_EBOUND)
+        snprintf(err, errlen, "--from: %s is larger than %u MiB", file, REPORT_MAX_BYTES >> 20);
+    else if (rc == TP_BUF_EIO)
         snprintf(err, errlen, "--from: cannot read %s: %s", file, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= REPORT_MAX_BYTES) {
-                snprintf(err, errlen, "--from: %s is larger than %u MiB", file, REPORT_MAX_BYTES >> 20);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "--from: cannot read %s: %s", file, strerror(errno));
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-    }
-    if (!buf && !err[0])
+    else
         snprintf(err, errlen, "out of memory");
-    fclose(f);
-    *len = n;
-    return buf;
+    tp_buf_free(b);
+    return -1;
 }
 
 static int write_out(const tp_ruleset *rs, tp_rules_format fmt, const tp_cli *cli, char *err, size_t errlen)
@@ -93,7 +67,8 @@ int tp_cmd_rules(const tp_cli *cli, tp_selection_check_fn check)
     tp_ruleset rs;
     memset(&rs, 0, sizeof rs);
     const tp_endpoint **eps = NULL;
-    char *text = NULL;
+    tp_buf report;   /* --from */
+    tp_buf_init(&report, 0, false);
     int rc = EXIT_USAGE;
     int fmt = tp_rules_format_parse(cli->formats.n ? cli->formats.v[0] : NULL);
 
@@ -138,9 +113,10 @@ int tp_cmd_rules(const tp_cli *cli, tp_selection_check_fn check)
     if (!rs.origin)
         goto oom;
     if (cli->from) {
-        size_t len = 0, matched = 0;
-        if (!(text = slurp(cli->from, &len, err, sizeof err)) ||
-            tp_rules_observe_report(&rs, text, len, cli->from, eps, n_eps, &matched, err, sizeof err) != 0) {
+        size_t matched = 0;
+        if (read_report(cli->from, &report, err, sizeof err) != 0 ||
+            tp_rules_observe_report(&rs, tp_buf_str(&report), report.len, cli->from, eps, n_eps, &matched, err,
+                                    sizeof err) != 0) {
             usage(err);
             goto done;
         }
@@ -166,7 +142,7 @@ int tp_cmd_rules(const tp_cli *cli, tp_selection_check_fn check)
 oom:
     usage("out of memory");
 done:
-    free(text);
+    tp_buf_free(&report);
     free(eps);
     tp_ruleset_free(&rs);
     tp_catalogs_free(cats, n_cats);

@@ -64,12 +64,37 @@ static void test_rules_refusals(void **state)
     assert_rc(&o, 2);
     assert_has(o.err, "/nonexistent/rules.txt");
     app_out_free(&o);
+    APP(&o, "rules", "--format", "fqdn", "--from", lab.dir);
+    assert_rc(&o, 2);
+    assert_has(o.err, ": Is a directory");
+    app_out_free(&o);
+    APP(&o, "rules", "--format", "fqdn", "-o", "/dev/full");
+    assert_rc(&o, 2);
+    assert_has(o.err, "/dev/full");
+    app_out_free(&o);
     char bad[192];
     lab_file(bad, sizeof bad, "not-a-report.json");
     app_write(bad, "{\"results\": 5}");
     APP(&o, "rules", "--format", "fqdn", "--from", bad);
     assert_rc(&o, 2);
     assert_has(o.err, "not-a-report.json");
+    app_out_free(&o);
+}
+
+/* An endpoint addressed by an IPv6 literal has no name to allow: said, not dropped silently. */
+static void test_rules_ipv6_literal(void **state)
+{
+    (void)state;
+    char cat[192];
+    lab_file(cat, sizeof cat, "v6.json");
+    app_write(cat, "{\"name\": \"v6\", \"source\": \"t\", \"endpoints\": ["
+                   "{\"id\": \"lit\", \"service\": \"maps\", \"url\": \"https://[2001:db8::5]/\"},"
+                   "{\"id\": \"named\", \"service\": \"maps\", \"url\": \"https://a.example/\"}]}");
+    app_out o;
+    APP(&o, "rules", "--format", "fqdn", "--catalog", cat);
+    assert_rc(&o, 0);
+    assert_has(o.err, "1 endpoint(s) addressed by an IPv6 literal have no name rule");
+    assert_has(o.out, "a.example\n");
     app_out_free(&o);
 }
 
@@ -105,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_formats),
         cmocka_unit_test(test_rules_refusals),
+        cmocka_unit_test(test_rules_ipv6_literal),
         cmocka_unit_test(test_rules_from_a_run),
     };
     return cmocka_run_group_tests(tests, lab_setup, lab_teardown);
