@@ -131,6 +131,21 @@ static cJSON *str_or_null(const tp_run *run, const char *s)
     return j;
 }
 
+/* Adds item under key; false (and item freed) when either is missing: adding can fail too
+ * (the key is copied), and an item left unattached would leak. */
+static bool attach(cJSON *obj, const char *key, cJSON *item)
+{
+    if (obj && item && cJSON_AddItemToObject(obj, key, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
+}
+
+static bool attach_str(const tp_run *run, cJSON *obj, const char *key, const char *s)
+{
+    return attach(obj, key, str_or_null(run, s));
+}
+
 cJSON *tp_report_provenance(const tp_run *run)
 {
     cJSON *o = cJSON_CreateObject();
@@ -140,27 +155,29 @@ cJSON *tp_report_provenance(const tp_run *run)
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    bool ok = cJSON_AddItemToObject(o, "host", str_or_null(run, host[0] ? host : NULL)) &&
+    bool ok = attach_str(run, o, "host", host[0] ? host : NULL) &&
               cJSON_AddStringToObject(o, "tool_version", TLSPATH_VERSION);
-    cJSON *cats = cJSON_CreateArray();
-    ok = ok && cats && cJSON_AddItemToObject(o, "catalogs", cats);
+    cJSON *cats = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && attach(o, "catalogs", cats);
     for (size_t i = 0; ok && run->catalogs && i < run->n_catalogs; i++) {
         const tp_catalog *c = &run->catalogs[i];
         char d[32];
         tp_catalog_digest(c, d);
         cJSON *co = cJSON_CreateObject();
-        ok = co && cJSON_AddItemToArray(cats, co) && cJSON_AddItemToObject(co, "name", str_or_null(run, c->name)) &&
-             cJSON_AddItemToObject(co, "file", str_or_null(run, c->file)) &&
-             cJSON_AddItemToObject(co, "source", str_or_null(run, c->source)) &&
-             cJSON_AddNumberToObject(co, "endpoints", (double)c->n) && cJSON_AddStringToObject(co, "digest", d);
+        if (co && !cJSON_AddItemToArray(cats, co)) {
+            cJSON_Delete(co);
+            co = NULL;
+        }
+        ok = co && attach_str(run, co, "name", c->name) && attach_str(run, co, "file", c->file) &&
+             attach_str(run, co, "source", c->source) && cJSON_AddNumberToObject(co, "endpoints", (double)c->n) &&
+             cJSON_AddStringToObject(co, "digest", d);
     }
-    cJSON *cfg = cJSON_CreateObject();
-    ok = ok && cfg && cJSON_AddItemToObject(o, "config", cfg);
+    cJSON *cfg = ok ? cJSON_CreateObject() : NULL;
+    ok = ok && attach(o, "config", cfg);
     if (ok && run->cfg) {
         char d[32];
         tp_config_digest(run->cfg, d);
-        ok = cJSON_AddItemToObject(cfg, "file", str_or_null(run, run->cfg->file)) &&
-             cJSON_AddStringToObject(cfg, "digest", d);
+        ok = attach_str(run, cfg, "file", run->cfg->file) && cJSON_AddStringToObject(cfg, "digest", d);
     } else if (ok) {
         ok = cJSON_AddNullToObject(cfg, "file") && cJSON_AddNullToObject(cfg, "digest");
     }

@@ -110,8 +110,8 @@ static inline void app_call_to(app_out *o, const char *stdout_to, const char *co
 #define assert_rc(o, want)                                                                      \
     do {                                                                                        \
         if ((o)->rc != (want))                                                                  \
-            fail_msg("exit %d, want %d\n--- stdout\n%s\n--- stderr\n%s", (o)->rc, (want),       \
-                     (o)->out, (o)->err);                                                       \
+            fail_msg("exit %d, want %d\n--- stderr\n%.2000s\n--- stdout\n%.2000s", (o)->rc, (want), \
+                     (o)->err, (o)->out);                                                       \
     } while (0)
 
 static inline void app_write(const char *file, const char *text)

@@ -125,6 +125,43 @@ static void test_run_verbose(void **state)
     app_out_free(&o);
 }
 
+/* --export-chain DIR: the chain each probe saw, as PEM openssl reads (leaf first). */
+static void test_run_export_chain(void **state)
+{
+    (void)state;
+    char dir[192], f[256], blocker[192];
+    lab_file(dir, sizeof dir, "chains");   /* made if missing (one level, unlike --output-dir) */
+    app_out o;
+    APP(&o, "run", "-c", lab.config, "--service", "maps", "-f", "json", "-o", "-", "--export-chain", dir);
+    assert_rc(&o, 0);
+    assert_has(o.err, "wrote 1 chain(s) to ");
+    app_out_free(&o);
+    snprintf(f, sizeof f, "%s/maps-ok@direct.pem", dir);
+    char *pem = app_slurp(f);
+    assert_non_null(pem);
+    assert_has(pem, "# subject: CN=127.0.0.1");
+    char *first = strstr(pem, "-----BEGIN CERTIFICATE-----");
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, "-----BEGIN CERTIFICATE-----"));   /* leaf, then the CA */
+    free(pem);
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    assert_int_equal(mbedtls_x509_crt_parse_file(&crt, f), 0);
+    char dn[256];
+    assert_true(mbedtls_x509_dn_gets(dn, sizeof dn, &crt.subject) > 0);
+    assert_has(dn, "CN=127.0.0.1");   /* the file starts with the leaf */
+    assert_non_null(crt.next);         /* and the CA follows */
+    mbedtls_x509_crt_free(&crt);
+    /* a directory that cannot be made: said, and the run's exit status says it */
+    lab_file(blocker, sizeof blocker, "chains-blocker");
+    app_write(blocker, "x");
+    snprintf(f, sizeof f, "%s/sub", blocker);
+    APP(&o, "run", "-c", lab.config, "--service", "maps", "-q", "--export-chain", f);
+    assert_rc(&o, 2);
+    assert_has(o.err, "--export-chain: cannot create ");
+    app_out_free(&o);
+}
+
 /* ---------- where reports go ---------- */
 
 static void test_run_output_file_and_dir(void **state)
@@ -449,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_run_required_failure),
         cmocka_unit_test(test_run_proxy_crl_via),
         cmocka_unit_test(test_run_verbose),
+        cmocka_unit_test(test_run_export_chain),
         cmocka_unit_test(test_run_output_file_and_dir),
         cmocka_unit_test(test_run_refusals),
         cmocka_unit_test(test_run_dry_run),
