@@ -27,8 +27,8 @@ CFLAGS="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTLSPATH_VE
  -fno-omit-frame-pointer -Wall -Wextra -Werror -I$ROOT/src"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 # shellcheck disable=SC2086
-DEPS="$(pkg-config --cflags libuv libcares libcjson)"
-LIBS="$(pkg-config --libs libuv libcares libcjson) -lmbedtls -lmbedx509 -lmbedcrypto -lm"
+DEPS="$(pkg-config --cflags libuv libcares libcjson sqlite3)"
+LIBS="$(pkg-config --libs libuv libcares libcjson sqlite3) -lmbedtls -lmbedx509 -lmbedcrypto -lm"
 
 objs=""
 for src in $(find "$ROOT/src" -name "*.c" | sort) "$OUT/obj/embedded.c"; do
