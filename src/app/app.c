@@ -25,6 +25,7 @@
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "report/report.h"
+#include "report/report_util.h"
 #include "judge/verdict.h"
 
 #define EXIT_PASS 0
@@ -378,17 +379,17 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
-        fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
+        tp_rpt_say(stderr, &cfg, "warning: ", run.warnings.v[i]);
     progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
     if (tp_engine_run(&cfg, results, n, on_progress, &prog, err, sizeof err) != 0) {
-        fprintf(stderr, "tlspath: %s\n", err);
+        tp_rpt_say(stderr, &cfg, NULL, err);
         rc = EXIT_USAGE;
         goto done;
     }
     if (prog.on)
         fprintf(stderr, "\n");
     if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
-        fprintf(stderr, "tlspath: %s\n", err);
+        tp_rpt_say(stderr, &cfg, NULL, err);
         rc = EXIT_USAGE;
         goto done;
     }

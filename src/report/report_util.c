@@ -3,6 +3,8 @@
  * out, no read past the terminating NUL. */
 #include "report/report_util.h"
 
+#include "report/redact.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,13 +241,14 @@ static int redact_path(char **s, const tp_path *p)
     return redact(s, p->password);
 }
 
-/* Redacts the secrets of every path of run in *s. */
+/* Redacts the secrets of every path of run in *s: whole secrets first, then the
+ * fragment guard (redact.h) for every run of one that a truncation left behind. */
 static int redact_all(const tp_run *run, char **s)
 {
     for (size_t i = 0; i < tp_rpt_n_paths(run); i++)
         if (redact_path(s, tp_rpt_path(run, i)) != 0)
             return -1;
-    return 0;
+    return tp_rpt_n_paths(run) ? tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s) : 0;
 }
 
 char *tp_rpt_clean(const tp_run *run, const char *s)
@@ -362,6 +365,22 @@ size_t tp_term_clean(char *dst, size_t cap, const char *s)
     });
     dst[o] = '\0';
     return chars;
+}
+
+void tp_rpt_say(FILE *out, const tp_config *cfg, const char *prefix, const char *msg)
+{
+    tp_run run = {.cfg = cfg};
+    char *clean = tp_rpt_clean(&run, msg ? msg : "");
+    size_t cap = (clean ? strlen(clean) : 0) + 1;
+    char *line = malloc(cap);
+    if (clean && line)
+        tp_term_clean(line, cap, clean);
+    fprintf(out, "tlspath: %s%s\n", prefix ? prefix : "", clean && line ? line : "(message withheld: out of memory)");
+    free(line);
+    if (clean) {
+        mbedtls_platform_zeroize(clean, strlen(clean));
+        free(clean);
+    }
 }
 
 size_t tp_utf8_len(const char *s)

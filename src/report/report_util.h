@@ -51,6 +51,11 @@ void tp_prom_label_put(FILE *out, const char *s);
  * a character boundary when dst is full. Returns the number of characters copied. */
 size_t tp_term_clean(char *dst, size_t cap, const char *s);
 
+/* Writes "tlspath: " prefix, msg, newline to out (stderr) the way every report sink
+ * writes text: secrets of cfg's paths redacted (cfg may be NULL), control characters
+ * dropped. The one way a run's messages reach stderr. */
+void tp_rpt_say(FILE *out, const tp_config *cfg, const char *prefix, const char *msg);
+
 /* Number of characters (code points) in valid UTF-8 s. */
 size_t tp_utf8_len(const char *s);
 

@@ -1,0 +1,252 @@
+/* redact.c — the fragment guard (redact.h): no run of TP_SECRET_RUN_MIN characters of
+ * a configured secret, or of its encoded forms, leaves tlspath. */
+#include "report/redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "report/report_util.h"
+
+/* One guarded string, the shortest run of it that is refused, and which of its
+ * characters carry the secret: in "user:password" and its encodings the part that
+ * encodes only the user name is no secret (a report may name the user, and "svc-proxy-
+ * user" must not turn the phase "proxy" into "[redacted]"), so a run is refused only if
+ * it holds at least one character that encodes part of the password. */
+typedef struct guarded {
+    char *s;
+    unsigned char *secret; /* per byte of s: 1 if it encodes a password byte */
+    size_t min;
+} guarded;
+
+/* password and pair, each plain, URL-, base64-, hex lower- and hex upper-encoded */
+#define MAX_GUARDED 10
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        mbedtls_platform_zeroize(s, strlen(s));
+        free(s);
+    }
+}
+
+/* An encoding of plain[0..n) with, per output byte, whether it encodes a byte at index
+ * >= from (the password part). kind: 'p' plain, 'u' URL, 'b' base64, 'x'/'X' hex. */
+static int encode(guarded *g, const char *plain, size_t from, int kind, size_t min)
+{
+    static const char b64a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *hex = kind == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    size_t n = strlen(plain), o = 0;
+    g->s = malloc(n * 3 + 5);
+    g->secret = malloc(n * 3 + 5);
+    g->min = min;
+    if (!g->s || !g->secret) {
+        free(g->s);
+        free(g->secret);
+        g->s = NULL;
+        g->secret = NULL;
+        return -1;
+    }
+    const unsigned char *u = (const unsigned char *)plain;
+    if (kind == 'b') {
+        /* character c holds bits [6c, 6c + 6) of the byte stream */
+        size_t chars = (n * 8 + 5) / 6;
+        for (size_t c = 0; c < chars; c++) {
+            size_t bit = 6 * c, v = 0;
+            for (size_t b = 0; b < 6; b++, bit++) {
+                size_t byte = bit / 8;
+                int on = byte < n ? (u[byte] >> (7 - bit % 8)) & 1 : 0;
+                v = (v << 1) | (size_t)on;
+            }
+            size_t first = 6 * c / 8, last = (6 * c + 5) / 8 < n ? (6 * c + 5) / 8 : n - 1;
+            g->s[o] = b64a[v];
+            g->secret[o++] = last >= from && first <= last;
+        }
+        while (o % 4)
+            g->s[o] = '=', g->secret[o++] = 0;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = u[i], sec = i >= from;
+            bool plain_ok = kind == 'p' || (kind == 'u' && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                                            (c >= '0' && c <= '9') || strchr("-._~", c)));
+            if (plain_ok) {
+                g->s[o] = (char)c, g->secret[o++] = sec;
+                continue;
+            }
+            if (kind == 'u')
+                g->s[o] = '%', g->secret[o++] = sec;
+            const char *digits = kind == 'u' ? "0123456789ABCDEF" : hex;
+            g->s[o] = digits[c >> 4], g->secret[o++] = sec;
+            g->s[o] = digits[c & 15], g->secret[o++] = sec;
+        }
+    }
+    g->s[o] = '\0';
+    return 0;
+}
+
+/* The guarded strings of one path: nothing without a password (a user alone is no
+ * secret). Returns 0 or -1 on allocation failure (what was added is in g either way). */
+static int collect(const tp_path *p, guarded *g, size_t *n)
+{
+    if (!p->password || !*p->password)
+        return 0;
+    const char *user = p->username ? p->username : "";
+    char *pair = tp_asprintf("%s:%s", user, p->password);
+    if (!pair)
+        return -1;
+    static const int kinds[] = {'p', 'u', 'b', 'x', 'X'};
+    int rc = 0;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+        /* hex spends two digits per byte: its run is two bytes' worth per character */
+        size_t min = (kinds[k] == 'x' || kinds[k] == 'X') ? 2 * TP_SECRET_RUN_MIN : TP_SECRET_RUN_MIN;
+        rc = encode(&g[*n], p->password, 0, kinds[k], min);
+        if (rc == 0)
+            (*n)++;
+        if (rc == 0)
+            rc = encode(&g[*n], pair, strlen(user) + 1, kinds[k], min);
+        if (rc == 0)
+            (*n)++;
+    }
+    wipe_free(pair);
+    return rc;
+}
+
+static void release(guarded *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        wipe_free(g[i].s);
+        free(g[i].secret);
+    }
+}
+
+/* Characters some sink drops (C0 and C1 controls, DEL, U+FFFE/U+FFFF): skipped inside
+ * a run, since the sink would join what they separate. Their length in bytes, or 0. */
+static size_t droppable(const unsigned char *s, size_t n)
+{
+    uint32_t cp;
+    size_t len = tp_utf8_decode(s, n, &cp);
+    if (cp == 0xFFFDu)
+        return 0;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF)
+        return len;
+    return 0;
+}
+
+/* Marks in mark[] every byte of h that belongs to a run of g (droppable bytes inside a
+ * run included). Returns whether anything was marked. */
+static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, unsigned char *mark)
+{
+    const unsigned char *sec = (const unsigned char *)g->s;
+    size_t m = strlen(g->s), need = m < g->min ? m : g->min;
+    size_t rl = strlen(TP_REDACTED);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        /* an earlier redaction marker is ours, not the secret's (a password that
+         * shares letters with "[redacted]" must not eat its own marker) */
+        if (n - i >= rl && memcmp(h + i, TP_REDACTED, rl) == 0) {
+            i += rl - 1;
+            continue;
+        }
+        for (size_t j = 0; j < m; j++) {
+            if (sec[j] != h[i])
+                continue;
+            size_t k = i, jj = j, got = 0, end = i, skip;
+            bool secret = false;
+            while (jj < m && k < n) {
+                if (h[k] == sec[jj]) {
+                    secret = secret || g->secret[jj];
+                    k++;
+                    jj++;
+                    got++;
+                    end = k;
+                } else if ((skip = droppable(h + k, n - k)) > 0) {
+                    k += skip;
+                } else {
+                    break;
+                }
+            }
+            if (got >= need && secret) {
+                memset(mark + i, 1, end - i);
+                any = true;
+            }
+        }
+    }
+    return any;
+}
+
+/* Rewrites *s with every marked span replaced by one TP_REDACTED. */
+static int rewrite(char **s, size_t n, const unsigned char *mark)
+{
+    size_t rl = strlen(TP_REDACTED), len = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!mark[i])
+            len++;
+        else if (i == 0 || !mark[i - 1])
+            len += rl;
+    char *out = malloc(len + 1);
+    if (!out)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!mark[i]) {
+            out[o++] = (*s)[i];
+        } else if (i == 0 || !mark[i - 1]) {
+            memcpy(out + o, TP_REDACTED, rl);
+            o += rl;
+        }
+    }
+    out[o] = '\0';
+    mbedtls_platform_zeroize(*s, n);
+    free(*s);
+    *s = out;
+    return 0;
+}
+
+/* Marks the runs of every secret of paths in s; *marked says whether any was found.
+ * Returns the mark array (n + 1 bytes) or NULL on allocation failure. */
+static unsigned char *scan(const tp_path *paths, size_t n_paths, const char *s, size_t n, bool *marked)
+{
+    unsigned char *mark = calloc(n + 1, 1);
+    *marked = false;
+    if (!mark)
+        return NULL;
+    for (size_t p = 0; p < n_paths; p++) {
+        guarded g[MAX_GUARDED];
+        size_t ng = 0;
+        int rc = collect(&paths[p], g, &ng);
+        for (size_t i = 0; i < ng && rc == 0; i++)
+            if (mark_runs((const unsigned char *)s, n, &g[i], mark))
+                *marked = true;
+        release(g, ng);
+        if (rc != 0) {
+            free(mark);
+            return NULL;
+        }
+    }
+    return mark;
+}
+
+int tp_redact_fragments(const tp_path *paths, size_t n_paths, char **s)
+{
+    if (!s || !*s || n_paths == 0)
+        return 0;
+    size_t n = strlen(*s);
+    bool marked;
+    unsigned char *mark = scan(paths, n_paths, *s, n, &marked);
+    if (!mark)
+        return -1;
+    int rc = marked ? rewrite(s, n, mark) : 0;
+    free(mark);
+    return rc;
+}
+
+bool tp_redact_would_change(const tp_path *paths, size_t n_paths, const char *s)
+{
+    if (!s || n_paths == 0)
+        return false;
+    bool marked;
+    unsigned char *mark = scan(paths, n_paths, s, strlen(s), &marked);
+    free(mark);
+    return mark ? marked : true; /* out of memory: assume the worst */
+}
