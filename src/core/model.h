@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/secret.h"
 #include "base/str.h"
 #include "core/outcome.h"
 
@@ -69,7 +70,7 @@ typedef struct tp_path {
     char *proxy_host;    /* HTTP proxy host (no credentials), NULL for direct */
     int proxy_port;
     char *username;      /* Basic credentials, or NULL */
-    char *password;      /* SECRET: never printed, logged or reported */
+    tp_secret *password; /* SECRET: never printed, logged or reported; tp_secret_free */
     bool expect_inspection;
     char *crl_via;       /* path id through which CRLs are fetched; NULL = this path */
     char *fallback;      /* path id used when the proxy cannot be reached; NULL = none */

@@ -24,6 +24,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
+#include "base/url.h"
 #include "pki/castore.h"
 #include "net/httpparse.h"
 #include "net/resolver.h"
@@ -232,8 +233,7 @@ static void on_write(uv_write_t *req, int status)
 {
     (void)status; /* a failed write shows up on the read side as EOF or reset */
     wreq *w = req->data;
-    explicit_bzero(w->data, w->len); /* may have held proxy credentials */
-    free(w);
+    tp_secret_free_n(w, sizeof *w + w->len); /* may have held proxy credentials */
 }
 
 /* Queues len bytes on the connection. Returns 0 or -1. */
@@ -249,8 +249,7 @@ static int conn_write(job *j, const uint8_t *data, size_t len)
     w->req.data = w;
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
     if (uv_write(&w->req, (uv_stream_t *)&j->c->tcp, &b, 1, on_write) != 0) {
-        explicit_bzero(w->data, len);
-        free(w);
+        tp_secret_free_n(w, sizeof *w + len);
         return -1;
     }
     return 0;
@@ -285,7 +284,7 @@ static int tls_flush(job *j)
     if (j->tx_len == 0)
         return 0;
     int rc = conn_write(j, j->tx, j->tx_len);
-    explicit_bzero(j->tx, j->tx_len);
+    tp_secret_wipe(j->tx, j->tx_len);
     j->tx_len = 0;
     return rc;
 }
@@ -535,8 +534,7 @@ static void http_start(job *j)
         rc = tp_tls_write(&j->tlsc, (const uint8_t *)req, len) == 0 ? tls_flush(j) : -1;
     else
         rc = conn_write(j, (const uint8_t *)req, len);
-    explicit_bzero(req, len);
-    free(req);
+    tp_secret_free_n(req, len); /* may hold proxy credentials */
     if (rc != 0) {
         job_fail(j, TP_OC_HTTP_ERROR, "cannot send the HTTP request");
         return;
@@ -667,8 +665,7 @@ static void proxy_start(job *j)
     }
     size_t len = strlen(req);
     int rc = conn_write(j, (const uint8_t *)req, len);
-    explicit_bzero(req, len);
-    free(req);
+    tp_secret_free_n(req, len); /* may hold proxy credentials */
     if (rc != 0) {
         job_fail(j, TP_OC_PROXY_ERROR, "cannot send the CONNECT request to proxy %s", j->proxy_hp);
         return;
@@ -1232,55 +1229,20 @@ static void probe_begin(engine *e, tp_result *r)
     attempt_start(j);
 }
 
-/* http://host[:port][/path] -> parts. Returns 0 or -1. */
+/* http://host[:port][/path] -> parts (base/url.h: the one URL parser). 0 or -1. */
 static int parse_http_url(const char *url, char **host, int *port, char **path)
 {
-    if (!url || strncasecmp(url, "http://", 7) != 0)
+    char *scheme = NULL;
+    if (tp_url_parse(url, &scheme, host, port, path) != 0)
         return -1;
-    const char *p = url + 7;
-    const char *end = p + strcspn(p, "/?#");
-    const char *hs = p, *he;
-    const char *colon = NULL;
-    if (*p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(end - p));
-        if (!rb)
-            return -1;
-        hs = p + 1;
-        he = rb;
-        if (rb + 1 < end) {
-            if (rb[1] != ':')
-                return -1;
-            colon = rb + 1;
-        }
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-        he = colon ? colon : end;
-    }
-    if (memchr(p, '@', (size_t)(end - p)) || he <= hs)
-        return -1;
-    *port = 80;
-    if (colon) {
-        char *pe;
-        long v = strtol(colon + 1, &pe, 10);
-        if (pe != end || v < 1 || v > 65535)
-            return -1;
-        *port = (int)v;
-    }
-    *host = tp_strndup(hs, (size_t)(he - hs));
-    *path = tp_strdup(*end == '/' ? end : "/");
-    if (*end == '?') {
-        free(*path);
-        *path = tp_asprintf("/%s", end);
-    }
-    if (!*host || !*path) {
+    bool http = strcmp(scheme, "http") == 0;
+    free(scheme);
+    if (!http) {
         free(*host);
         free(*path);
         *host = *path = NULL;
         return -1;
     }
-    for (char *c = *host; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c + 32);
     return 0;
 }
 
