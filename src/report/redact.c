@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/platform_util.h>
 
+#include "base/secret.h"
 #include "report/report_util.h"
 
 /* One guarded string, the shortest run of it that is refused, and which of its
@@ -25,10 +25,7 @@ typedef struct guarded {
 
 static void wipe_free(char *s)
 {
-    if (s) {
-        mbedtls_platform_zeroize(s, strlen(s));
-        free(s);
-    }
+    tp_secret_free(s);
 }
 
 /* An encoding of plain[0..n) with, per output byte, whether it encodes a byte at index
@@ -92,7 +89,7 @@ static int collect(const tp_path *p, guarded *g, size_t *n)
     if (!p->password || !*p->password)
         return 0;
     const char *user = p->username ? p->username : "";
-    char *pair = tp_asprintf("%s:%s", user, p->password);
+    char *pair = tp_secret_printf("%s:%s", user, p->password);
     if (!pair)
         return -1;
     static const int kinds[] = {'p', 'u', 'b', 'x', 'X'};
@@ -197,8 +194,7 @@ static int rewrite(char **s, size_t n, const unsigned char *mark)
         }
     }
     out[o] = '\0';
-    mbedtls_platform_zeroize(*s, n);
-    free(*s);
+    tp_secret_free_n(*s, n + 1);
     *s = out;
     return 0;
 }

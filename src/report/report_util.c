@@ -372,10 +372,7 @@ void tp_rpt_say(FILE *out, const tp_config *cfg, const char *prefix, const char 
         tp_term_clean(line, cap, clean);
     fprintf(out, "tlspath: %s%s\n", prefix ? prefix : "", clean && line ? line : "(message withheld: out of memory)");
     free(line);
-    if (clean) {
-        mbedtls_platform_zeroize(clean, strlen(clean));
-        free(clean);
-    }
+    tp_secret_free(clean);
 }
 
 size_t tp_utf8_len(const char *s)
