@@ -395,11 +395,12 @@ static int cmd_run(const tp_cli *cli)
     }
     run.finished_at_ms = now_ms();
 
+    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
+     * "cancelled" (skipped); what completed is reported all the same, as incomplete. */
+    bool interrupted = tp_engine_interrupted();
+    run.interrupted = interrupted;
     tp_summary sum;
     tp_run_summary(&run, &sum);
-    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
-     * "cancelled" (skipped); what completed is reported all the same. */
-    bool interrupted = tp_engine_interrupted();
     if (emit_reports(&cfg, &run) != 0) {
         if (interrupted)
             fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");

@@ -156,7 +156,8 @@ static cJSON *json_summary(jb *b)
     add(b, o, "fail", jnum(b, (double)s.fail));
     add(b, o, "skipped", jnum(b, (double)s.skipped));
     add(b, o, "required_failed", jnum(b, (double)s.required_failed));
-    add(b, o, "verdict", jstr(b, s.pass ? "pass" : "fail"));
+    add(b, o, "verdict", jstr(b, tp_summary_verdict(&s)));
+    add(b, o, "interrupted", jbool(b, s.interrupted));
     return o;
 }
 

@@ -182,8 +182,12 @@ static void metric_run(const pctx *c)
     fprintf(c->out, "tlspath_run_probes %zu\n", s.probes);
     family(c, "tlspath_run_required_failed", "Number of failed probes of required endpoints.");
     fprintf(c->out, "tlspath_run_required_failed %zu\n", s.required_failed);
-    family(c, "tlspath_run_success", "1 if every required endpoint passed (exit status 0), else 0.");
+    family(c, "tlspath_run_success", "1 if every required endpoint passed (exit status 0), else 0 (also when interrupted).");
     fprintf(c->out, "tlspath_run_success %d\n", s.pass);
+    family(c, "tlspath_run_interrupted", "1 if the run was interrupted (exit status 130): its results are incomplete.");
+    fprintf(c->out, "tlspath_run_interrupted %d\n", s.interrupted);
+    family(c, "tlspath_run_skipped", "Number of probes skipped (not run to the end, e.g. cut by an interruption).");
+    fprintf(c->out, "tlspath_run_skipped %zu\n", s.skipped);
     family(c, "tlspath_build_info", "Always 1; the tlspath version that wrote this file.");
     fputs("tlspath_build_info{", c->out);
     label(c, "version", TLSPATH_VERSION, true);

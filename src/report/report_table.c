@@ -324,10 +324,12 @@ static void write_summary(const tctx *c)
             s.probes, s.ok, s.warn, s.fail, s.skipped, s.required_failed,
             dur > 0 ? (double)dur / 1000.0 : 0.0);
     if (c->color)
-        fputs(s.pass ? "\033[32m" : "\033[31m", c->out);
-    fputs(s.pass ? "PASS" : "FAIL", c->out);
+        fputs(s.pass ? "\033[32m" : (s.interrupted ? "\033[33m" : "\033[31m"), c->out);
+    fputs(s.interrupted ? "INCOMPLETE" : s.pass ? "PASS" : "FAIL", c->out);
     if (c->color)
         fputs("\033[0m", c->out);
+    if (s.interrupted)
+        fprintf(c->out, " (interrupted: %zu probe%s skipped)", s.skipped, s.skipped == 1 ? "" : "s");
     fputc('\n', c->out);
     write_causes(c);
     for (size_t i = 0; i < c->run->warnings.n; i++) {
