@@ -299,6 +299,17 @@ static int check_selection(const tp_config *cfg, const tp_cli *cli, const tp_cat
 
 /* ---------- run ---------- */
 
+/* Configured text for the terminal: the loaders refuse control characters already, this
+ * is the second guard (issue 15). Eight results may be live in one printf. */
+static const char *tc(const char *s)
+{
+    static char bufs[8][2048];
+    static unsigned k;
+    char *b = bufs[k++ % 8];
+    tp_term_clean(b, sizeof bufs[0], s ? s : "");
+    return b;
+}
+
 static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
 {
     size_t endpoints = cfg->n_paths ? n / cfg->n_paths : 0;
@@ -306,24 +317,24 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
     for (size_t p = 0; p < cfg->n_paths; p++) {
         const tp_path *pa = &cfg->paths[p];
         if (pa->type == TP_PATH_DIRECT)
-            printf("path %-14s direct", pa->id);
+            printf("path %-14s direct", tc(pa->id));
         else
             printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
-                   pa->id, pa->proxy_host, pa->proxy_port,
+                   tc(pa->id), tc(pa->proxy_host), pa->proxy_port,
                    pa->username ? " (basic auth)" : "");
         if (pa->expect_inspection)
             printf(", inspection expected");
         if (pa->crl_via)
-            printf(", CRLs via %s", pa->crl_via);
+            printf(", CRLs via %s", tc(pa->crl_via));
         if (pa->fallback)
-            printf(", falls back to %s", pa->fallback);
+            printf(", falls back to %s", tc(pa->fallback));
         printf("\n");
     }
     printf("resolver: %s\n", cfg->resolvers.n ? "configured" : "system");
     for (size_t i = 0; i < cfg->resolvers.n; i++)
-        printf("  %s\n", cfg->resolvers.v[i]);
+        printf("  %s\n", tc(cfg->resolvers.v[i]));
     for (size_t i = 0; i < n; i++)
-        printf("%-40s %-12s %-10s %s%s\n", r[i].ep->id, r[i].ep->service, r[i].path->id, r[i].ep->url,
+        printf("%-40s %-12s %-10s %s%s\n", tc(r[i].ep->id), tc(r[i].ep->service), tc(r[i].path->id), tc(r[i].ep->url),
                r[i].ep->required ? "" : " (optional)");
 }
 
@@ -481,8 +492,8 @@ static int cmd_catalog_list(const tp_cli *cli)
             if (json)
                 cJSON_AddItemToArray(arr, endpoint_json(e));
             else
-                printf("%-36s %-12s %-4s %-3s %-8s %s\n", e->id, e->service, e->geography ? e->geography : "WW",
-                       e->required ? "yes" : "no", e->pinset ? e->pinset : "-", e->url);
+                printf("%-36s %-12s %-4s %-3s %-8s %s\n", tc(e->id), tc(e->service), tc(e->geography ? e->geography : "WW"),
+                       e->required ? "yes" : "no", tc(e->pinset ? e->pinset : "-"), tc(e->url));
         }
     if (json) {
         cJSON *doc = cJSON_CreateObject();

@@ -77,7 +77,8 @@ size_t tp_utf8_encode(uint32_t cp, char *dst)
     return 4;
 }
 
-/* Valid UTF-8 copy of s: at most 3 output bytes (U+FFFD) per input byte. */
+/* Valid UTF-8 copy of s without control characters: at most 3 output bytes (U+FFFD)
+ * per input byte. */
 static char *utf8_sanitize(const char *s)
 {
     size_t n = strlen(s);
@@ -91,11 +92,15 @@ static char *utf8_sanitize(const char *s)
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t used = tp_utf8_decode(p + i, n - i, &cp);
-        if (cp == REPLACEMENT || used > 1)
-            o += tp_utf8_encode(cp, out + o);
-        else
-            out[o++] = (char)p[i];
         i += used;
+        /* control characters never leave through a sink (second guard after the
+         * loaders, first for network text): TAB/LF/CR read as a space, others go */
+        if (cp == '\t' || cp == '\n' || cp == '\r')
+            out[o++] = ' ';
+        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+            continue;
+        else
+            o += tp_utf8_encode(cp, out + o);
     }
     out[o] = '\0';
     return out;

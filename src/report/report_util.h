@@ -26,12 +26,13 @@ size_t tp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * number of bytes written (1..4); dst must have room for 4. */
 size_t tp_utf8_encode(uint32_t cp, char *dst);
 
-/* A malloc'ed copy of s with every invalid UTF-8 sequence replaced by U+FFFD and every
+/* A malloc'ed copy of s with every invalid UTF-8 sequence replaced by U+FFFD, control
+ * characters removed (C0, DEL, C1; TAB/LF/CR become a space), and every
  * configured proxy secret of run's paths replaced by TP_REDACTED (run may be NULL): the
  * Basic token tlspath sends (base64 of "user:password", with or without its '='
  * padding), the "user:password" pair and the password — also when characters some sink
- * drops (C0/C1 controls, DEL, U+FFFE/U+FFFF) are interleaved. Every sink passes all the
- * text it prints through this. Returns NULL if s is NULL or on allocation failure. */
+ * drops (C0/C1 controls, DEL, U+FFFE/U+FFFF) are interleaved — and every run of 4+
+ * characters of one (redact.h). Every sink passes all the text it prints through this. Returns NULL if s is NULL or on allocation failure. */
 char *tp_rpt_clean(const tp_run *run, const char *s);
 
 /* Writes s (any bytes) as XML 1.0 character data or attribute value: invalid UTF-8

@@ -355,6 +355,25 @@ static void test_bad_inputs(void **state)
 }
 
 /* A config file that does not exist, and one with a syntax error (line, column). */
+/* Control characters in config text are refused at load with file, JSON path and
+ * character (issue 15); a password's character position is withheld. */
+static void test_control_characters_refused(void **state)
+{
+    (void)state;
+    tp_config c;
+    assert_int_not_equal(load("{\"paths\": [{\"id\": \"di\\u001b[2Jrect\", \"type\": \"direct\"}]}", &c), 0);
+    assert_string_equal(err, FILE_NAME ": paths[0].id: expected text without control characters, got U+001B at character 3");
+    tp_config_free(&c);
+    assert_int_not_equal(load("{\"select\": {\"services\": [\"maps\", \"c\\u0085rl\"]}}", &c), 0);
+    assert_string_equal(err, FILE_NAME ": select.services[1]: expected text without control characters, got U+0085 at character 2");
+    tp_config_free(&c);
+    assert_int_not_equal(load("{\"paths\": [{\"id\": \"p\", \"type\": \"http\", \"proxy\": \"h:1\", \"auth\": "
+                              "{\"type\": \"basic\", \"username\": \"u\", \"password\": \"Zq7\\tHunter\"}}]}", &c), 0);
+    assert_string_equal(err, FILE_NAME ": paths[0].auth.password: expected text without control characters, got a string with one");
+    assert_null(strstr(err, "Hunter"));
+    tp_config_free(&c);
+}
+
 static void test_file_errors(void **state)
 {
     (void)state;
@@ -914,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_spec_shape),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_control_characters_refused),
         cmocka_unit_test(test_nul_escape_refused),
         cmocka_unit_test(test_oversize_file),
         cmocka_unit_test(test_fifo_not_a_file),
