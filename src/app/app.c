@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130   /* 128 + SIGINT, as shells report it */
+#define EXIT_PIPE 141          /* 128 + SIGPIPE: stdout's reader went away */
 
 static int64_t now_ms(void)
 {
@@ -576,7 +578,8 @@ static int cmd_catalog_import(const tp_cli *cli)
 
 int tp_app_main(int argc, char **argv)
 {
-    /* A closed pipe on stdout must end in an error we report, not a silent death. */
+    /* SIGPIPE ignored: a closed socket is a probe's error, and a closed stdout is told
+     * apart at the end (EXIT_PIPE) rather than killing us mid-report. */
     signal(SIGPIPE, SIG_IGN);
     char err[1024];
     tp_cli cli;
@@ -611,11 +614,22 @@ int tp_app_main(int argc, char **argv)
     default: break;
     }
     tp_cli_free(&cli);
-    if (fflush(stdout) != 0 && rc == EXIT_PASS) {
-        /* a reader that went away (`| head`) is not worth a message, but is not success */
-        if (errno != EPIPE)
-            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
-        rc = EXIT_USAGE;
+    int ferr = fflush(stdout) != 0 ? errno : 0;
+    if (ferr || ferror(stdout)) {
+        /* A reader that went away (`| head -1`) ends us quietly with the status a shell
+         * reports for a process SIGPIPE killed (128 + 13), as cat or grep would: not worth
+         * a message, not a success. Whether it happens depends on whether our output had
+         * all gone into the pipe before the reader left, as for every Unix tool. The
+         * pipe's state is asked directly (POLLERR: no reader) because an earlier failed
+         * write leaves no errno behind. Any other write error is a message and exit 2. */
+        struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+        bool gone = ferr == EPIPE || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR));
+        if (gone && rc != EXIT_INTERRUPTED && rc != EXIT_USAGE)
+            rc = EXIT_PIPE;
+        else if (!gone) {
+            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(ferr ? ferr : EIO));
+            rc = EXIT_USAGE;
+        }
     }
     return rc;
 }
