@@ -2,6 +2,7 @@
  * a configured secret, or of its encoded forms, leaves tlspath. */
 #include "report/redact.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,28 +24,16 @@ typedef struct guarded {
 /* password and pair, each plain, URL-, base64-, hex lower- and hex upper-encoded */
 #define MAX_GUARDED 10
 
-static void wipe_free(char *s)
-{
-    tp_secret_free(s);
-}
 
-/* An encoding of plain[0..n) with, per output byte, whether it encodes a byte at index
- * >= from (the password part). kind: 'p' plain, 'u' URL, 'b' base64, 'x'/'X' hex. */
-static int encode(guarded *g, const char *plain, size_t from, int kind, size_t min)
+/* An encoding of plain[0..n) into g (whose s and secret point at n * 3 + 5 bytes each of
+ * the caller's arena) with, per output byte, whether it encodes a byte at index >= from
+ * (the password part). kind: 'p' plain, 'u' URL, 'b' base64, 'x'/'X' hex. */
+static void encode(guarded *g, const char *plain, size_t from, int kind, size_t min)
 {
     static const char b64a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const char *hex = kind == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
     size_t n = strlen(plain), o = 0;
-    g->s = malloc(n * 3 + 5);
-    g->secret = malloc(n * 3 + 5);
     g->min = min;
-    if (!g->s || !g->secret) {
-        free(g->s);
-        free(g->secret);
-        g->s = NULL;
-        g->secret = NULL;
-        return -1;
-    }
     const unsigned char *u = (const unsigned char *)plain;
     if (kind == 'b') {
         /* character c holds bits [6c, 6c + 6) of the byte stream */
@@ -79,42 +68,47 @@ static int encode(guarded *g, const char *plain, size_t from, int kind, size_t m
         }
     }
     g->s[o] = '\0';
-    return 0;
 }
 
-/* The guarded strings of one path: nothing without a password (a user alone is no
- * secret). Returns 0 or -1 on allocation failure (what was added is in g either way). */
-static int collect(const tp_path *p, guarded *g, size_t *n)
+/* The guarded strings of one path, all in one allocation (*arena, *arena_len bytes, to
+ * be wiped and freed by the caller): nothing without a password (a user alone is no
+ * secret). Returns 0 or -1 on allocation failure. */
+static int collect(const tp_path *p, guarded *g, size_t *n, char **arena, size_t *arena_len)
 {
+    *arena = NULL;
+    *arena_len = 0;
     if (!p->password || !*p->password)
         return 0;
     const char *user = p->username ? p->username : "";
-    char *pair = tp_secret_printf("%s:%s", user, p->password);
-    if (!pair)
+    size_t ul = strlen(user), pl = strlen(p->password), pair_len = ul + 1 + pl;
+    if (pl > SIZE_MAX / 64 || ul > SIZE_MAX / 64)
         return -1;
+    size_t per = (pair_len * 3 + 5) * 2;
+    /* the pair itself, then 5 kinds x (password, pair) encodings with their flags */
+    size_t total = pair_len + 1 + 10 * per;
+    char *a = malloc(total);
+    if (!a)
+        return -1;
+    *arena = a;
+    *arena_len = total;
+    char *pair = a;
+    memcpy(pair, user, ul);
+    pair[ul] = ':';
+    memcpy(pair + ul + 1, p->password, pl + 1);
+    char *cur = a + pair_len + 1;
     static const int kinds[] = {'p', 'u', 'b', 'x', 'X'};
-    int rc = 0;
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         /* hex spends two digits per byte: its run is two bytes' worth per character */
         size_t min = (kinds[k] == 'x' || kinds[k] == 'X') ? 2 * TP_SECRET_RUN_MIN : TP_SECRET_RUN_MIN;
-        rc = encode(&g[*n], p->password, 0, kinds[k], min);
-        if (rc == 0)
-            (*n)++;
-        if (rc == 0)
-            rc = encode(&g[*n], pair, strlen(user) + 1, kinds[k], min);
-        if (rc == 0)
-            (*n)++;
+        for (int which = 0; which < 2; which++) {
+            guarded *x = &g[(*n)++];
+            x->s = cur;
+            x->secret = (unsigned char *)cur + per / 2;
+            cur += per;
+            encode(x, which ? pair : p->password, which ? ul + 1 : 0, kinds[k], min);
+        }
     }
-    wipe_free(pair);
-    return rc;
-}
-
-static void release(guarded *g, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        wipe_free(g[i].s);
-        free(g[i].secret);
-    }
+    return 0;
 }
 
 /* Characters some sink drops (C0 and C1 controls, DEL, U+FFFE/U+FFFF): skipped inside
@@ -209,12 +203,13 @@ static unsigned char *scan(const tp_path *paths, size_t n_paths, const char *s, 
         return NULL;
     for (size_t p = 0; p < n_paths; p++) {
         guarded g[MAX_GUARDED];
-        size_t ng = 0;
-        int rc = collect(&paths[p], g, &ng);
+        size_t ng = 0, arena_len;
+        char *arena;
+        int rc = collect(&paths[p], g, &ng, &arena, &arena_len);
         for (size_t i = 0; i < ng && rc == 0; i++)
             if (mark_runs((const unsigned char *)s, n, &g[i], mark))
                 *marked = true;
-        release(g, ng);
+        tp_secret_free_n(arena, arena_len);
         if (rc != 0) {
             free(mark);
             return NULL;

@@ -304,6 +304,7 @@ static void put_script_json(FILE *out, const char *json)
 
 int tp_report_html(const tp_run *run, FILE *out)
 {
+    tp_rpt_oom_reset();
     cJSON *doc = tp_report_json_build(run);
     if (!doc)
         return -1;
@@ -317,5 +318,5 @@ int tp_report_html(const tp_run *run, FILE *out)
     fputs("</script>\n", out);
     fputs(PAGE_SCRIPT, out);
     cJSON_free(json);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

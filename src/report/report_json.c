@@ -419,6 +419,7 @@ cJSON *tp_report_json_build(const tp_run *run)
 
 int tp_report_json(const tp_run *run, FILE *out)
 {
+    tp_rpt_oom_reset();
     cJSON *doc = tp_report_json_build(run);
     if (!doc)
         return -1;
@@ -426,7 +427,7 @@ int tp_report_json(const tp_run *run, FILE *out)
     cJSON_Delete(doc);
     if (!text)
         return -1;
-    int rc = (fputs(text, out) >= 0 && fputc('\n', out) != EOF) ? 0 : -1;
+    int rc = (fputs(text, out) >= 0 && fputc('\n', out) != EOF && !tp_rpt_oom()) ? 0 : -1;
     cJSON_free(text);
     return rc;
 }

@@ -162,6 +162,7 @@ static void write_suite(const jctx *c, const tp_path *p, const char *timestamp, 
 int tp_report_junit(const tp_run *run, FILE *out)
 {
     jctx c = {run, out};
+    tp_rpt_oom_reset();
     const tp_path **paths = calloc(run->n_results ? run->n_results : 1, sizeof *paths);
     if (!paths)
         return -1;
@@ -179,5 +180,5 @@ int tp_report_junit(const tp_run *run, FILE *out)
         write_suite(&c, paths[i], ts, &s);
     fputs("</testsuites>\n", out);
     free(paths);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

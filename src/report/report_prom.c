@@ -220,6 +220,7 @@ static void metric_changes(const pctx *c)
 int tp_report_prom(const tp_run *run, FILE *out)
 {
     pctx c = {run, out};
+    tp_rpt_oom_reset();
     tp_run empty;
     if (!run->results && run->n_results) {
         /* inconsistent run: report it as empty rather than read through NULL */
@@ -237,5 +238,5 @@ int tp_report_prom(const tp_run *run, FILE *out)
     metric_path_probes(&c);
     metric_run(&c);
     metric_changes(&c);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

@@ -377,6 +377,7 @@ static void write_problems(const tctx *c)
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
     tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100};
+    tp_rpt_oom_reset();
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
@@ -388,7 +389,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
         write_problems(&c);
     }
     matrix_free(&m);
-    return rc == 0 && !ferror(out) ? 0 : -1;
+    return rc == 0 && !ferror(out) && !tp_rpt_oom() ? 0 : -1;
 }
 
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)

@@ -251,7 +251,34 @@ static int redact_all(const tp_run *run, char **s)
     return tp_rpt_n_paths(run) ? tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s) : 0;
 }
 
+static bool g_oom;
+
+void tp_rpt_oom_reset(void)
+{
+    g_oom = false;
+}
+
+void tp_rpt_oom_set(void)
+{
+    g_oom = true;
+}
+
+bool tp_rpt_oom(void)
+{
+    return g_oom;
+}
+
+static char *clean_text(const tp_run *run, const char *s);
+
 char *tp_rpt_clean(const tp_run *run, const char *s)
+{
+    char *out = clean_text(run, s);
+    if (s && !out)
+        g_oom = true;
+    return out;
+}
+
+static char *clean_text(const tp_run *run, const char *s)
 {
     if (!s)
         return NULL;

@@ -35,6 +35,14 @@ size_t tp_utf8_encode(uint32_t cp, char *dst);
  * characters of one (redact.h). Every sink passes all the text it prints through this. Returns NULL if s is NULL or on allocation failure. */
 char *tp_rpt_clean(const tp_run *run, const char *s);
 
+/* Allocation failure inside a sink: tp_rpt_clean (and the JSON builder) record it here
+ * when they had to leave text out, so the sink returns -1 instead of a report with holes.
+ * Every sink calls tp_rpt_oom_reset() first and checks tp_rpt_oom() last. One report is
+ * written at a time (the loop thread), hence a plain flag. */
+void tp_rpt_oom_reset(void);
+void tp_rpt_oom_set(void);
+bool tp_rpt_oom(void);
+
 /* Writes s (any bytes) as XML 1.0 character data or attribute value: invalid UTF-8
  * becomes U+FFFD, characters XML 1.0 forbids (C0 controls but TAB/LF/CR, U+FFFE/U+FFFF)
  * are dropped, and & < > " ' are escaped. Safe for HTML text and quoted attributes.
