@@ -1,5 +1,6 @@
-/* app.c — the sub-commands: wires config, catalogs, plan, engine, verdicts and
- * report sinks together, and turns their outcome into the exit status. */
+/* app.c — the sub-commands: wires config, catalogs, plan, the pipeline (probes, CRL
+ * fetches, verdicts: pipeline.c) and report sinks together, and turns their outcome into
+ * the exit status. */
 #include "app/app.h"
 
 #include <cjson/cJSON.h>
@@ -22,15 +23,17 @@
 #include "input/catalog.h"
 #include "app/cli.h"
 #include "input/config.h"
-#include "net/engine.h"
+#include "app/pipeline.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
 #include "judge/directonly.h"
 #include "report/report.h"
-#include "report/report_util.h"
 #include "judge/verdict.h"
 #include "app/app_history.h"
+#include "app/rules_cmd.h"
+#include "report/export_chain.h"
+#include "report/report_util.h"
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
@@ -208,7 +211,8 @@ static int emit_reports(const tp_config *cfg, const tp_run *run)
          * then it goes to stderr so the machine-readable stream stays clean. */
         FILE *out = stdout_taken ? stderr : stdout;
         const char *nc = getenv("NO_COLOR");
-        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0};
+        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0,
+                           .details = cfg->details};
         o.width = terminal_width(out);
         rc |= tp_report_table(run, out, &o);
         fflush(out);
@@ -226,8 +230,27 @@ typedef struct progress {
 static void on_progress(void *ud, size_t done, size_t total, size_t failed)
 {
     progress *p = ud;
-    if (p->on)
-        tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
+    double s = (double)(now_ms() - p->start) / 1000.0;
+    /* the engine's count is network failures; after the last probe the verdicts (CRLs,
+     * pins) run, and the final line (after the summary) counts what the summary counts */
+    if (p->on && done < total)
+        tp_report_progress(stderr, done, total, failed, s);
+    else if (p->on)
+        tp_report_progress_judging(stderr, total, s);
+}
+
+/* ---------- -v trace ---------- */
+
+/* One engine trace line to stderr: network text made safe for a terminal, and any
+ * configured secret redacted (the engine never puts one there; this is the second lock). */
+static void on_trace(void *ud, const char *line)
+{
+    const tp_run *run = ud;
+    char *red = tp_rpt_clean(run, line);
+    char buf[1600];
+    tp_term_clean(buf, sizeof buf, red ? red : "");
+    free(red);
+    fprintf(stderr, "tlspath: %s\n", buf);
 }
 
 /* ---------- selection ---------- */
@@ -354,6 +377,9 @@ static int cmd_run(const tp_cli *cli)
     size_t n = 0;
     tp_run run;
     memset(&run, 0, sizeof run);
+    tp_plan plan;
+    memset(&plan, 0, sizeof plan);
+    tp_cancel cancel = {.cancelled = false, .why = ""};
     tp_history *hist = NULL;   /* --state-dir: app_history.c */
     bool hist_failed = false;
     int rc = EXIT_USAGE;
@@ -362,7 +388,8 @@ static int cmd_run(const tp_cli *cli)
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
+        tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
+        tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
@@ -379,7 +406,7 @@ static int cmd_run(const tp_cli *cli)
         for (size_t p = 0; p < cfg.n_paths; p++) {
             tp_castore cs;
             char cerr[900];
-            if (tp_castore_init(&cs, &cfg, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
+            if (tp_castore_init(&cs, &cfg.ca_files, cfg.system_ca, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
                 snprintf(err, sizeof err, "path %s: %s", cfg.paths[p].id, cerr);
                 usage_error(err);
                 goto done;
@@ -405,15 +432,18 @@ static int cmd_run(const tp_cli *cli)
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         tp_rpt_say(stderr, &cfg, "warning: ", run.warnings.v[i]);
-    progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
-    if (tp_engine_run(&cfg, results, n_probe, on_progress, &prog, err, sizeof err) != 0) {
-        tp_rpt_say(stderr, &cfg, NULL, err);
-        rc = EXIT_USAGE;
-        goto done;
-    }
-    if (prog.on)
-        fprintf(stderr, "\n");
-    if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
+    /* the trace and the \r-rewritten progress line would garble each other */
+    progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    if (cli->verbose)
+        tp_engine_set_trace(on_trace, &run);
+    /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
+     * "cancelled" (skipped) and what completed is reported all the same. */
+    tp_pipeline_opts po = {.plan = &plan, .run = &run, .cancel = &cancel, .now = 0,
+                           .progress = on_progress, .progress_ud = &prog};
+    int prc = tp_pipeline_run(&po, err, sizeof err);
+    if (prc != 0) {
+        if (prog.on)
+            fprintf(stderr, "\n");
         tp_rpt_say(stderr, &cfg, NULL, err);
         rc = EXIT_USAGE;
         goto done;
@@ -426,12 +456,13 @@ static int cmd_run(const tp_cli *cli)
     run.n_results = n;
     run.finished_at_ms = now_ms();
 
-    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
-     * "cancelled" (skipped); what completed is reported all the same, as incomplete. */
-    bool interrupted = tp_engine_interrupted();
+    /* an interrupted run is reported all the same, as incomplete (never as passed) */
+    bool interrupted = tp_cancelled(&cancel);
     run.interrupted = interrupted;
     tp_summary sum;
     tp_run_summary(&run, &sum);
+    if (prog.on)   /* the last progress line counts what the summary counts */
+        tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
         hist_failed = true;
@@ -441,6 +472,16 @@ static int cmd_run(const tp_cli *cli)
             fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");
         rc = interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
         goto done;
+    }
+    if (cli->export_chain) {
+        size_t files = 0;
+        if (tp_export_chains(&run, cli->export_chain, &files, err, sizeof err) != 0) {
+            fprintf(stderr, "tlspath: %s\n", err);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (!cfg.quiet)
+            fprintf(stderr, "tlspath: wrote %zu chain(s) to %s\n", files, cli->export_chain);
     }
     if (interrupted) {
         fprintf(stderr, "tlspath: interrupted — partial report written\n");
@@ -455,9 +496,20 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;
+}
+
+/* `tlspath rules` selects exactly as `run` does. */
+static int rules_select(tp_config *cfg, const tp_cli *cli, tp_catalog *cats, size_t n_cats, char *err,
+                        size_t errlen)
+{
+    return tp_app_select_prepare(cfg, cli, cats, n_cats, err, errlen) != 0 ||
+                   check_selection(cfg, cli, cats, n_cats, err, errlen) != 0
+               ? -1
+               : 0;
 }
 
 /* ---------- catalog ---------- */
@@ -611,6 +663,7 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_RUN: rc = cmd_run(&cli); break;
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
+    case TP_CMD_RULES: rc = tp_cmd_rules(&cli, rules_select); break;
     default: break;
     }
     tp_cli_free(&cli);

@@ -30,6 +30,8 @@ typedef struct tp_http_head {
     tp_strlist proxy_authenticate; /* the scheme of each Proxy-Authenticate, from a fixed set of
                                       registered names ("Basic", "NTLM", ...) or "other" */
     char *location;          /* Location header, if any */
+    bool proxy_generated;    /* the proxy made this answer itself: Proxy-Status (RFC 9209),
+                                X-Squid-Error or Proxy-Authenticate present */
     /* private */
     uint8_t *buf;
     size_t len, cap;

@@ -248,13 +248,21 @@ static void scenario(const tp_run *canned)
         rc = tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err);
         step("catalog load", rc);
     }
+    tp_plan plan;
+    memset(&plan, 0, sizeof plan);
+    bool plan_on = false;
     if (rc == 0) {
         g_failed = f0 = false;
-        rc = tp_plan_build(&cfg, cats, n_cats, &res, &n_res, err, sizeof err);
+        rc = tp_plan_resolve(&plan, &cfg, err, sizeof err);
+        plan_on = rc == 0;
+        if (rc == 0)
+            rc = tp_plan_build(&plan, cats, n_cats, &res, &n_res, err, sizeof err);
         step("plan", rc);
     }
     if (res)
         tp_plan_free(res, n_res);
+    if (plan_on)
+        tp_plan_release(&plan);
     if (cats)
         tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);

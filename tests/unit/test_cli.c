@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "plan/plan.h"
 
 #define ARGV(...) ((char *[]){"tlspath", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"tlspath", __VA_ARGS__}) / sizeof(char *)))
@@ -232,8 +233,12 @@ static void test_build_config_overrides(void **state)
     assert_string_equal(cfg.paths[1].password, "secretpw");
     assert_string_equal(cfg.paths[2].id, "corp");
     assert_int_equal(cfg.limits.total_ms, 1500);
-    /* no phase deadline may exceed the probe's */
-    assert_true(cfg.limits.tls_ms <= 1500 && cfg.limits.dns_ms <= 1500);
+    /* no phase deadline may exceed the probe's: the plan resolves that, whatever the entry */
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &cfg, err, sizeof err), 0);
+    assert_int_equal(pl.limits.total_ms, 1500);
+    assert_true(pl.limits.tls_ms == 1500 && pl.limits.dns_ms <= 1500 && pl.limits.crl_ms == 1500);
+    tp_plan_release(&pl);
     assert_int_equal(cfg.limits.concurrency, 7);
     assert_false(cfg.select.include_optional);
     assert_true(tp_strlist_has(&cfg.select.geography, "EU"));
@@ -295,6 +300,36 @@ static void test_crl_via_option(void **state)
     tp_cli_free(&c);
 }
 
+static void test_rules_options(void **state)
+{
+    (void)state;
+    tp_cli c;
+    char err[256];
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "pac", "--proxy", "10.0.0.5:8080", "--service", "maps",
+                           "--from", "r.json", "--output", "x.pac", "--required-only"),
+                     0);
+    assert_int_equal(c.cmd, TP_CMD_RULES);
+    assert_string_equal(c.formats.v[0], "pac");
+    assert_string_equal(c.proxy, "10.0.0.5:8080");
+    assert_string_equal(c.from, "r.json");
+    assert_true(c.required_only);
+    tp_cli_free(&c);
+    /* a report format is not a rules format, and one format a run */
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "json"), -1);
+    assert_non_null(strstr(err, "fqdn, squid, pac"));
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "fqdn", "--format", "crl"), -1);
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "rules"), -1);
+    assert_non_null(strstr(err, "expected --format"));
+    tp_cli_free(&c);
+    /* run-only options are refused; rules-only options are refused by run */
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "fqdn", "--path", "direct"), -1);
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "run", "--from", "r.json"), -1);
+    tp_cli_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_build_config_bad_path_hides_password),
         cmocka_unit_test(test_build_config_duplicate_path_ids),
         cmocka_unit_test(test_crl_via_option),
+        cmocka_unit_test(test_rules_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
