@@ -44,6 +44,13 @@ char *__wrap_strndup(const char *s, size_t n);
 
 #define LIVE_SLOTS (1u << 20)
 static void **g_live;        /* open addressing; (void *)1 marks a deleted slot */
+static void **g_site;        /* ALLOCFAIL_AT only: who allocated each live pointer */
+static void *g_caller;
+#include <execinfo.h>
+#define BT_MAX 16384 /* allocations traced in ALLOCFAIL_AT mode (then no more) */
+static void *g_bt[BT_MAX][8];
+static int g_bt_n;
+static bool g_in_bt;
 static size_t g_n_live;
 static unsigned long g_count, g_fail_at; /* fail the g_fail_at-th allocation (0: never) */
 static bool g_failed;        /* the failure was injected in this run */
@@ -80,6 +87,18 @@ static void live_add(void *p)
     while (g_live[i] && g_live[i] != (void *)1)
         i = (i + 1) & (LIVE_SLOTS - 1);
     g_live[i] = p;
+    if (g_site) {
+        g_site[i] = g_caller;
+        if (!g_in_bt && g_bt_n < BT_MAX) {
+            g_in_bt = true;
+            void *f[8] = {0};
+            backtrace(f, 8);
+            memcpy(g_bt[g_bt_n], f, sizeof f);
+            g_site[i] = (void *)(uintptr_t)(g_bt_n + 1);
+            g_bt_n++;
+            g_in_bt = false;
+        }
+    }
     g_n_live++;
 }
 
@@ -107,6 +126,14 @@ static bool should_fail(void)
     g_count++;
     if (g_fail_at && g_count == g_fail_at) {
         g_failed = true;
+        if (g_site && !g_in_bt) {
+            g_in_bt = true;
+            void *f[10];
+            int nf = backtrace(f, 10);
+            fprintf(stderr, "allocfail: allocation %lu fails here:\n", g_fail_at);
+            backtrace_symbols_fd(f, nf, 2);
+            g_in_bt = false;
+        }
         return true;
     }
     return false;
@@ -114,6 +141,7 @@ static bool should_fail(void)
 
 void *__wrap_malloc(size_t n)
 {
+    g_caller = __builtin_return_address(0);
     if (should_fail())
         return NULL;
     void *p = __real_malloc(n);
@@ -123,6 +151,7 @@ void *__wrap_malloc(size_t n)
 
 void *__wrap_calloc(size_t n, size_t m)
 {
+    g_caller = __builtin_return_address(0);
     if (should_fail())
         return NULL;
     void *p = __real_calloc(n, m);
@@ -132,6 +161,7 @@ void *__wrap_calloc(size_t n, size_t m)
 
 void *__wrap_realloc(void *p, size_t n)
 {
+    g_caller = __builtin_return_address(0);
     if (should_fail())
         return NULL;
     bool ours = live_del(p);
@@ -153,6 +183,7 @@ void __wrap_free(void *p)
 
 char *__wrap_strdup(const char *s)
 {
+    g_caller = __builtin_return_address(0);
     size_t n = strlen(s) + 1;
     char *d = __wrap_malloc(n);
     if (d)
@@ -215,7 +246,8 @@ static int render(const tp_run *run, int which)
     return rc;
 }
 
-/* Steps that met the injected failure but said success. */
+/* Steps that met the injected failure but said success. (ALLOCFAIL_AT=N runs round N
+ * alone and prints where allocation N fails and where every leaked block came from.) */
 static unsigned long g_silent;
 static char g_silent_where[256];
 
@@ -325,7 +357,10 @@ static void test_every_allocation_fails_cleanly(void **state)
 
     unsigned long total = 0, leaks = 0, silent = 0;
     char first_leak[128] = "", first_silent[256] = "";
-    for (unsigned long n = 1;; n++) {
+    const char *only = getenv("ALLOCFAIL_AT"); /* debugging: one N, the leaked sites listed */
+    if (only)
+        g_site = __real_calloc(LIVE_SLOTS, sizeof *g_site);
+    for (unsigned long n = only ? strtoul(only, NULL, 10) : 1;; n++) {
         g_count = 0;
         g_fail_at = sanitized() || getenv("ALLOCFAIL_COUNT") ? 0 : n;
         g_failed = false;
@@ -334,6 +369,18 @@ static void test_every_allocation_fails_cleanly(void **state)
         if (getenv("ALLOCFAIL_TRACE"))
             fprintf(stderr, "allocfail: round %lu\n", n);
         scenario(&canned);
+        if (only) {
+            for (size_t i = 0; i < LIVE_SLOTS; i++)
+                if (g_live[i] && g_live[i] != (void *)1)
+                {
+                    fprintf(stderr, "allocfail: leaked %p\n", g_live[i]);
+                    uintptr_t k = (uintptr_t)g_site[i];
+                    if (k >= 1 && k <= BT_MAX)
+                        backtrace_symbols_fd(g_bt[k - 1], 8, 2);
+                }
+            total = g_count;
+            break;
+        }
         if (g_n_live != live_before) {
             if (!leaks)
                 snprintf(first_leak, sizeof first_leak, "allocation %lu failed: %zu allocation(s) never freed", n,
