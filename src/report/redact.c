@@ -218,6 +218,56 @@ static unsigned char *scan(const tp_path *paths, size_t n_paths, const char *s, 
     return mark;
 }
 
+static tp_path *g_paths;
+static size_t g_n_paths;
+
+int tp_rpt_guard_add(const tp_config *cfg)
+{
+    for (size_t i = 0; cfg && i < cfg->n_paths; i++) {
+        const tp_path *p = &cfg->paths[i];
+        if (!p->password || !*p->password)
+            continue;
+        bool known = false;
+        for (size_t k = 0; k < g_n_paths && !known; k++)
+            known = strcmp(g_paths[k].password, p->password) == 0 &&
+                    strcmp(g_paths[k].username ? g_paths[k].username : "", p->username ? p->username : "") == 0;
+        if (known)
+            continue;
+        tp_path *v = realloc(g_paths, (g_n_paths + 1) * sizeof *v);
+        if (!v)
+            return -1;
+        g_paths = v;
+        tp_path *n = &g_paths[g_n_paths];
+        memset(n, 0, sizeof *n);
+        n->password = tp_secret_dup(p->password);
+        n->username = p->username ? tp_secret_dup(p->username) : NULL;
+        if (!n->password || (p->username && !n->username)) {
+            tp_secret_free(n->password);
+            tp_secret_free(n->username);
+            return -1;
+        }
+        g_n_paths++;
+    }
+    return 0;
+}
+
+void tp_rpt_guard_clear(void)
+{
+    for (size_t i = 0; i < g_n_paths; i++) {
+        tp_secret_free(g_paths[i].password);
+        tp_secret_free(g_paths[i].username);
+    }
+    free(g_paths);
+    g_paths = NULL;
+    g_n_paths = 0;
+}
+
+const tp_path *tp_rpt_guard_paths(size_t *n)
+{
+    *n = g_n_paths;
+    return g_paths;
+}
+
 int tp_redact_fragments(const tp_path *paths, size_t n_paths, char **s)
 {
     if (!s || !*s || n_paths == 0)

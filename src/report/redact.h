@@ -24,6 +24,16 @@
  * above. Returns 0, or -1 on allocation failure (then *s is unchanged). */
 int tp_redact_fragments(const tp_path *paths, size_t n_paths, char **s);
 
+/* A process-wide list of secrets for text that has no run at hand (serve's history pages
+ * and metrics, whose strings come from earlier runs and configs): tp_rpt_clean applies it
+ * whenever its run carries no paths. tp_rpt_guard_add copies the credentials of cfg's
+ * paths (additive: after a reload the old password is still guarded, since history may
+ * hold it); tp_rpt_guard_clear wipes and frees them all. Loop thread only. */
+int tp_rpt_guard_add(const tp_config *cfg);
+void tp_rpt_guard_clear(void);
+/* The registered secrets as paths (username/password only), for tp_rpt_clean. */
+const tp_path *tp_rpt_guard_paths(size_t *n);
+
 /* True when s holds a run of a secret of the paths that tp_redact_fragments would
  * remove: what a test asserts never happens in an output. */
 bool tp_redact_would_change(const tp_path *paths, size_t n_paths, const char *s);

@@ -248,7 +248,15 @@ static int redact_all(const tp_run *run, char **s)
     for (size_t i = 0; i < tp_rpt_n_paths(run); i++)
         if (redact_path(s, tp_rpt_path(run, i)) != 0)
             return -1;
-    return tp_rpt_n_paths(run) ? tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s) : 0;
+    if (tp_rpt_n_paths(run))
+        return tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s);
+    /* no run at hand (serve's history pages): the process-wide list (redact.h) */
+    size_t ng;
+    const tp_path *g = tp_rpt_guard_paths(&ng);
+    for (size_t i = 0; i < ng; i++)
+        if (redact_path(s, &g[i]) != 0)
+            return -1;
+    return tp_redact_fragments(g, ng, s);
 }
 
 static bool g_oom;

@@ -197,12 +197,40 @@ static void test_sink_entry_points(void **state)
     free(buf);
 }
 
+/* serve's history pages and metrics have no run: the process-wide list guards them. */
+static void test_guard_without_run(void **state)
+{
+    (void)state;
+    tp_path p = path();
+    tp_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.paths = &p;
+    cfg.n_paths = 1;
+    const char *hostile = "history: 407 Zq7Hw9kX/J (cut)";
+    char *c = tp_rpt_clean(NULL, hostile);
+    assert_string_equal(c, hostile); /* nothing registered yet */
+    free(c);
+    assert_int_equal(tp_rpt_guard_add(&cfg), 0);
+    assert_int_equal(tp_rpt_guard_add(&cfg), 0); /* a reload with the same secret */
+    size_t n;
+    tp_rpt_guard_paths(&n);
+    assert_int_equal(n, 1);
+    c = tp_rpt_clean(NULL, hostile);
+    assert_clean(c);
+    assert_non_null(strstr(c, "history: 407 " TP_REDACTED));
+    free(c);
+    tp_rpt_guard_clear();
+    tp_rpt_guard_paths(&n);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_truncation_offset), cmocka_unit_test(test_interleaved_controls),
         cmocka_unit_test(test_encoded_forms),           cmocka_unit_test(test_user_and_words_kept),
         cmocka_unit_test(test_short_password_whole),    cmocka_unit_test(test_sink_entry_points),
+        cmocka_unit_test(test_guard_without_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
