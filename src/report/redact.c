@@ -70,33 +70,32 @@ static void encode(guarded *g, const char *plain, size_t from, int kind, size_t 
     g->s[o] = '\0';
 }
 
-/* The guarded strings of one path, all in one allocation (*arena, *arena_len bytes, to
- * be wiped and freed by the caller): nothing without a password (a user alone is no
- * secret). Returns 0 or -1 on allocation failure. */
-static int collect(const tp_path *p, guarded *g, size_t *n, char **arena, size_t *arena_len)
+/* The bytes collect_into needs for p's guarded strings (0: p has no password). */
+static size_t collect_size(const tp_path *p)
 {
-    *arena = NULL;
-    *arena_len = 0;
     if (!p->password || !*p->password)
         return 0;
+    size_t ul = p->username ? strlen(p->username) : 0, pl = strlen(p->password);
+    if (pl > SIZE_MAX / 64 || ul > SIZE_MAX / 64)
+        return SIZE_MAX;
+    size_t pair_len = ul + 1 + pl;
+    return pair_len + 1 + 10 * ((pair_len * 3 + 5) * 2);
+}
+
+/* The guarded strings of one path, laid out in buf (collect_size(p) bytes): the pair
+ * "user:password" first, then 5 kinds x (password, pair) encodings with their flags. */
+static void collect_into(const tp_path *p, guarded *g, size_t *n, char *buf)
+{
     const char *user = p->username ? p->username : "";
     size_t ul = strlen(user), pl = strlen(p->password), pair_len = ul + 1 + pl;
-    if (pl > SIZE_MAX / 64 || ul > SIZE_MAX / 64)
-        return -1;
     size_t per = (pair_len * 3 + 5) * 2;
-    /* the pair itself, then 5 kinds x (password, pair) encodings with their flags */
-    size_t total = pair_len + 1 + 10 * per;
-    char *a = malloc(total);
-    if (!a)
-        return -1;
-    *arena = a;
-    *arena_len = total;
-    char *pair = a;
+    char *pair = buf;
     memcpy(pair, user, ul);
     pair[ul] = ':';
     memcpy(pair + ul + 1, p->password, pl + 1);
-    char *cur = a + pair_len + 1;
+    char *cur = buf + pair_len + 1;
     static const int kinds[] = {'p', 'u', 'b', 'x', 'X'};
+    *n = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         /* hex spends two digits per byte: its run is two bytes' worth per character */
         size_t min = (kinds[k] == 'x' || kinds[k] == 'X') ? 2 * TP_SECRET_RUN_MIN : TP_SECRET_RUN_MIN;
@@ -108,7 +107,6 @@ static int collect(const tp_path *p, guarded *g, size_t *n, char **arena, size_t
             encode(x, which ? pair : p->password, which ? ul + 1 : 0, kinds[k], min);
         }
     }
-    return 0;
 }
 
 /* Characters some sink drops (C0 and C1 controls, DEL, U+FFFE/U+FFFF): skipped inside
@@ -124,14 +122,41 @@ static size_t droppable(const unsigned char *s, size_t n)
     return 0;
 }
 
+#define IDX_MAX 1024 /* bytes of a guarded string indexed; a longer secret is still
+                        refused whole by report_util's redaction */
+#define IDX_NONE 0xFFFF
+
+/* Where each byte value occurs in g: a text byte is then tried only against the
+ * positions it can match (every report string passes here). */
+typedef struct gindex {
+    uint16_t first[256];
+    uint16_t nexts[IDX_MAX];
+} gindex;
+
+static void index_build(const guarded *g, gindex *x)
+{
+    const unsigned char *sec = (const unsigned char *)g->s;
+    size_t m = strlen(g->s);
+    if (m > IDX_MAX)
+        m = IDX_MAX;
+    for (size_t b = 0; b < 256; b++)
+        x->first[b] = IDX_NONE;
+    for (size_t j = m; j-- > 0;) {
+        x->nexts[j] = x->first[sec[j]];
+        x->first[sec[j]] = (uint16_t)j;
+    }
+}
+
 /* Marks in mark[] every byte of h that belongs to a run of g (droppable bytes inside a
  * run included). Returns whether anything was marked. */
-static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, unsigned char *mark)
+static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, const gindex *x, unsigned char *mark)
 {
     const unsigned char *sec = (const unsigned char *)g->s;
     size_t m = strlen(g->s), need = m < g->min ? m : g->min;
     size_t rl = strlen(TP_REDACTED);
     bool any = false;
+    if (m > IDX_MAX)
+        m = IDX_MAX;
     for (size_t i = 0; i < n; i++) {
         /* an earlier redaction marker is ours, not the secret's (a password that
          * shares letters with "[redacted]" must not eat its own marker) */
@@ -139,9 +164,7 @@ static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, unsign
             i += rl - 1;
             continue;
         }
-        for (size_t j = 0; j < m; j++) {
-            if (sec[j] != h[i])
-                continue;
+        for (size_t j = x->first[h[i]]; j != IDX_NONE; j = x->nexts[j]) {
             size_t k = i, jj = j, got = 0, end = i, skip;
             bool secret = false;
             while (jj < m && k < n) {
@@ -164,6 +187,58 @@ static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, unsign
         }
     }
     return any;
+}
+
+/* One path's guarded strings and indexes, kept between calls: every string of every
+ * report passes here, and rebuilding them each time made serve's loop miss its deadlines
+ * under ASan. Keyed by the credentials' content, never their address; in static storage
+ * (nothing on the heap to leak), wiped by tp_rpt_guard_clear. A path whose credentials
+ * do not fit is handled on the heap, per call. */
+#define CACHE_SLOTS 8
+#define CACHE_ARENA 8192
+typedef struct cached {
+    bool used;
+    size_t ulen, len;
+    char arena[CACHE_ARENA];
+    guarded g[MAX_GUARDED];
+    size_t ng;
+    gindex idx[MAX_GUARDED];
+} cached;
+static cached g_cache[CACHE_SLOTS];
+static unsigned g_cache_next;
+
+static bool cache_matches(const cached *c, const tp_path *p)
+{
+    const char *user = p->username ? p->username : "";
+    size_t ul = strlen(user);
+    return c->used && c->ulen == ul && memcmp(c->arena, user, ul) == 0 && c->arena[ul] == ':' &&
+           strcmp(c->arena + ul + 1, p->password) == 0;
+}
+
+static const cached *cache_get(const tp_path *p, size_t need)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (cache_matches(&g_cache[i], p))
+            return &g_cache[i];
+    if (need > CACHE_ARENA)
+        return NULL;
+    cached *c = &g_cache[g_cache_next++ % CACHE_SLOTS];
+    tp_secret_wipe(c->arena, sizeof c->arena);
+    collect_into(p, c->g, &c->ng, c->arena);
+    for (size_t i = 0; i < c->ng; i++)
+        index_build(&c->g[i], &c->idx[i]);
+    c->ulen = p->username ? strlen(p->username) : 0;
+    c->len = need;
+    c->used = true;
+    return c;
+}
+
+static void cache_clear(void)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        tp_secret_wipe(g_cache[i].arena, sizeof g_cache[i].arena);
+        g_cache[i].used = false;
+    }
 }
 
 /* Rewrites *s with every marked span replaced by one TP_REDACTED. */
@@ -202,18 +277,34 @@ static unsigned char *scan(const tp_path *paths, size_t n_paths, const char *s, 
     if (!mark)
         return NULL;
     for (size_t p = 0; p < n_paths; p++) {
-        guarded g[MAX_GUARDED];
-        size_t ng = 0, arena_len;
-        char *arena;
-        int rc = collect(&paths[p], g, &ng, &arena, &arena_len);
-        for (size_t i = 0; i < ng && rc == 0; i++)
-            if (mark_runs((const unsigned char *)s, n, &g[i], mark))
-                *marked = true;
-        tp_secret_free_n(arena, arena_len);
-        if (rc != 0) {
+        size_t need = collect_size(&paths[p]);
+        if (need == 0)
+            continue;
+        const cached *c = need == SIZE_MAX ? NULL : cache_get(&paths[p], need);
+        if (c) {
+            for (size_t i = 0; i < c->ng; i++)
+                if (mark_runs((const unsigned char *)s, n, &c->g[i], &c->idx[i], mark))
+                    *marked = true;
+            continue;
+        }
+        /* too long for the cache: built on the heap for this call */
+        char *arena = need == SIZE_MAX ? NULL : malloc(need);
+        gindex *idx = arena ? malloc(sizeof *idx) : NULL;
+        if (!arena || !idx) {
+            tp_secret_free_n(arena, need);
             free(mark);
             return NULL;
         }
+        guarded g[MAX_GUARDED];
+        size_t ng = 0;
+        collect_into(&paths[p], g, &ng, arena);
+        for (size_t i = 0; i < ng; i++) {
+            index_build(&g[i], idx);
+            if (mark_runs((const unsigned char *)s, n, &g[i], idx, mark))
+                *marked = true;
+        }
+        free(idx);
+        tp_secret_free_n(arena, need);
     }
     return mark;
 }
@@ -253,6 +344,7 @@ int tp_rpt_guard_add(const tp_config *cfg)
 
 void tp_rpt_guard_clear(void)
 {
+    cache_clear();
     for (size_t i = 0; i < g_n_paths; i++) {
         tp_secret_free(g_paths[i].password);
         tp_secret_free(g_paths[i].username);

@@ -197,6 +197,24 @@ static void test_sink_entry_points(void **state)
     free(buf);
 }
 
+/* A password too long for the guard's cache takes the per-call path: same result. */
+static void test_long_password(void **state)
+{
+    (void)state;
+    char pw[301];
+    for (int i = 0; i < 300; i++)
+        pw[i] = (char)('A' + (i * 7) % 26 + (i % 3 == 0 ? 32 : 0));
+    pw[300] = '\0';
+    tp_path p = path();
+    p.password = pw;
+    char text[64];
+    snprintf(text, sizeof text, "cut: %.6s|", pw + 150);
+    char *c = strdup(text);
+    assert_int_equal(tp_redact_fragments(&p, 1, &c), 0);
+    assert_string_equal(c, "cut: " TP_REDACTED "|");
+    free(c);
+}
+
 /* serve's history pages and metrics have no run: the process-wide list guards them. */
 static void test_guard_without_run(void **state)
 {
@@ -230,7 +248,7 @@ int main(void)
         cmocka_unit_test(test_every_truncation_offset), cmocka_unit_test(test_interleaved_controls),
         cmocka_unit_test(test_encoded_forms),           cmocka_unit_test(test_user_and_words_kept),
         cmocka_unit_test(test_short_password_whole),    cmocka_unit_test(test_sink_entry_points),
-        cmocka_unit_test(test_guard_without_run),
+        cmocka_unit_test(test_guard_without_run),       cmocka_unit_test(test_long_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
