@@ -62,7 +62,9 @@ void tp_catalog_free(tp_catalog *c);     /* frees members, not c itself */
 
 /* ---------- configuration ---------- */
 
-typedef enum tp_path_type { TP_PATH_DIRECT = 0, TP_PATH_HTTP = 1 } tp_path_type;
+typedef enum tp_path_type { TP_PATH_DIRECT = 0, TP_PATH_HTTP = 1, TP_PATH_PAC = 2 } tp_path_type;
+/* Which addresses of a name a path connects to (docs/paths.md "Each egress"). */
+typedef enum tp_family { TP_FAM_ANY = 0, TP_FAM_V4, TP_FAM_V6, TP_FAM_BOTH } tp_family;
 
 typedef struct tp_path {
     char *id;
@@ -75,6 +77,12 @@ typedef struct tp_path {
     char *crl_via;       /* path id through which CRLs are fetched; NULL = this path */
     char *fallback;      /* path id used when the proxy cannot be reached; NULL = none */
     tp_strlist ca_files; /* extra trust anchors for this path (PEM files) */
+    /* issue 14: how a device really gets out (docs/paths.md) */
+    tp_strlist bypass;   /* host patterns that go direct instead (base/hostmatch.h) */
+    char *pac;           /* TP_PATH_PAC: the PAC script's http:// URL or file name */
+    char *source;        /* local address to bind, or NULL */
+    char *interface;     /* network device to bind (SO_BINDTODEVICE), or NULL */
+    tp_family family;
 } tp_path;
 
 typedef struct tp_pinset {

@@ -14,7 +14,7 @@
 
 /* Resolves a file named in the config: as given (relative to the current directory),
  * else relative to the config file's directory. *out gets the name that opened. */
-static int resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out)
+int cfg_resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out)
 {
     char shown[TP_JR_SHOW_BUF];
     int e;
@@ -213,7 +213,7 @@ int cfg_get_filelist(const cfg_ctx *x, const cJSON *v, const char *jp, bool buil
                 tp_jr_fail(&x->jr, ejp, "out of memory");
                 goto fail;
             }
-        } else if (resolve_file(x, ejp, name, &resolved) != 0) {
+        } else if (cfg_resolve_file(x, ejp, name, &resolved) != 0) {
             goto fail;
         }
         if (tp_strlist_has(&l, resolved)) {
