@@ -36,6 +36,8 @@ static void path_free(tp_path *p)
     tp_secret_free(p->password); /* wiped before the memory goes back */
     free(p->crl_via); free(p->fallback);
     tp_strlist_free(&p->ca_files);
+    tp_strlist_free(&p->bypass);
+    free(p->pac); free(p->source); free(p->interface);
 }
 
 void tp_config_free(tp_config *c)
@@ -61,6 +63,7 @@ void tp_config_free(tp_config *c)
     tp_strlist_free(&c->formats);
     free(c->output);
     free(c->output_dir);
+    tp_strlist_free(&c->dns.block_pages);
     memset(c, 0, sizeof *c);
 }
 

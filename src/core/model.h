@@ -123,6 +123,10 @@ typedef struct tp_config {
     char *output;            /* file or "-" for the (single) non-table format */
     char *output_dir;
     bool no_color, quiet, dry_run;
+    struct {                 /* "dns" (issue 14): how answers are judged */
+        tp_strlist block_pages;  /* addresses a DNS filter answers for blocked names */
+        bool expect_public;      /* private answers for the catalog's names are a warning */
+    } dns;
 } tp_config;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */

@@ -121,3 +121,37 @@ int cfg_parse_path_egress(const cfg_ctx *x, const cJSON *o, const char *jp, tp_p
     }
     return 0;
 }
+
+/* "dns": {"block_pages": [addresses], "expect_public": bool} */
+int cfg_parse_dns(const cfg_ctx *x, const cJSON *o, tp_config *c)
+{
+    static const char *const keys[] = {"block_pages", "expect_public"};
+    char ejp[TP_JR_PATH_MAX];
+    const cJSON *v;
+    size_t i = 0;
+    if (tp_jr_object(&x->jr, o, "dns") || tp_jr_check_keys(&x->jr, o, "dns", keys, 2))
+        return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "expect_public")) &&
+        tp_jr_bool(&x->jr, v, "dns.expect_public", &c->dns.expect_public))
+        return -1;
+    if (!(v = cJSON_GetObjectItemCaseSensitive(o, "block_pages")))
+        return 0;
+    if (tp_jr_array(&x->jr, v, "dns.block_pages", "an IPv4 or IPv6 address", false, CFG_MAX_ITEMS))
+        return -1;
+    tp_strlist l = {0};
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        uint8_t a[16];
+        tp_jr_idx(ejp, sizeof ejp, "dns.block_pages", i);
+        if (!cJSON_IsString(it) || !tp_ip_parse(it->valuestring, a)) {
+            tp_strlist_free(&l);
+            return tp_jr_fail_got(&x->jr, ejp, "an IPv4 or IPv6 address (a block page)", it, false);
+        }
+        if (tp_strlist_add(&l, it->valuestring) != 0) {
+            tp_strlist_free(&l);
+            return tp_jr_fail(&x->jr, ejp, "out of memory");
+        }
+    }
+    tp_strlist_free(&c->dns.block_pages);
+    c->dns.block_pages = l;
+    return 0;
+}

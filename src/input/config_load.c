@@ -82,8 +82,10 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
-        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))))
+        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        tp_strlist_copy(&dst->dns.block_pages, &src->dns.block_pages))
         goto fail;
+    dst->dns.expect_public = src->dns.expect_public;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
         if (!dst->paths)
@@ -470,10 +472,10 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report"};
+                                       "tls", "limits", "report", "dns"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
-    if (tp_jr_check_keys(&x->jr, root, "", keys, 7))
+    if (tp_jr_check_keys(&x->jr, root, "", keys, 8))
         return -1;
     /* in document order, so the first mistake in the file is the one reported */
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -494,6 +496,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "dns") == 0)
+            rc = cfg_parse_dns(x, it, c);
         if (rc)
             return -1;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/hostmatch.h"
+#include "core/dnsclass.h"
 
 static void test_glob(void **state)
 {
@@ -91,12 +92,53 @@ static void test_bypass(void **state)
     assert_false(tp_bypass_match(list, 0, "intranet", 443));
 }
 
+/* core/dnsclass.h: sinkholes and private answers */
+static void test_dnsclass(void **state)
+{
+    (void)state;
+    static const char *const sink[] = {"0.0.0.0", "127.0.0.1", "127.9.9.9", "::", "::1",
+                                       "::ffff:0.0.0.0", "::ffff:127.0.0.1", "0.1.2.3"};
+    for (size_t i = 0; i < sizeof sink / sizeof sink[0]; i++)
+        if (!tp_addr_is_sinkhole(sink[i], NULL))
+            fail_msg("%s is a sinkhole", sink[i]);
+    static const char *const notsink[] = {"10.0.0.1", "198.18.0.1", "fd00::1", "name", "", "1.2.3.4"};
+    for (size_t i = 0; i < sizeof notsink / sizeof notsink[0]; i++)
+        if (tp_addr_is_sinkhole(notsink[i], NULL))
+            fail_msg("%s is not a sinkhole", notsink[i]);
+    char *bp[] = {"198.51.100.7", "2001:db8::7"};
+    tp_strlist pages = {bp, 2};
+    assert_true(tp_addr_is_sinkhole("198.51.100.7", &pages));
+    assert_true(tp_addr_is_sinkhole("2001:db8:0::7", &pages));
+    assert_false(tp_addr_is_sinkhole("198.51.100.8", &pages));
+
+    char *a1[] = {"0.0.0.0", "::"}, *a2[] = {"0.0.0.0", "203.0.113.5"};
+    tp_strlist all = {a1, 2}, mixed = {a2, 2}, none = {NULL, 0};
+    assert_true(tp_dns_all_sinkhole(&all, NULL));
+    assert_false(tp_dns_all_sinkhole(&mixed, NULL));
+    assert_false(tp_dns_all_sinkhole(&none, NULL));
+
+    static const char *const priv[] = {"10.1.1.1", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                                       "100.64.0.1", "169.254.1.1", "fd00::1", "fe80::1"};
+    for (size_t i = 0; i < sizeof priv / sizeof priv[0]; i++)
+        if (!tp_addr_is_private(priv[i]))
+            fail_msg("%s is private", priv[i]);
+    static const char *const pub[] = {"172.32.0.1", "20.190.128.1", "2603:1000::1", "0.0.0.0x"};
+    for (size_t i = 0; i < sizeof pub / sizeof pub[0]; i++)
+        if (tp_addr_is_private(pub[i]))
+            fail_msg("%s is not private", pub[i]);
+    char *a3[] = {"20.1.1.1", "10.0.0.5"};
+    tp_strlist some = {a3, 2};
+    assert_true(tp_dns_any_private(&some));
+    assert_false(tp_dns_any_private(&mixed));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob),
         cmocka_unit_test(test_cidr),
         cmocka_unit_test(test_bypass),
+        cmocka_unit_test(test_dnsclass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
