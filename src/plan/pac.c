@@ -59,10 +59,22 @@ int tp_pac_timeout_check(void *udata)
 
 /* ---------- the capped allocator ---------- */
 
+/* Native code (a join, a sort, the collector) never reaches the executor's timeout check:
+ * once the deadline has passed, every allocation fails too, so such a loop ends as soon as
+ * it needs memory. */
+static bool past_deadline(struct tp_pac *p)
+{
+    if (p->deadline_ms == 0)
+        return false;
+    if (!p->time_hit && mono_ms() > p->deadline_ms)
+        p->time_hit = true;
+    return p->time_hit;
+}
+
 static void *pac_alloc(void *udata, duk_size_t size)
 {
     struct tp_pac *p = udata;
-    if (size == 0)
+    if (size == 0 || past_deadline(p))
         return NULL;
     if (size > p->env.mem_max - p->used || size > SIZE_MAX - HDR) {
         p->mem_hit = true;
@@ -102,6 +114,8 @@ static void *pac_realloc(void *udata, void *ptr, duk_size_t size)
     unsigned char *b = (unsigned char *)ptr - HDR;
     size_t old;
     memcpy(&old, b, sizeof old);
+    if (size > old && past_deadline(p))
+        return NULL;
     if (size > old && (size - old > p->env.mem_max - p->used || size > SIZE_MAX - HDR)) {
         p->mem_hit = true;
         return NULL;
@@ -119,7 +133,8 @@ static void *pac_realloc(void *udata, void *ptr, duk_size_t size)
 static void pac_fatal(void *udata, const char *msg)
 {
     struct tp_pac *p = udata;
-    (void)msg;
+    if (getenv("TLSPATH_PAC_DEBUG"))
+        fprintf(stderr, "pac fatal: %s\n", msg ? msg : "?");
     p->broken = true;
     longjmp(p->fatal_jmp, 1); /* duktape's fatal handler must not return */
 }
