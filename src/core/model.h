@@ -27,6 +27,8 @@
 
 #define TP_MAX_EXPECT_STATUS 8
 
+enum { TP_REQ_REQUIRED = 0, TP_REQ_OPTIONAL = 1, TP_REQ_CONDITIONAL = 2 };
+
 typedef struct tp_endpoint {
     char *id;            /* unique within the loaded catalogs, e.g. "maps-cp-us" */
     char *service;       /* maps | update | adl | submission | crl | diagnostics | edr | mma | ... */
@@ -36,8 +38,13 @@ typedef struct tp_endpoint {
     int port;            /* explicit or scheme default */
     char *path;          /* path + query, at least "/" */
     char *method;        /* "GET" (default) or "HEAD" */
-    bool required;
-    char *geography;     /* WW, US, EU, UK, AU, ... */
+    bool required;       /* counts toward the exit status (requirement == TP_REQ_REQUIRED) */
+    int requirement;     /* TP_REQ_REQUIRED, TP_REQ_OPTIONAL or TP_REQ_CONDITIONAL */
+    char *condition;     /* when a conditional endpoint is needed (Microsoft's words), or NULL */
+    tp_strlist clouds;   /* commercial, gcc, gcc-high, dod; empty = every cloud */
+    bool direct_only;    /* Microsoft: cannot be used through a proxy (WNS) */
+    char *placeholder;   /* tenant value the host's first label stands for ("mma_workspace") */
+    char *geography;     /* WW, US, EU, UK, AU, AEC, AEN, ... */
     tp_strlist os;       /* windows, macos, linux, ... */
     tp_strlist onboarding; /* standard, streamlined */
     char *pinset;        /* pin set name or NULL */
@@ -53,6 +60,8 @@ typedef struct tp_catalog {
     char *file;          /* where it was loaded from ("<built-in>" allowed) */
     char *name;
     char *source;
+    char *version;       /* optional: the catalog's version and date (built-in: always set) */
+    char *date;
     tp_endpoint *endpoints;
     size_t n;
 } tp_catalog;
@@ -105,7 +114,19 @@ typedef struct tp_select {
     char *os;                /* NULL = all */
     char *onboarding;        /* NULL = all */
     bool include_optional;   /* default true */
+    char *cloud;             /* commercial (default when NULL), gcc, gcc-high, dod */
+    char *mma_workspace;     /* Log Analytics workspace id for MMA placeholder hosts, or NULL */
 } tp_select;
+
+/* History and regressions (store/history.h): off unless state_dir is set. */
+typedef enum tp_fail_on { TP_FAIL_ON_ANY = 0, TP_FAIL_ON_REGRESSION } tp_fail_on;
+typedef struct tp_history_cfg {
+    char *state_dir;         /* the history lives in STATE_DIR/history.db; NULL = no history */
+    int keep_runs;           /* retention by count (default 2000), 0 = unlimited */
+    int keep_days;           /* retention by age (default 90), 0 = unlimited */
+    tp_fail_on fail_on;      /* what makes the exit status 1 */
+    char *on_change;         /* /bin/sh command fed the changes as JSON, or NULL */
+} tp_history_cfg;
 
 typedef struct tp_config {
     char *file;              /* the config file loaded, or NULL for built-in defaults */
@@ -127,6 +148,7 @@ typedef struct tp_config {
         tp_strlist block_pages;  /* addresses a DNS filter answers for blocked names */
         bool expect_public;      /* private answers for the catalog's names are a warning */
     } dns;
+    tp_history_cfg history;
 } tp_config;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */
@@ -235,6 +257,9 @@ typedef struct tp_result {
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
 
+/* What changed since the previous recorded run (core/changes.h); filled by the history. */
+typedef struct tp_changes tp_changes;
+
 /* A run: the plan (results) plus when it happened. */
 typedef struct tp_run {
     const tp_config *cfg;    /* borrowed */
@@ -245,6 +270,7 @@ typedef struct tp_run {
     int64_t started_at_ms;   /* unix epoch milliseconds */
     int64_t finished_at_ms;
     tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
+    tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
 } tp_run;
 
 /* Summary counts used by every sink. */

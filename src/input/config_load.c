@@ -78,12 +78,15 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->select.geography, &src->select.geography) ||
         (src->select.os && !(dst->select.os = strdup(src->select.os))) ||
         (src->select.onboarding && !(dst->select.onboarding = strdup(src->select.onboarding))) ||
+        (src->select.cloud && !(dst->select.cloud = strdup(src->select.cloud))) ||
+        (src->select.mma_workspace && !(dst->select.mma_workspace = strdup(src->select.mma_workspace))) ||
         tp_strlist_copy(&dst->resolvers, &src->resolvers) ||
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
         (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
-        tp_strlist_copy(&dst->dns.block_pages, &src->dns.block_pages))
+        tp_strlist_copy(&dst->dns.block_pages, &src->dns.block_pages) ||
+        cfg_history_copy(&dst->history, &src->history))
         goto fail;
     dst->dns.expect_public = src->dns.expect_public;
     if (src->n_paths) {
@@ -134,6 +137,8 @@ int tp_config_defaults(tp_config *c)
     c->system_ca = true;
     c->select.include_optional = true;
     limits_defaults(&c->limits);
+    c->history.keep_runs = TP_HISTORY_KEEP_RUNS;
+    c->history.keep_days = TP_HISTORY_KEEP_DAYS;
     direct.type = TP_PATH_DIRECT;
     direct.id = strdup("direct");
     if (!direct.id || tp_config_add_path(c, &direct) != 0)
@@ -250,12 +255,24 @@ static bool is_onboarding(const char *s)
 static int parse_select(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
     static const char *const keys[] = {"services", "geography", "os", "onboarding",
-                                       "include_optional"};
+                                       "include_optional", "cloud", "mma_workspace"};
     const cJSON *v;
     const char *s = NULL;
 
-    if (tp_jr_object(&x->jr, o, "select") || tp_jr_check_keys(&x->jr, o, "select", keys, 5))
+    if (tp_jr_object(&x->jr, o, "select") || tp_jr_check_keys(&x->jr, o, "select", keys, 7))
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "cloud"))) {
+        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "commercial") && strcmp(v->valuestring, "gcc") &&
+                                   strcmp(v->valuestring, "gcc-high") && strcmp(v->valuestring, "dod")))
+            return tp_jr_fail_got(&x->jr, "select.cloud", "one of commercial, gcc, gcc-high, dod", v, false);
+        if (cfg_set_str(x, "select.cloud", &c->select.cloud, v->valuestring))
+            return -1;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "mma_workspace"))) {
+        if (cfg_get_token(x, v, "select.mma_workspace", "a Log Analytics workspace id", &s) ||
+            cfg_set_str(x, "select.mma_workspace", &c->select.mma_workspace, s))
+            return -1;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "services")) &&
         get_strlist(x, v, "select.services", "a service name such as \"maps\"", cfg_is_token, false,
                     true, &c->select.services))
@@ -472,10 +489,10 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report", "dns"};
+                                       "tls", "limits", "report", "history", "dns"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
-    if (tp_jr_check_keys(&x->jr, root, "", keys, 8))
+    if (tp_jr_check_keys(&x->jr, root, "", keys, sizeof keys / sizeof keys[0]))
         return -1;
     /* in document order, so the first mistake in the file is the one reported */
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -498,6 +515,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_report(x, it, c);
         else if (strcmp(k, "dns") == 0)
             rc = cfg_parse_dns(x, it, c);
+        else if (strcmp(k, "history") == 0)
+            rc = cfg_parse_history(x, it, &c->history);
         if (rc)
             return -1;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/report_util.h"
+#include "store/changes_json.h"
 
 /* A builder that remembers the first allocation failure, so the tree-building code can
  * stay linear and check once at the end. */
@@ -175,6 +176,12 @@ static cJSON *json_endpoint(jb *b, const tp_endpoint *e)
     add(b, o, "host", jstr(b, e->host));
     add(b, o, "port", jnum(b, e->port));
     add(b, o, "required", jbool(b, e->required));
+    add(b, o, "requirement", jstr(b, e->requirement == TP_REQ_CONDITIONAL ? "conditional"
+                                     : e->requirement == TP_REQ_OPTIONAL  ? "optional" : "required"));
+    if (e->condition)
+        add(b, o, "condition", jstr(b, e->condition));
+    if (e->direct_only)
+        add(b, o, "direct_only", jbool(b, true));
     add(b, o, "geography", jstr(b, e->geography));
     return o;
 }
@@ -397,6 +404,7 @@ cJSON *tp_report_json_build(const tp_run *run)
     for (size_t i = 0; warnings && i < run->warnings.n; i++)
         push(&b, warnings, jstr(&b, run->warnings.v[i]));
     add(&b, doc, "warnings", warnings);
+    add(&b, doc, "changes", tp_changes_json(run));   /* null without --state-dir */
     cJSON *results = chk(&b, cJSON_CreateArray());
     for (size_t i = 0; results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));
