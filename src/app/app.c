@@ -1,6 +1,7 @@
 /* app.c — the sub-commands: wires config, catalogs, plan, engine, verdicts and
  * report sinks together, and turns their outcome into the exit status. */
 #include "app/app.h"
+#include "app/cmd_paths.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -567,6 +568,9 @@ int tp_app_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char err[1024];
     tp_cli cli;
+    /* `tlspath paths ...` has a command line of its own (app/cmd_paths.c) */
+    if (argc >= 2 && strcmp(argv[1], "paths") == 0)
+        return tp_cmd_paths(argc, argv);
     if (tp_cli_parse(argc, argv, &cli, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         fprintf(stderr, "Try `tlspath --help`.\n");
