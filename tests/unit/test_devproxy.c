@@ -13,6 +13,7 @@
 
 #include "input/config.h"
 #include "input/devproxy.h"
+#include "input/wpad.h"
 
 #define DATA TLSPATH_SOURCE_DIR "/tests/data/devproxy/"
 
@@ -266,6 +267,34 @@ static void test_bypass_lists(void **state)
     tp_strlist_free(&notes);
 }
 
+/* input/wpad.h: search domains and DNS devolution */
+static void test_wpad(void **state)
+{
+    (void)state;
+    const char *rc = "nameserver 10.0.0.53\ndomain old.example\nsearch Corp.Contoso.com. lab.test bad_dom\n"
+                     "options ndots:1\n";
+    tp_strlist d = {0}, u = {0};
+    assert_int_equal(tp_wpad_search_domains(rc, strlen(rc), &d), 0);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.v[0], "corp.contoso.com");
+    assert_string_equal(d.v[1], "lab.test");
+    assert_int_equal(tp_wpad_candidates(&d, &u), 0);
+    assert_int_equal(u.n, 3);
+    assert_string_equal(u.v[0], "http://wpad.corp.contoso.com/wpad.dat");
+    assert_string_equal(u.v[1], "http://wpad.contoso.com/wpad.dat");
+    assert_string_equal(u.v[2], "http://wpad.lab.test/wpad.dat"); /* never wpad.com / wpad.test */
+    tp_strlist_free(&d);
+    tp_strlist_free(&u);
+    const char *only = "domain example.org\n";
+    assert_int_equal(tp_wpad_search_domains(only, strlen(only), &d), 0);
+    assert_int_equal(d.n, 1);
+    tp_strlist_free(&d);
+    assert_int_equal(tp_wpad_search_domains("nameserver 1.1.1.1\n", 20, &d), 0);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(tp_wpad_candidates(&d, &u), 0);
+    assert_int_equal(u.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_reg),
         cmocka_unit_test(test_mdatp_env),
         cmocka_unit_test(test_bypass_lists),
+        cmocka_unit_test(test_wpad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
