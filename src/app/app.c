@@ -24,6 +24,7 @@
 #include "app/cli.h"
 #include "input/config.h"
 #include "app/pipeline.h"
+#include "plan/pacroute.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
@@ -444,6 +445,7 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_route_store_free(run.routes);
     tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);

@@ -29,6 +29,8 @@ typedef struct tp_cli {
     int timeout_ms;           /* --timeout, 0 = unset */
     bool no_color, quiet, dry_run;
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
+    bool expect_public;       /* --expect-public */
+    char *service_tags;       /* --service-tags FILE */
     char *csv;                /* catalog import --csv */
     /* history (store/history.h) */
     char *state_dir;          /* --state-dir */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/pacstage.h"
 #include "judge/verdict.h"
 #include "net/sigwatch.h"
 
@@ -77,6 +78,15 @@ static void on_probed(void *ud)
     }
 }
 
+static void on_pac_done(void *ud)
+{
+    tp_pipeline *p = ud;
+    char err[512] = "";
+    if (tp_engine_probe_start(p->loop, &p->eo, p->o.run->results, p->o.run->n_results, on_probe_progress, on_probed,
+                              p, &p->op, err, sizeof err) != 0)
+        pipeline_end(p, -1, err);
+}
+
 int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_done_fn done, void *ud,
                       tp_pipeline **out, char *err, size_t errlen)
 {
@@ -98,9 +108,12 @@ int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_do
     const tp_config *cfg = o->plan->cfg;
     p->eo = (tp_engine_opts){.limits = o->plan->limits, .resolvers = &cfg->resolvers,
                              .ca_files = &cfg->ca_files, .system_ca = cfg->system_ca,
+                             .block_pages = &cfg->dns.block_pages, .loopback_sinkhole = true,
                              .cancel = p->o.cancel};
-    if (tp_engine_probe_start(loop, &p->eo, o->run->results, o->run->n_results, on_probe_progress, on_probed, p,
-                              &p->op, err, errlen) != 0) {
+    /* pac paths first: their answers decide the routes the probes take */
+    int prc = tp_pacstage_start(loop, o->plan, o->run, &p->eo, p->o.cancel, on_pac_done, p, err, errlen);
+    if (prc < 0 || (prc > 0 && tp_engine_probe_start(loop, &p->eo, o->run->results, o->run->n_results,
+                                                     on_probe_progress, on_probed, p, &p->op, err, errlen) != 0)) {
         free(p);
         return -1;
     }

@@ -13,15 +13,15 @@ static bool in_any(const char *ip, const char *const *nets)
     return false;
 }
 
-bool tp_addr_is_sinkhole(const char *ip, const tp_strlist *block_pages)
+bool tp_addr_is_sinkhole(const char *ip, const tp_strlist *block_pages, bool loopback)
 {
-    static const char *const nets[] = {"0.0.0.0/8", "127.0.0.0/8", "::/128", "::1/128",
-                                       "::ffff:0.0.0.0/104", "::ffff:127.0.0.0/104", NULL};
+    static const char *const nets[] = {"0.0.0.0/8", "::/128", "::ffff:0.0.0.0/104", NULL};
+    static const char *const lo[] = {"127.0.0.0/8", "::1/128", "::ffff:127.0.0.0/104", NULL};
     uint8_t a[16], b[16];
     int fam = tp_ip_parse(ip, a);
     if (!fam)
         return false;
-    if (in_any(ip, nets))
+    if (in_any(ip, nets) || (loopback && in_any(ip, lo)))
         return true;
     for (size_t i = 0; block_pages && i < block_pages->n; i++)
         if (tp_ip_parse(block_pages->v[i], b) == fam && memcmp(a, b, (size_t)fam) == 0)
@@ -37,12 +37,12 @@ bool tp_addr_is_private(const char *ip)
     return in_any(ip, nets);
 }
 
-bool tp_dns_all_sinkhole(const tp_strlist *addrs, const tp_strlist *block_pages)
+bool tp_dns_all_sinkhole(const tp_strlist *addrs, const tp_strlist *block_pages, bool loopback)
 {
     if (!addrs || addrs->n == 0)
         return false;
     for (size_t i = 0; i < addrs->n; i++)
-        if (!tp_addr_is_sinkhole(addrs->v[i], block_pages))
+        if (!tp_addr_is_sinkhole(addrs->v[i], block_pages, loopback))
             return false;
     return true;
 }

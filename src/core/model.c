@@ -68,6 +68,7 @@ void tp_config_free(tp_config *c)
     free(c->output);
     free(c->output_dir);
     tp_strlist_free(&c->dns.block_pages);
+    free(c->dns.service_tags);
     free(c->history.state_dir);
     free(c->history.on_change);
     memset(c, 0, sizeof *c);
@@ -146,7 +147,19 @@ void tp_result_free(tp_result *r)
     free(r->crls);
     free(r->windows_error);
     free(r->remediation);
+    free(r->pac_answer);
+    free(r->addr_tags);
     memset(r, 0, sizeof *r);
+}
+
+bool tp_result_fell_back(const tp_result *r)
+{
+    /* the first route is what the plan chose (the path, its bypass, a PAC's first entry):
+     * a used path other than that one is a fallback */
+    if (!r || !r->used_path)
+        return false;
+    const tp_path *first = r->route ? r->route->path : r->path;
+    return r->used_path != first && (!r->route || r->used_path != r->route->anon);
 }
 
 void tp_run_summary(const tp_run *run, tp_summary *s)

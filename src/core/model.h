@@ -147,6 +147,7 @@ typedef struct tp_config {
     struct {                 /* "dns" (issue 14): how answers are judged */
         tp_strlist block_pages;  /* addresses a DNS filter answers for blocked names */
         bool expect_public;      /* private answers for the catalog's names are a warning */
+        char *service_tags;      /* Azure service tags file: tags of each address, or NULL */
     } dns;
     tp_history_cfg history;
 } tp_config;
@@ -162,6 +163,8 @@ typedef struct tp_route {
     const struct tp_route *crl_via;  /* where this path's CRLs go (through crl_via->anon);
                                         NULL = the route the probe really used */
     bool crl_via_unknown;            /* path->crl_via names no path: CRLs cannot be fetched */
+    bool chain;                      /* a PAC answer's list: its fallbacks are followed however
+                                        deep (a configured fallback is followed once) */
 } tp_route;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */
@@ -266,10 +269,18 @@ typedef struct tp_result {
     bool ssloptions_set;
     char *windows_error;     /* "0x80072F8F" or NULL */
     char *remediation;       /* one line or NULL */
+
+    /* how this endpoint left the path's proxy (issue 14, docs/paths.md) */
+    bool bypassed;           /* the path's bypass list sent it direct */
+    char *pac_answer;        /* what the path's PAC answered for it (owned), or NULL */
+    char *addr_tags;         /* --service-tags: per address "ADDR=TAG,TAG" joined by ';' (owned) */
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
+/* The probe went through a fallback (a configured path's, or a later entry of a PAC's
+ * answer) rather than the route the plan chose for it. */
+bool tp_result_fell_back(const tp_result *r);
 
 /* What changed since the previous recorded run (core/changes.h); filled by the history. */
 typedef struct tp_changes tp_changes;
@@ -285,6 +296,8 @@ typedef struct tp_run {
     int64_t finished_at_ms;
     tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
     tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
+    struct tp_route_store *routes; /* routes made for this run's results (a PAC's answers);
+                                      owned, tp_route_store_free (plan/pacroute.h) */
 } tp_run;
 
 /* Summary counts used by every sink. */

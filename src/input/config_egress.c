@@ -31,6 +31,15 @@ static int parse_pac(const cfg_ctx *x, const cJSON *v, const char *jp, tp_path *
     if (!cJSON_IsString(v) || !*v->valuestring)
         return tp_jr_fail_got(&x->jr, jp, "a PAC URL (http://...) or file name", v, false);
     const char *s = v->valuestring;
+    if (strncmp(s, "wpad:", 5) == 0) {
+        /* WPAD: "wpad:" (the search domains of /etc/resolv.conf) or "wpad:DOMAIN" */
+        if (s[5] && !tp_host_is_name(s + 5)) {
+            char shown[TP_JR_SHOW_BUF];
+            tp_jr_show(s, shown, sizeof shown);
+            return tp_jr_fail(&x->jr, jp, "expected \"wpad:\" or \"wpad:DOMAIN\", got %s", shown);
+        }
+        return cfg_set_str(x, jp, &p->pac, s);
+    }
     if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) {
         char *scheme, *host, *path;
         int port;
@@ -125,12 +134,21 @@ int cfg_parse_path_egress(const cfg_ctx *x, const cJSON *o, const char *jp, tp_p
 /* "dns": {"block_pages": [addresses], "expect_public": bool} */
 int cfg_parse_dns(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
-    static const char *const keys[] = {"block_pages", "expect_public"};
+    static const char *const keys[] = {"block_pages", "expect_public", "service_tags"};
     char ejp[TP_JR_PATH_MAX];
     const cJSON *v;
     size_t i = 0;
-    if (tp_jr_object(&x->jr, o, "dns") || tp_jr_check_keys(&x->jr, o, "dns", keys, 2))
+    if (tp_jr_object(&x->jr, o, "dns") || tp_jr_check_keys(&x->jr, o, "dns", keys, 3))
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "service_tags"))) {
+        char *f = NULL;
+        if (!cJSON_IsString(v))
+            return tp_jr_fail_got(&x->jr, "dns.service_tags", "an Azure service tags file", v, false);
+        if (cfg_resolve_file(x, "dns.service_tags", v->valuestring, &f) != 0)
+            return -1;
+        free(c->dns.service_tags);
+        c->dns.service_tags = f;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "expect_public")) &&
         tp_jr_bool(&x->jr, v, "dns.expect_public", &c->dns.expect_public))
         return -1;

@@ -90,6 +90,8 @@ static int config_copy(tp_config *dst, const tp_config *src)
         cfg_history_copy(&dst->history, &src->history))
         goto fail;
     dst->dns.expect_public = src->dns.expect_public;
+    if (src->dns.service_tags && !(dst->dns.service_tags = strdup(src->dns.service_tags)))
+        goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
         if (!dst->paths)

@@ -457,7 +457,22 @@ int tp_path_parse_spec(const char *spec, int proxy_index, tp_path *out, char *er
         rest = eq + 1;
     }
 
-    if (strcmp(rest, "direct") == 0) {
+    if (strncmp(rest, "pac:", 4) == 0) {
+        /* --pac / --wpad: a PAC URL, file or "wpad:[DOMAIN]" */
+        if (!rest[4]) {
+            spec_fail(err, errlen, spec, "expected a PAC URL or file after \"pac:\", got nothing");
+            goto done;
+        }
+        out->type = TP_PATH_PAC;
+        if (!(out->pac = strdup(rest + 4)) || (!id && !(id = strdup("pac")))) {
+            spec_fail(err, errlen, spec, "out of memory");
+            goto done;
+        }
+        if (strcmp(id, "direct") == 0) {
+            spec_fail(err, errlen, spec, "expected an id other than \"direct\" for a pac path, got \"direct\"");
+            goto done;
+        }
+    } else if (strcmp(rest, "direct") == 0) {
         out->type = TP_PATH_DIRECT;
         if (!id && !(id = strdup("direct"))) {
             spec_fail(err, errlen, spec, "out of memory");

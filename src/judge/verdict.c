@@ -107,7 +107,7 @@ static outcome final_outcome(const tp_result *r)
         o = (outcome){TP_ST_FAIL, TP_OC_REVOCATION_UNKNOWN};
     else if (r->interception_detected)
         o = (outcome){TP_ST_WARN, TP_OC_INTERCEPTED};
-    else if (r->path && r->used_path && r->used_path != r->path)
+    else if (tp_result_fell_back(r))
         /* it worked, but not the way it was configured: the proxy is down */
         o = (outcome){TP_ST_WARN, TP_OC_PROXY_FALLBACK};
     return o;

@@ -367,7 +367,7 @@ static cJSON *json_result(jb *b, const tp_result *r)
     add(b, o, "endpoint", json_endpoint(b, r->ep));
     add(b, o, "path", jstr(b, r->path ? r->path->id : NULL));
     add(b, o, "used_path",
-        r->used_path && r->used_path != r->path ? jstr(b, r->used_path->id) : jnull(b));
+        tp_result_fell_back(r) ? jstr(b, r->used_path->id) : jnull(b));
     add(b, o, "status", jstr(b, tp_status_name(r->status)));
     add(b, o, "phase", jstr(b, tp_phase_name(r->phase)));
     add(b, o, "error", json_error(b, r));

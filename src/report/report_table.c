@@ -352,7 +352,7 @@ static void write_problem(const tctx *c, const tp_result *r)
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
             tp_phase_name(r->phase), clean(c, r->error_code != TP_OC_NONE ? tp_outcome_name(r->error_code) : "-", code, sizeof code));
     detail(c, "message", r->error_message);
-    if (r->used_path && r->used_path != r->path)
+    if (tp_result_fell_back(r))
         detail(c, "fell back to", r->used_path->id);
     detail(c, "windows error", r->windows_error);
     detail(c, "remediation", r->remediation);

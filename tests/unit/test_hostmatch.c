@@ -99,23 +99,26 @@ static void test_dnsclass(void **state)
     static const char *const sink[] = {"0.0.0.0", "127.0.0.1", "127.9.9.9", "::", "::1",
                                        "::ffff:0.0.0.0", "::ffff:127.0.0.1", "0.1.2.3"};
     for (size_t i = 0; i < sizeof sink / sizeof sink[0]; i++)
-        if (!tp_addr_is_sinkhole(sink[i], NULL))
+        if (!tp_addr_is_sinkhole(sink[i], NULL, true))
             fail_msg("%s is a sinkhole", sink[i]);
     static const char *const notsink[] = {"10.0.0.1", "198.18.0.1", "fd00::1", "name", "", "1.2.3.4"};
     for (size_t i = 0; i < sizeof notsink / sizeof notsink[0]; i++)
-        if (tp_addr_is_sinkhole(notsink[i], NULL))
+        if (tp_addr_is_sinkhole(notsink[i], NULL, true))
             fail_msg("%s is not a sinkhole", notsink[i]);
     char *bp[] = {"198.51.100.7", "2001:db8::7"};
     tp_strlist pages = {bp, 2};
-    assert_true(tp_addr_is_sinkhole("198.51.100.7", &pages));
-    assert_true(tp_addr_is_sinkhole("2001:db8:0::7", &pages));
-    assert_false(tp_addr_is_sinkhole("198.51.100.8", &pages));
+    assert_true(tp_addr_is_sinkhole("198.51.100.7", &pages, true));
+    assert_true(tp_addr_is_sinkhole("2001:db8:0::7", &pages, true));
+    assert_false(tp_addr_is_sinkhole("198.51.100.8", &pages, true));
+    /* loopback counts only when asked (tests resolve names to 127.0.0.1 on purpose) */
+    assert_false(tp_addr_is_sinkhole("127.0.0.1", NULL, false));
+    assert_true(tp_addr_is_sinkhole("0.0.0.0", NULL, false));
 
     char *a1[] = {"0.0.0.0", "::"}, *a2[] = {"0.0.0.0", "203.0.113.5"};
     tp_strlist all = {a1, 2}, mixed = {a2, 2}, none = {NULL, 0};
-    assert_true(tp_dns_all_sinkhole(&all, NULL));
-    assert_false(tp_dns_all_sinkhole(&mixed, NULL));
-    assert_false(tp_dns_all_sinkhole(&none, NULL));
+    assert_true(tp_dns_all_sinkhole(&all, NULL, true));
+    assert_false(tp_dns_all_sinkhole(&mixed, NULL, true));
+    assert_false(tp_dns_all_sinkhole(&none, NULL, true));
 
     static const char *const priv[] = {"10.1.1.1", "172.16.0.1", "172.31.255.255", "192.168.1.1",
                                        "100.64.0.1", "169.254.1.1", "fd00::1", "fe80::1"};
