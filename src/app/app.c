@@ -25,6 +25,7 @@
 #include "input/config.h"
 #include "app/pipeline.h"
 #include "plan/pacroute.h"
+#include "app/app_paths.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
@@ -312,6 +313,8 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
         const tp_path *pa = &cfg->paths[p];
         if (pa->type == TP_PATH_DIRECT)
             printf("path %-14s direct", pa->id);
+        else if (pa->type == TP_PATH_PAC)
+            printf("path %-14s pac %s", pa->id, pa->pac ? pa->pac : "?");
         else
             printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
                    pa->id, pa->proxy_host, pa->proxy_port,
@@ -350,7 +353,11 @@ static int cmd_run(const tp_cli *cli)
     bool hist_failed = false;
     int rc = EXIT_USAGE;
 
-    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
+    tp_servicetags tags;
+    memset(&tags, 0, sizeof tags);
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || tp_app_expand_families(&cfg, err, sizeof err) != 0 ||
+        (cfg.dns.service_tags && tp_servicetags_load_file(cfg.dns.service_tags, &tags, err, sizeof err) != 0) ||
+        check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
@@ -398,6 +405,7 @@ static int cmd_run(const tp_cli *cli)
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
+    size_t n_warn = run.warnings.n;
     progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
     /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
      * "cancelled" (skipped) and what completed is reported all the same. */
@@ -418,6 +426,14 @@ static int cmd_run(const tp_cli *cli)
     }
     run.n_results = n;
     run.finished_at_ms = now_ms();
+    if (cfg.dns.service_tags && tp_app_label_addresses(&tags, results, n_probe) != 0) {
+        fprintf(stderr, "tlspath: out of memory\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    /* what the run itself found out (WPAD's search, a PAC path's fate) */
+    for (size_t i = n_warn; i < run.warnings.n && !cfg.quiet; i++)
+        fprintf(stderr, "tlspath: note: %s\n", run.warnings.v[i]);
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
@@ -446,6 +462,7 @@ done:
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
     tp_route_store_free(run.routes);
+    tp_servicetags_free(&tags);
     tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);

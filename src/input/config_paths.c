@@ -59,6 +59,11 @@ int cfg_path_copy(tp_path *dst, const tp_path *src)
     return 0;
 }
 
+int tp_path_copy(tp_path *dst, const tp_path *src)
+{
+    return cfg_path_copy(dst, src);
+}
+
 int tp_config_add_path(tp_config *c, tp_path *p)
 {
     tp_path *v = realloc(c->paths, (c->n_paths + 1) * sizeof *v);

@@ -3,6 +3,7 @@
  * result's host, rule, path, proxy and CRL route. Secrets never appear: paths are named by
  * id and host:port only. */
 #include "judge/judge_int.h"
+#include "core/dnsclass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,16 @@ char *tpj_message_for(const tp_result *r, tp_outcome code, const tp_pinset *ps)
                                          host, r->http_status)
                            : tp_asprintf("%s gave no HTTP answer", host);
         break;
+    case TP_OC_DNS_PRIVATE: {
+        const char *priv = NULL;
+        for (size_t i = 0; i < r->addresses.n && !priv; i++)
+            if (tp_addr_is_private(r->addresses.v[i]))
+                priv = r->addresses.v[i];
+        m = tp_asprintf("%s resolves to the private address %s (%s): a Private Link zone or an "
+                        "internal record answers for a Microsoft name", host, priv ? priv : "?",
+                        r->resolver ? r->resolver : "system resolver");
+        break;
+    }
     default:
         break;
     }

@@ -354,6 +354,9 @@ static void write_problem(const tctx *c, const tp_result *r)
     detail(c, "message", r->error_message);
     if (tp_result_fell_back(r))
         detail(c, "fell back to", r->used_path->id);
+    detail(c, "pac answered", r->pac_answer);
+    if (r->bypassed)
+        detail(c, "bypassed", "the path's bypass list sends it direct");
     detail(c, "windows error", r->windows_error);
     detail(c, "remediation", r->remediation);
 }
