@@ -18,6 +18,7 @@ LAB_SQUID_BASE="$(printf '%s' "$LAB_PREFIX" | tr -cd 'a-zA-Z0-9')lab"
 
 # --- addresses (10.237.0.0/16 exists only inside the lab namespaces) ---
 CLIENT_IP=10.237.1.2        # client ⇄ gw link 10.237.1.0/24
+CLIENT_IP2=10.237.1.3       # the client's second egress address (rejected towards the origins' :443)
 GW_CLIENT_IP=10.237.1.1     # the gateway as the client sees it; squid listens here
 GW_INET_IP=10.237.2.1       # gw ⇄ inet link 10.237.2.0/24
 DNS_IP=10.237.2.2           # inet's link address; dnsmasq :53

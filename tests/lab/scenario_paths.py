@@ -15,6 +15,7 @@ plain squid. Its runs (one after another, after the parallel runs):
   imported    `tlspath paths import` of a .reg (TelemetryProxyServer = the dead proxy,
               Defender ProxyServer = the plain squid, ProxyBypass = the blob) run as is
   public      --expect-public and --service-tags on the healthy catalog, direct
+  egress      the client's two addresses as two paths (source), and one bound to its device
 """
 import json
 import os
@@ -108,6 +109,12 @@ class Paths:
         self.runs["import"]["paths"] = paths
         if paths:
             self.tlspath("imported", ["--config", self.config("imported", paths)])
+        # two egress addresses of one client: the gateway lets only the first reach the origins
+        if lab.get("CLIENT_IP2"):
+            self.tlspath("egress", ["--config", self.config("egress", [
+                {"id": "egress-a", "source": lab["CLIENT_IP"]},
+                {"id": "egress-b", "source": lab["CLIENT_IP2"]},
+                {"id": "egress-nic", "interface": "c0", "family": "ipv4"}])])
         tags = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "servicetags",
                             "ServiceTags_Lab.json")
         self.tlspath("public", ["--config", self.config("public", [{"id": "direct"}, {"id": "proxy",
@@ -265,3 +272,17 @@ def add_cases(case, Fail, lab, binary, reports):
         if not m or m[0]["tags"] != []:
             raise Fail(f"maps-cp-us service_tags {m}, expected outside every tag")
         return "private answers warn with --expect-public; edr-cus inside MicrosoftDefenderForEndpoint, maps outside"
+
+    @case
+    def paths_each_egress():
+        if not lab.get("CLIENT_IP2"):
+            raise Fail("the lab has no second client address (tests/lab/up too old?)")
+        a = p.result("egress", "maps-cp-us", "egress-a")
+        want(a, "ok", None, label="maps-cp-us@egress-a")
+        b = p.result("egress", "maps-cp-us", "egress-b")
+        want(b, "fail", "connect_refused", label="maps-cp-us@egress-b (rejected for the second address)")
+        n = p.result("egress", "maps-cp-us", "egress-nic")
+        want(n, "ok", None, label="maps-cp-us@egress-nic (bound to c0, IPv4)")
+        blob = p.result("egress", "submission-blob-us", "egress-b")
+        want(blob, "ok", None, label="submission-blob-us@egress-b (another origin: allowed)")
+        return f"{lab['CLIENT_IP']} reaches the origins, {lab['CLIENT_IP2']} is rejected; SO_BINDTODEVICE c0 works"
