@@ -33,6 +33,7 @@ REJECT_IP=10.237.100.67     # rejected with a TCP reset by the gateway (connecti
 NOTTLS_IP=10.237.100.50     # nginx speaks plain HTTP on :443 here
 TLSRESET_IP=10.237.100.51   # TCP connects, then the gateway resets the first data segment (the ClientHello)
 BLOCKPAGE_IP=10.237.100.99  # a DNS filter's block page (no server: only DNS answers name it)
+UNROUTED_V6=fd37:100::10    # dualstack.cp.wd.microsoft.com's AAAA: no IPv6 route anywhere in the lab
 LAB_SEARCH_DOMAIN=corp.lab.test # the client's resolv.conf search domain (WPAD walks up from it)
 INET_LOCAL_IPS=("$ORIGIN_IP" "$BLOB_IP" "$DIAG_IP" "$EDR_IP" "$CRL_IP" "$CRL_BLOCKED_IP" "$DROP_IP" "$REJECT_IP"
                 "$NOTTLS_IP" "$TLSRESET_IP")

@@ -16,6 +16,8 @@ plain squid. Its runs (one after another, after the parallel runs):
               Defender ProxyServer = the plain squid, ProxyBypass = the blob) run as is
   public      --expect-public and --service-tags on the healthy catalog, direct
   egress      the client's two addresses as two paths (source), and one bound to its device
+  family      a dual-stack name whose AAAA has no route: family both gives .ipv4 ok and
+              .ipv6 connect_unreachable; the device's order (any) falls through to the A
 """
 import json
 import os
@@ -62,6 +64,9 @@ class Paths:
             dict(maps, id="maps-blockpage", url="https://blockpage.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
                  source="lab: dnsmasq answers the block page address"),
         ]
+        self.dual = dict(maps, id="maps-dualstack",
+                         url="https://dualstack.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
+                         source="lab: A works, AAAA has no route")
         path = os.path.join(self.dir, "catalog-paths.json")
         json.dump(cat, open(path, "w"), indent=1)
         return path
@@ -115,6 +120,12 @@ class Paths:
                 {"id": "egress-a", "source": lab["CLIENT_IP"]},
                 {"id": "egress-b", "source": lab["CLIENT_IP2"]},
                 {"id": "egress-nic", "interface": "c0", "family": "ipv4"}])])
+        # IPv4 and IPv6 as two results of one path (family both), and the device's way (any)
+        dcat = dict(json.load(open(cat)), name="tlspath-lab-dualstack", endpoints=[self.dual])
+        dpath = os.path.join(self.dir, "catalog-dualstack.json")
+        json.dump(dcat, open(dpath, "w"), indent=1)
+        self.tlspath("family", ["--config", self.config("family", [{"id": "device"},
+                                                                   {"id": "fam", "family": "both"}], dpath)])
         tags = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "servicetags",
                             "ServiceTags_Lab.json")
         self.tlspath("public", ["--config", self.config("public", [{"id": "direct"}, {"id": "proxy",
@@ -286,3 +297,15 @@ def add_cases(case, Fail, lab, binary, reports):
         blob = p.result("egress", "submission-blob-us", "egress-b")
         want(blob, "ok", None, label="submission-blob-us@egress-b (another origin: allowed)")
         return f"{lab['CLIENT_IP']} reaches the origins, {lab['CLIENT_IP2']} is rejected; SO_BINDTODEVICE c0 works"
+
+    @case
+    def paths_ipv4_and_ipv6():
+        v4 = p.result("family", "maps-dualstack", "fam.ipv4")
+        want(v4, "ok", None, label="maps-dualstack@fam.ipv4")
+        v6 = p.result("family", "maps-dualstack", "fam.ipv6")
+        want(v6, "fail", "connect_unreachable", label="maps-dualstack@fam.ipv6 (no IPv6 route)")
+        dev = p.result("family", "maps-dualstack", "device")
+        want(dev, "ok", None, label="maps-dualstack@device (resolver order: the A after the AAAA)")
+        if not (dev.get("connected_address") or "").startswith(lab["ORIGIN_IP"] + ":"):
+            raise Fail(f"device connected to {dev.get('connected_address')}")
+        return "family both: .ipv4 ok, .ipv6 connect_unreachable; the device's order falls through to the A"
