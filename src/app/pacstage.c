@@ -184,7 +184,7 @@ static void on_fetched(void *ud)
         free(body);
         return;
     }
-    char *why = f->error_code != TP_OC_NONE
+    char *why = f->error_code != TP_OC_NONE && !(f->error_code == TP_OC_HTTP_STATUS && f->http_status)
                     ? tp_asprintf("%s: %s%s%s", url, tp_outcome_name(f->error_code),
                                   f->error_message ? " " : "", f->error_message ? f->error_message : "")
                     : tp_asprintf("%s: HTTP %d", url, f->http_status);

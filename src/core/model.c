@@ -149,6 +149,7 @@ void tp_result_free(tp_result *r)
     free(r->remediation);
     free(r->pac_answer);
     free(r->addr_tags);
+    free(r->dns_split);
     memset(r, 0, sizeof *r);
 }
 

@@ -274,6 +274,8 @@ typedef struct tp_result {
     bool bypassed;           /* the path's bypass list sent it direct */
     char *pac_answer;        /* what the path's PAC answered for it (owned), or NULL */
     char *addr_tags;         /* --service-tags: per address "ADDR=TAG,TAG" joined by ';' (owned) */
+    char *dns_split;         /* several resolvers answered differently: "SERVER=a,b;SERVER=!code"
+                                (owned; app/dnscompare.h) */
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */

@@ -259,6 +259,43 @@ static cJSON *json_addr_tags(jb *b, const char *s)
     return a;
 }
 
+/* "SERVER=a,b;SERVER=!code" (tp_result.dns_split) as [{"resolver", "addresses", "error"}]. */
+static cJSON *json_by_resolver(jb *b, const char *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (!a) {
+        b->failed = true;
+        return NULL;
+    }
+    char buf[1024];
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+        memcpy(buf, s, k);
+        buf[k] = '\0';
+        s += n + (s[n] == ';');
+        char *eq = strrchr(buf, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        cJSON *o = jobj(b), *addrs = cJSON_CreateArray();
+        if (!o || !addrs) {
+            cJSON_Delete(addrs);
+            b->failed = true;
+            break;
+        }
+        bool failed = eq[1] == '!';
+        char *save = NULL;
+        for (char *t = failed ? NULL : strtok_r(eq + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            cJSON_AddItemToArray(addrs, cJSON_CreateString(t));
+        add(b, o, "resolver", jstr(b, buf));
+        add(b, o, "addresses", addrs);
+        add(b, o, "error", failed ? jstr(b, eq + 2) : jnull(b));
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
 /* DNS facts exist when a lookup happened (through a proxy the proxy resolves). */
 static cJSON *json_dns(jb *b, const tp_result *r)
 {
@@ -271,6 +308,8 @@ static cJSON *json_dns(jb *b, const tp_result *r)
         add(b, o, "resolver", jstr(b, r->resolver));
         if (r->addr_tags)
             add(b, o, "service_tags", json_addr_tags(b, r->addr_tags));
+        if (r->dns_split)
+            add(b, o, "by_resolver", json_by_resolver(b, r->dns_split));
     }
     return o;
 }

@@ -22,6 +22,7 @@ CLIENT_IP2=10.237.1.3       # the client's second egress address (rejected towar
 GW_CLIENT_IP=10.237.1.1     # the gateway as the client sees it; squid listens here
 GW_INET_IP=10.237.2.1       # gw ⇄ inet link 10.237.2.0/24
 DNS_IP=10.237.2.2           # inet's link address; dnsmasq :53
+DNS2_IP=10.237.2.3          # a second dnsmasq: unitedstates.cp.wd.microsoft.com → the blob address (split horizon)
 ORIGIN_IP=10.237.100.10     # nginx HTTPS origins (SNI) — most names
 BLOB_IP=10.237.100.20       # nginx: submission blob host
 DIAG_IP=10.237.100.30       # nginx: diagnostics host

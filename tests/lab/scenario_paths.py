@@ -16,6 +16,7 @@ plain squid. Its runs (one after another, after the parallel runs):
               Defender ProxyServer = the plain squid, ProxyBypass = the blob) run as is
   public      --expect-public and --service-tags on the healthy catalog, direct
   egress      the client's two addresses as two paths (source), and one bound to its device
+  split       two resolvers disagreeing about one name: both answers in dns.by_resolver
   family      a dual-stack name whose AAAA has no route: family both gives .ipv4 ok and
               .ipv6 connect_unreachable; the device's order (any) falls through to the A
 """
@@ -126,6 +127,10 @@ class Paths:
         json.dump(dcat, open(dpath, "w"), indent=1)
         self.tlspath("family", ["--config", self.config("family", [{"id": "device"},
                                                                    {"id": "fam", "family": "both"}], dpath)])
+        # two resolvers that disagree about one name (split horizon)
+        if lab.get("DNS2_IP"):
+            self.tlspath("split", ["--config", self.config("split", [{"id": "direct"}], None,
+                                                          {"resolvers": [f"{lab['DNS_IP']}:53", f"{lab['DNS2_IP']}:53"]})])
         tags = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "servicetags",
                             "ServiceTags_Lab.json")
         self.tlspath("public", ["--config", self.config("public", [{"id": "direct"}, {"id": "proxy",
@@ -235,7 +240,7 @@ def add_cases(case, Fail, lab, binary, reports):
     def paths_missing_pac_is_unavailable():
         r = p.result("missing", "maps-cp-us", "pac")
         want(r, "fail", "pac_unavailable", label="maps-cp-us@pac")
-        if "HTTP 404" not in r["error"]["message"] or r.get("windows_error") != "0x80072F87":
+        if not r["error"]["message"].endswith("nope.pac: HTTP 404") or r.get("windows_error") != "0x80072F87":
             raise Fail(f"maps-cp-us@pac: {brief(r)} {r.get('windows_error')}")
         return r["error"]["message"][:120]
 
@@ -309,3 +314,18 @@ def add_cases(case, Fail, lab, binary, reports):
         if not (dev.get("connected_address") or "").startswith(lab["ORIGIN_IP"] + ":"):
             raise Fail(f"device connected to {dev.get('connected_address')}")
         return "family both: .ipv4 ok, .ipv6 connect_unreachable; the device's order falls through to the A"
+
+    @case
+    def paths_split_horizon_side_by_side():
+        if not lab.get("DNS2_IP"):
+            raise Fail("the lab has no second DNS server (tests/lab/up too old?)")
+        r = p.result("split", "maps-cp-us", "direct")
+        by = (r.get("dns") or {}).get("by_resolver")
+        want_by = [{"resolver": f"{lab['DNS_IP']}:53", "addresses": [lab["ORIGIN_IP"]], "error": None},
+                   {"resolver": f"{lab['DNS2_IP']}:53", "addresses": ["10.237.100.20"], "error": None}]
+        if by != want_by:
+            raise Fail(f"maps-cp-us by_resolver {by}")
+        same = p.result("split", "edr-cus", "direct")
+        if (same.get("dns") or {}).get("by_resolver") is not None:
+            raise Fail(f"edr-cus: both servers agree, yet by_resolver = {same['dns'].get('by_resolver')}")
+        return f"unitedstates.cp.wd.microsoft.com: {lab['ORIGIN_IP']} from one resolver, 10.237.100.20 from the other"
