@@ -150,6 +150,7 @@ typedef struct tp_config {
         char *service_tags;      /* Azure service tags file: tags of each address, or NULL */
     } dns;
     tp_history_cfg history;
+    bool details;            /* table: per-probe blocks after the summary (--details) */
 } tp_config;
 
 /* A configured path with its references resolved, once, by the plan (plan/plan.h): nothing
