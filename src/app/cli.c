@@ -136,14 +136,16 @@ static const char HELP_RULES[] =
     "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
     "                     [--geo CODE]... [--cloud NAME] [--os NAME] [--onboarding MODE]\n"
     "                     [--required-only]\n"
-    "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
+    "                     [--from REPORT.json] [--proxy HOST:PORT] [--service-tags FILE]\n"
+    "                     [--output FILE|-]\n"
     "\n"
     "Writes what a network team pastes into its devices for the selected endpoints (the\n"
     "selection flags mean what they mean for `run`). See docs/rules.md.\n"
     "  --format F             fqdn      allowlist, one name or wildcard a line\n"
     "                         squid     dstdomain ACLs + http_access + ssl_bump splice\n"
     "                         pac       FindProxyForURL: the endpoints via --proxy, else DIRECT\n"
-    "                         nft       nftables sets of the addresses a run resolved (--from)\n"
+    "                         nft       nftables sets of the addresses a run resolved (--from),\n"
+    "                                   and of the Defender service tags' prefixes (--service-tags)\n"
     "                         paloalto  URL-list EDL text (\"*.suffix/\", \"host/\")\n"
     "                         bypass    names to exclude from TLS inspection\n"
     "                         crl       plain-HTTP CRL/CTL hosts that must be reachable anonymously\n"
@@ -236,7 +238,7 @@ static const opt_def OPTS[] = {
     {"wpad", false, O_RUN, 0},
     {"wpad-domain", true, O_RUN, 0},
     {"expect-public", false, O_RUN, 0},
-    {"service-tags", true, O_RUN, 0},
+    {"service-tags", true, O_RUN | O_RULES, 0},
     {"from", true, O_RULES, 0},
     {"proxy", true, O_RULES, 0},
 };

@@ -33,7 +33,7 @@ typedef struct tp_cli {
     char *export_chain;       /* --export-chain DIR */
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     bool expect_public;       /* --expect-public */
-    char *service_tags;       /* --service-tags FILE */
+    char *service_tags;       /* --service-tags FILE (run: label addresses; rules nft: tag sets) */
     char *csv;                /* catalog import --csv */
     char *from;               /* rules --from REPORT.json */
     char *proxy;              /* rules --proxy HOST:PORT (pac) */

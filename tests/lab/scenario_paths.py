@@ -329,3 +329,25 @@ def add_cases(case, Fail, lab, binary, reports):
         if (same.get("dns") or {}).get("by_resolver") is not None:
             raise Fail(f"edr-cus: both servers agree, yet by_resolver = {same['dns'].get('by_resolver')}")
         return f"unitedstates.cp.wd.microsoft.com: {lab['ORIGIN_IP']} from one resolver, 10.237.100.20 from the other"
+
+    @case
+    def paths_service_tags_as_nft_sets():
+        p.ensure()
+        pub = os.path.join(p.dir, "public.json")
+        out = os.path.join(p.dir, "tags.nft")
+        tags = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "servicetags",
+                            "ServiceTags_Lab.json")
+        r = subprocess.run([binary, "rules", "--format", "nft", "--catalog",
+                            os.path.join(lab["LAB_DIR"], "configs", "catalog-healthy.json"), "--from", pub,
+                            "--service-tags", tags, "--output", out], capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise Fail(f"rules --format nft --service-tags: exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}")
+        text = open(out).read()
+        for want in ("set tag_microsoftdefenderforendpoint_v4", "10.237.100.40/32", "set mde_v4", "flags interval"):
+            if want not in text:
+                raise Fail(f"{out} lacks {want!r}")
+        c = subprocess.run(["ip", "netns", "exec", lab["NS_CLIENT"], "nft", "-c", "-f", out], capture_output=True,
+                           timeout=30)
+        if c.returncode != 0:
+            raise Fail(f"nft -c -f rejected {out}: {c.stderr.decode(errors='replace')[:300]}")
+        return "the run's addresses and the Defender tags' prefixes as nft sets; nft -c accepts them"
