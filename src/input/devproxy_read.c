@@ -16,8 +16,8 @@
 #include "base/hostmatch.h"
 #include "base/url.h"
 
-#define LINE_MAX_BYTES 4096
-#define VALUE_MAX 1024
+#define LINE_MAX_BYTES 16384 /* a bypass list of a few hundred names fits */
+#define VALUE_MAX 8192
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -131,8 +131,7 @@ static char *decode_text(const char *text, size_t len, const char *file, char *e
 }
 
 /* Next line of *p (CR, LF or CRLF ended) into line; returns false at the end. A line
- * longer than LINE_MAX_BYTES is cut (the rest is read as the next line is NOT done:
- * the remainder is skipped) and *too_long set. */
+ * longer than LINE_MAX_BYTES sets *too_long (the callers refuse the file). */
 static bool next_line(const char **p, char *line, bool *too_long)
 {
     const char *s = *p;
@@ -231,6 +230,25 @@ static int set_proxy(tp_devproxy *d, const char *what, const char *v, char **dst
     free(*dst);
     *dst = p;
     return 0;
+}
+
+/* ProxyPacUrl: an http:// URL tlspath can fetch; anything else (https://, file://, a
+ * bare name) is noted, not used. Returns 0, or -1 on out of memory. */
+static int set_pac(tp_devproxy *d, const char *what, const char *v)
+{
+    char *scheme = NULL, *host = NULL, *path = NULL, shown[96];
+    int port;
+    if (tp_url_parse(v, &scheme, &host, &port, &path) == 0 && strcmp(scheme, "http") == 0) {
+        free(scheme), free(host), free(path);
+        free(d->mdav_pac);
+        return (d->mdav_pac = strdup(v)) ? 0 : -1;
+    }
+    free(scheme), free(host), free(path);
+    char red[VALUE_MAX + 16];
+    tp_url_redact_userinfo(v, red, sizeof red);
+    show(red, shown, sizeof shown);
+    return note(d, "%s: %s is not an http:// PAC URL tlspath can fetch (copy the script here and "
+                   "use --pac FILE)", what, shown);
 }
 
 /* ---------- bypass lists ---------- */
@@ -605,11 +623,8 @@ int tp_devproxy_read_reg(tp_devproxy *d, const char *text, size_t len, const cha
             *polset = true;
             if (pref == &pref_proxy && set_proxy(d, what, val, &d->mdav_proxy) != 0)
                 goto oom;
-            if (pref == &pref_pac) {
-                free(d->mdav_pac);
-                if (!(d->mdav_pac = strdup(val)))
-                    goto oom;
-            }
+            if (pref == &pref_pac && set_pac(d, what, val) != 0)
+                goto oom;
             if (pref == &pref_bypass) {
                 tp_strlist_free(&d->mdav_bypass);
                 if (tp_bypass_from_winhttp(val, &d->mdav_bypass, &d->notes) != 0)
@@ -626,11 +641,8 @@ int tp_devproxy_read_reg(tp_devproxy *d, const char *text, size_t len, const cha
     if (pref_proxy && !pol_proxy &&
         set_proxy(d, file, pref_proxy, &d->mdav_proxy) != 0)
         goto oom;
-    if (pref_pac && !pol_pac) {
-        free(d->mdav_pac);
-        if (!(d->mdav_pac = strdup(pref_pac)))
-            goto oom;
-    }
+    if (pref_pac && !pol_pac && set_pac(d, file, pref_pac) != 0)
+        goto oom;
     if (pref_bypass && !pol_bypass) {
         tp_strlist_free(&d->mdav_bypass);
         if (tp_bypass_from_winhttp(pref_bypass, &d->mdav_bypass, &d->notes) != 0)

@@ -174,6 +174,20 @@ static void test_reg(void **state)
     cJSON_Delete(root);
     tp_devproxy_free(&d);
 
+    /* a PAC URL tlspath cannot fetch is noted, not used; a long bypass list is read whole */
+    char big[12000]; /* 300 names of ~21 bytes: ~6.4 KB, within the reader's 8 KiB value bound */
+    int o = snprintf(big, sizeof big, "REGEDIT4\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows Defender]\n"
+                                      "\"ProxyPacUrl\"=\"file://C:/corp/proxy.pac\"\n\"ProxyBypass\"=\"");
+    for (int i = 0; i < 300; i++)
+        o += snprintf(big + o, sizeof big - (size_t)o, "%shost%d.corp.example", i ? ";" : "", i);
+    snprintf(big + o, sizeof big - (size_t)o, "\"\n");
+    assert_int_equal(tp_devproxy_read_reg(&d, big, strlen(big), "long.reg", err, sizeof err), 0);
+    assert_null(d.mdav_pac);
+    assert_int_equal(d.mdav_bypass.n, 300);
+    assert_int_equal(d.notes.n, 1);
+    assert_non_null(strstr(d.notes.v[0], "not an http:// PAC URL"));
+    tp_devproxy_free(&d);
+
     static const struct {
         const char *text, *msg;
     } bad[] = {
