@@ -7,6 +7,8 @@
  * a port in 1..65535. */
 #ifndef TP_FUZZ_PAC_ENTRY_H
 #define TP_FUZZ_PAC_ENTRY_H
+#include <stdio.h>
+
 #include "plan/pac.h"
 #include "fuzz_common.h"
 
