@@ -77,4 +77,8 @@ typedef struct tp_pac_hop {
  * got ...") for an entry that is none of these or a bad host:port. */
 int tp_pac_answer_parse(const char *answer, tp_pac_hop **hops, size_t *n, char *err, size_t errlen);
 void tp_pac_hops_free(tp_pac_hop *hops, size_t n);
+/* A copy of an answer for reports and messages with any user-info ("PROXY u:p@h:1") of
+ * each entry replaced by "***" (a PAC has no business carrying credentials, but if it
+ * does they are not repeated). malloc'ed; NULL on out of memory. */
+char *tp_pac_answer_redact(const char *answer);
 #endif

@@ -20,14 +20,61 @@ void tp_pac_hops_free(tp_pac_hop *hops, size_t n)
     free(hops);
 }
 
+char *tp_pac_answer_redact(const char *answer)
+{
+    size_t n = strlen(answer);
+    char *out = malloc(n * 4 + 4);   /* "***" may be longer than what it replaces */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    const char *s = answer;
+    while (*s) {
+        size_t len = strcspn(s, ";");
+        const char *at = memchr(s, '@', len);
+        if (at) {
+            /* keep the keyword and the spaces after it, then "***" in place of the user-info */
+            size_t kw = 0;
+            while (kw < len && s[kw] == ' ')
+                kw++;
+            while (kw < len && s[kw] != ' ' && s + kw < at)
+                kw++;
+            while (kw < len && s[kw] == ' ')
+                kw++;
+            memcpy(out + o, s, kw);
+            o += kw;
+            memcpy(out + o, "***", 3);
+            o += 3;
+            size_t rest = len - (size_t)(at - s);
+            memcpy(out + o, at, rest);
+            o += rest;
+        } else {
+            memcpy(out + o, s, len);
+            o += len;
+        }
+        s += len;
+        if (*s)
+            out[o++] = *s++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Quotes an entry for a message, its user-info (if any) redacted. */
 static void show(const char *s, size_t n, char *out, size_t outlen)
 {
+    char buf[128];
+    size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+    memcpy(buf, s, k);
+    buf[k] = '\0';
+    char *red = tp_pac_answer_redact(buf);
+    const char *t = red ? red : "(entry)";
     size_t o = 0;
     out[o++] = '"';
-    for (size_t i = 0; i < n && i < 60 && o + 3 < outlen; i++)
-        out[o++] = (s[i] >= 0x20 && s[i] < 0x7F) ? s[i] : '?';
+    for (size_t i = 0; t[i] && i < 60 && o + 3 < outlen; i++)
+        out[o++] = (t[i] >= 0x20 && t[i] < 0x7F) ? t[i] : '?';
     out[o++] = '"';
     out[o] = '\0';
+    free(red);
 }
 
 int tp_pac_answer_parse(const char *answer, tp_pac_hop **hops, size_t *n, char *err, size_t errlen)

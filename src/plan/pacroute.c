@@ -110,8 +110,10 @@ static chain *chain_make(const tp_plan *pl, const tp_route *pacr, const char *an
         c->routes[i].fallback = &c->routes[i + 1];
     tp_pac_hops_free(hops, nh);
     if (k == 0) {
+        char *red = tp_pac_answer_redact(answer);
         snprintf(err, errlen, "the PAC answered \"%.200s\": no PROXY or DIRECT entry tlspath can "
-                              "try (SOCKS and HTTPS proxies are not used)", answer);
+                              "try (SOCKS and HTTPS proxies are not used)", red ? red : "?");
+        free(red);
         chain_free(c);
         return NULL;
     }
@@ -140,14 +142,14 @@ int tp_route_store_apply(tp_route_store *s, const tp_plan *pl, tp_result *r, con
         if (!c) {
             tp_route_store_fail(r, oom ? TP_OC_ENGINE_ERROR : TP_OC_PAC_ERROR, err);
             free(r->pac_answer);
-            r->pac_answer = oom ? NULL : strdup(answer);
+            r->pac_answer = oom ? NULL : tp_pac_answer_redact(answer);
             return -1;
         }
         c->next = s->chains;
         s->chains = c;
     }
     free(r->pac_answer);
-    if (!(r->pac_answer = strdup(answer))) {
+    if (!(r->pac_answer = tp_pac_answer_redact(answer))) {
         tp_route_store_fail(r, TP_OC_ENGINE_ERROR, "out of memory");
         return -1;
     }

@@ -283,6 +283,14 @@ static void test_answers(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(h[0].kind, TP_HOP_DIRECT);
     tp_pac_hops_free(h, n);
+    /* credentials in an answer are never repeated */
+    char *red = tp_pac_answer_redact("PROXY svc:S3cret@p1:3128; DIRECT;PROXY  a@b:1");
+    assert_string_equal(red, "PROXY ***@p1:3128; DIRECT;PROXY  ***@b:1");
+    free(red);
+    err[0] = '\0';
+    assert_int_equal(tp_pac_answer_parse("PROXY svc:S3cret@p1:3128", &h, &n, err, sizeof err), -1);
+    assert_null(strstr(err, "S3cret"));
+    assert_non_null(strstr(err, "***@p1:3128"));
     static const char *const bad[] = {"PROXY", "DIRECT x", "FTP a:1", "PROXY a:0", "PROXY a:99999",
                                       "PROXY a b", "PROXY :80",
                                       "DIRECT;DIRECT;DIRECT;DIRECT;DIRECT;DIRECT;DIRECT;DIRECT;"
