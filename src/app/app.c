@@ -642,6 +642,10 @@ int tp_app_main(int argc, char **argv)
     /* `tlspath paths ...` has a command line of its own (app/cmd_paths.c) */
     if (argc >= 2 && strcmp(argv[1], "paths") == 0)
         return tp_cmd_paths(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "paths") == 0) {
+        char *hv[] = {argv[0], "paths", "--help", NULL};
+        return tp_cmd_paths(3, hv);
+    }
     if (tp_cli_parse(argc, argv, &cli, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         fprintf(stderr, "Try `tlspath --help`.\n");

@@ -24,6 +24,7 @@ static const char HELP_TOP[] =
     "  tlspath catalog  diff A B             what changed between two catalogs (builtin:mde or files)\n"
     "  tlspath pins     learn --path ID --output FILE   record the CA keys a run sees as a pin set\n"
     "  tlspath rules    --format F [options] allowlists, squid/PAC/nft/EDL rules, bypass and CRL lists\n"
+    "  tlspath paths    import [options]     a device's proxy settings (netsh, .reg, mdatp, env) as paths\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
