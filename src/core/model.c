@@ -69,6 +69,7 @@ void tp_config_free(tp_config *c)
     free(c->output_dir);
     tp_strlist_free(&c->dns.block_pages);
     free(c->dns.service_tags);
+    free(c->site);
     free(c->history.state_dir);
     free(c->history.on_change);
     memset(c, 0, sizeof *c);
