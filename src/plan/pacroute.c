@@ -76,8 +76,10 @@ static chain *chain_make(const tp_plan *pl, const tp_route *pacr, const char *an
         if (hops[i].kind == TP_HOP_UNSUPPORTED)
             continue;   /* WinHTTP skips HTTPS / SOCKS entries; so do we */
         tp_path *p = &c->paths[k];
-        /* inherits what the pac path says about the device (inspection, egress, family) */
+        /* inherits what the pac path says about the device (inspection, trust anchors,
+         * egress, family); the strings stay the configuration's (borrowed) */
         p->expect_inspection = pac->expect_inspection;
+        p->ca_files = pac->ca_files;
         p->source = pac->source;
         p->interface = pac->interface;
         p->family = pac->family;
