@@ -2,10 +2,12 @@
  * fetches, verdicts: pipeline.c) and report sinks together, and turns their outcome into
  * the exit status. */
 #include "app/app.h"
+#include "app/cmd_paths.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #include "app/serve_cmd.h"
 #include "input/config.h"
 #include "app/pipeline.h"
+#include "plan/pacroute.h"
+#include "app/app_paths.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
@@ -39,6 +43,7 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130   /* 128 + SIGINT, as shells report it */
+#define EXIT_PIPE 141          /* 128 + SIGPIPE: stdout's reader went away */
 
 static int64_t now_ms(void)
 {
@@ -326,6 +331,17 @@ int tp_app_check_selection(const tp_config *cfg, const tp_cli *cli, const tp_cat
 
 /* ---------- run ---------- */
 
+/* Configured text for the terminal: the loaders refuse control characters already, this
+ * is the second guard (issue 15). Eight results may be live in one printf. */
+static const char *tc(const char *s)
+{
+    static char bufs[8][2048];
+    static unsigned k;
+    char *b = bufs[k++ % 8];
+    tp_term_clean(b, sizeof bufs[0], s ? s : "");
+    return b;
+}
+
 static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
 {
     size_t endpoints = cfg->n_paths ? n / cfg->n_paths : 0;
@@ -333,24 +349,26 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
     for (size_t p = 0; p < cfg->n_paths; p++) {
         const tp_path *pa = &cfg->paths[p];
         if (pa->type == TP_PATH_DIRECT)
-            printf("path %-14s direct", pa->id);
+            printf("path %-14s direct", tc(pa->id));
+        else if (pa->type == TP_PATH_PAC)
+            printf("path %-14s pac %s", tc(pa->id), tc(pa->pac ? pa->pac : "?"));
         else
             printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
-                   pa->id, pa->proxy_host, pa->proxy_port,
+                   tc(pa->id), tc(pa->proxy_host), pa->proxy_port,
                    pa->username ? " (basic auth)" : "");
         if (pa->expect_inspection)
             printf(", inspection expected");
         if (pa->crl_via)
-            printf(", CRLs via %s", pa->crl_via);
+            printf(", CRLs via %s", tc(pa->crl_via));
         if (pa->fallback)
-            printf(", falls back to %s", pa->fallback);
+            printf(", falls back to %s", tc(pa->fallback));
         printf("\n");
     }
     printf("resolver: %s\n", cfg->resolvers.n ? "configured" : "system");
     for (size_t i = 0; i < cfg->resolvers.n; i++)
-        printf("  %s\n", cfg->resolvers.v[i]);
+        printf("  %s\n", tc(cfg->resolvers.v[i]));
     for (size_t i = 0; i < n; i++)
-        printf("%-40s %-12s %-10s %s%s\n", r[i].ep->id, r[i].ep->service, r[i].path->id, r[i].ep->url,
+        printf("%-40s %-12s %-10s %s%s\n", tc(r[i].ep->id), tc(r[i].ep->service), tc(r[i].path->id), tc(r[i].ep->url),
                r[i].ep->required ? "" : " (optional)");
 }
 
@@ -372,7 +390,11 @@ static int cmd_run(const tp_cli *cli)
     bool hist_failed = false;
     int rc = EXIT_USAGE;
 
-    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
+    tp_servicetags tags;
+    memset(&tags, 0, sizeof tags);
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || tp_app_expand_families(&cfg, err, sizeof err) != 0 ||
+        (cfg.dns.service_tags && tp_servicetags_load_file(cfg.dns.service_tags, &tags, err, sizeof err) != 0) ||
+        check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
@@ -419,7 +441,8 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
-        fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
+        tp_rpt_say(stderr, &cfg, "warning: ", run.warnings.v[i]);
+    size_t n_warn = run.warnings.n;
     /* the trace and the \r-rewritten progress line would garble each other */
     progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
     /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
@@ -431,7 +454,7 @@ static int cmd_run(const tp_cli *cli)
     if (prc != 0) {
         if (prog.on)
             fprintf(stderr, "\n");
-        fprintf(stderr, "tlspath: %s\n", err);
+        tp_rpt_say(stderr, &cfg, NULL, err);
         rc = EXIT_USAGE;
         goto done;
     }
@@ -442,12 +465,22 @@ static int cmd_run(const tp_cli *cli)
     }
     run.n_results = n;
     run.finished_at_ms = now_ms();
+    if (cfg.dns.service_tags && tp_app_label_addresses(&tags, results, n_probe) != 0) {
+        fprintf(stderr, "tlspath: out of memory\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    /* what the run itself found out (WPAD's search, a PAC path's fate) */
+    for (size_t i = n_warn; i < run.warnings.n && !cfg.quiet; i++)
+        tp_rpt_say(stderr, &cfg, "note: ", run.warnings.v[i]);
 
+    /* an interrupted run is reported all the same, as incomplete (never as passed) */
+    bool interrupted = tp_cancelled(&cancel);
+    run.interrupted = interrupted;
     tp_summary sum;
     tp_run_summary(&run, &sum);
     if (prog.on)   /* the last progress line counts what the summary counts */
         tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
-    bool interrupted = tp_cancelled(&cancel);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
         hist_failed = true;
@@ -481,6 +514,8 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_route_store_free(run.routes);
+    tp_servicetags_free(&tags);
     tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
@@ -568,9 +603,9 @@ static int cmd_catalog_list(const tp_cli *cli)
             if (json)
                 cJSON_AddItemToArray(arr, endpoint_json(e));
             else
-                printf("%-36s %-13s %-4s %-4s %-8s %s%s\n", e->id, e->service, e->geography ? e->geography : "WW",
+                printf("%-36s %-13s %-4s %-4s %-8s %s%s\n", tc(e->id), tc(e->service), tc(e->geography ? e->geography : "WW"),
                        e->requirement == TP_REQ_CONDITIONAL ? "cond" : e->required ? "yes" : "no",
-                       e->pinset ? e->pinset : "-", e->url, e->placeholder ? "  (needs --mma-workspace)" : "");
+                       tc(e->pinset ? e->pinset : "-"), tc(e->url), e->placeholder ? "  (needs --mma-workspace)" : "");
         }
     if (json) {
         cJSON *doc = cJSON_CreateObject();
@@ -615,10 +650,18 @@ static int cmd_catalog_import(const tp_cli *cli)
 
 int tp_app_main(int argc, char **argv)
 {
-    /* A closed pipe on stdout must end in an error we report, not a silent death. */
+    /* SIGPIPE ignored: a closed socket is a probe's error, and a closed stdout is told
+     * apart at the end (EXIT_PIPE) rather than killing us mid-report. */
     signal(SIGPIPE, SIG_IGN);
     char err[1024];
     tp_cli cli;
+    /* `tlspath paths ...` has a command line of its own (app/cmd_paths.c) */
+    if (argc >= 2 && strcmp(argv[1], "paths") == 0)
+        return tp_cmd_paths(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "paths") == 0) {
+        char *hv[] = {argv[0], "paths", "--help", NULL};
+        return tp_cmd_paths(3, hv);
+    }
     if (tp_cli_parse(argc, argv, &cli, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         fprintf(stderr, "Try `tlspath --help`.\n");
@@ -652,11 +695,22 @@ int tp_app_main(int argc, char **argv)
     default: break;
     }
     tp_cli_free(&cli);
-    if (fflush(stdout) != 0 && rc == EXIT_PASS) {
-        /* a reader that went away (`| head`) is not worth a message, but is not success */
-        if (errno != EPIPE)
-            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
-        rc = EXIT_USAGE;
+    int ferr = fflush(stdout) != 0 ? errno : 0;
+    if (ferr || ferror(stdout)) {
+        /* A reader that went away (`| head -1`) ends us quietly with the status a shell
+         * reports for a process SIGPIPE killed (128 + 13), as cat or grep would: not worth
+         * a message, not a success. Whether it happens depends on whether our output had
+         * all gone into the pipe before the reader left, as for every Unix tool. The
+         * pipe's state is asked directly (POLLERR: no reader) because an earlier failed
+         * write leaves no errno behind. Any other write error is a message and exit 2. */
+        struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+        bool gone = ferr == EPIPE || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR));
+        if (gone && rc != EXIT_INTERRUPTED && rc != EXIT_USAGE)
+            rc = EXIT_PIPE;
+        else if (!gone) {
+            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(ferr ? ferr : EIO));
+            rc = EXIT_USAGE;
+        }
     }
     return rc;
 }

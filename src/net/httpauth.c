@@ -1,6 +1,7 @@
 /* httpauth.c — proxy authentication, both directions (see httptok.h): which schemes a
  * proxy's 407 offers (Proxy-Authenticate, parsed from hostile bytes: the verdict names
- * them, e.g. "the proxy wants NTLM or Negotiate"), and the Basic Proxy-Authorization line
+ * them, e.g. "the proxy wants NTLM or Negotiate", from a fixed set of registered names so
+ * no byte of the proxy's reaches a report), and the Basic Proxy-Authorization line
  * tlspath sends (built from the path's credentials as a secret and wiped after use). */
 #include "net/httptok.h"
 
@@ -11,15 +12,12 @@
 
 #include "base/secret.h"
 
-#define HP_SCHEME_MAX 64u      /* auth-scheme tokens are short ("Negotiate") */
-
 /* Proxy-Authenticate: challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]. A
  * comma splits both challenges and auth-params; an element whose leading token is
  * followed by '=' is an auth-param ("realm=x") and belongs to the previous scheme. */
 static int challenge_element(tp_http_head *h, const char *e, size_t n)
 {
     size_t tl = 0, i;
-    char *scheme;
     int rc = TP_HP_DONE;
     while (tl < n && hp_is_tchar((unsigned char)e[tl]))
         tl++;
@@ -30,15 +28,19 @@ static int challenge_element(tp_http_head *h, const char *e, size_t n)
         i++;
     if (i < n && e[i] == '=')
         return TP_HP_DONE;
-    if (tl > HP_SCHEME_MAX)
-        tl = HP_SCHEME_MAX;
-    scheme = tp_strndup(e, tl);
-    if (!scheme)
-        return TP_HP_NOMEM;
+    /* Only registered scheme names are kept, in their registered spelling, and anything
+     * else is "other": the proxy's bytes never reach a report, so a hostile proxy cannot
+     * smuggle the Proxy-Authorization token back in as a "scheme" (issue 15). */
+    static const char *const known[] = {"Basic", "Bearer", "Digest", "HOBA", "Mutual", "Negotiate",
+                                        "NTLM", "Kerberos", "OAuth", "SCRAM-SHA-1", "SCRAM-SHA-256",
+                                        "vapid", "PrivateToken", "Concealed", "DPoP", "GSSAPI"};
+    const char *scheme = "other";
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (hp_span_ieq(e, tl, known[k]))
+            scheme = known[k];
     if (!tp_strlist_has_ci(&h->proxy_authenticate, scheme) &&
         tp_strlist_add(&h->proxy_authenticate, scheme) != 0)
         rc = TP_HP_NOMEM;
-    free(scheme);
     return rc;
 }
 

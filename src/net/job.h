@@ -112,6 +112,8 @@ struct job {
     int timers_open;
     bool finished;
     tp_dns_wait dw;
+    bool dns_queued;         /* waiting for a resolver slot: no DNS deadline yet */
+    uint64_t dns_sent_ms;    /* uv_now when its question went out */
     tp_strlist addrs;
     size_t addr_i;
     tp_outcome conn_code;    /* last connect failure (TP_OC_NONE: none yet) */
@@ -143,6 +145,7 @@ void tpn_attempt_start(job *j);
 void tpn_job_finish(job *j, tp_outcome code, char *msg);
 void tpn_job_free(job *j);
 void tpn_job_limits(job *j, const tp_limits *l, int cap);
+int tpn_family_filter(job *j);
 void tpn_job_start_common(engine *e, job *j);
 const tp_path *tpn_route_path(const job *j, const tp_route *r);
 

@@ -131,19 +131,14 @@ static cJSON *str_or_null(const tp_run *run, const char *s)
     return j;
 }
 
-/* Adds item under key; false (and item freed) when either is missing: adding can fail too
- * (the key is copied), and an item left unattached would leak. */
-static bool attach(cJSON *obj, const char *key, cJSON *item)
+/* cJSON_AddItemToObject leaves the item with the caller when it fails (its key could not
+ * be copied): delete it then, or an allocation failure leaks it (test_allocfail). */
+static bool add_item(cJSON *obj, const char *key, cJSON *item)
 {
-    if (obj && item && cJSON_AddItemToObject(obj, key, item))
+    if (item && cJSON_AddItemToObject(obj, key, item))
         return true;
     cJSON_Delete(item);
     return false;
-}
-
-static bool attach_str(const tp_run *run, cJSON *obj, const char *key, const char *s)
-{
-    return attach(obj, key, str_or_null(run, s));
 }
 
 cJSON *tp_report_provenance(const tp_run *run)
@@ -155,29 +150,27 @@ cJSON *tp_report_provenance(const tp_run *run)
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    bool ok = attach_str(run, o, "host", host[0] ? host : NULL) &&
+    bool ok = add_item(o, "host", str_or_null(run, host[0] ? host : NULL)) &&
               cJSON_AddStringToObject(o, "tool_version", TLSPATH_VERSION);
     cJSON *cats = ok ? cJSON_CreateArray() : NULL;
-    ok = ok && attach(o, "catalogs", cats);
+    ok = ok && add_item(o, "catalogs", cats);
     for (size_t i = 0; ok && run->catalogs && i < run->n_catalogs; i++) {
         const tp_catalog *c = &run->catalogs[i];
         char d[32];
         tp_catalog_digest(c, d);
         cJSON *co = cJSON_CreateObject();
-        if (co && !cJSON_AddItemToArray(cats, co)) {
-            cJSON_Delete(co);
-            co = NULL;
-        }
-        ok = co && attach_str(run, co, "name", c->name) && attach_str(run, co, "file", c->file) &&
-             attach_str(run, co, "source", c->source) && cJSON_AddNumberToObject(co, "endpoints", (double)c->n) &&
-             cJSON_AddStringToObject(co, "digest", d);
+        ok = co && cJSON_AddItemToArray(cats, co) && add_item(co, "name", str_or_null(run, c->name)) &&
+             add_item(co, "file", str_or_null(run, c->file)) &&
+             add_item(co, "source", str_or_null(run, c->source)) &&
+             cJSON_AddNumberToObject(co, "endpoints", (double)c->n) && cJSON_AddStringToObject(co, "digest", d);
     }
     cJSON *cfg = ok ? cJSON_CreateObject() : NULL;
-    ok = ok && attach(o, "config", cfg);
+    ok = ok && add_item(o, "config", cfg);
     if (ok && run->cfg) {
         char d[32];
         tp_config_digest(run->cfg, d);
-        ok = attach_str(run, cfg, "file", run->cfg->file) && cJSON_AddStringToObject(cfg, "digest", d);
+        ok = add_item(cfg, "file", str_or_null(run, run->cfg->file)) &&
+             cJSON_AddStringToObject(cfg, "digest", d);
     } else if (ok) {
         ok = cJSON_AddNullToObject(cfg, "file") && cJSON_AddNullToObject(cfg, "digest");
     }

@@ -14,18 +14,14 @@
 typedef struct jctx {
     const tp_run *run;
     FILE *out;
-    bool nomem;    /* a text could not be cleaned: the document is incomplete */
 } jctx;
 
-/* Escaped, UTF-8-repaired and secret-redacted text. Only NULL-text yields nothing; out of
- * memory is remembered, so the report fails instead of quietly missing a field. */
-static void xput(jctx *c, const char *s, int attr)
+/* Escaped, UTF-8-repaired and secret-redacted text. */
+static void xput(const jctx *c, const char *s, int attr)
 {
     char *clean = tp_rpt_clean(c->run, s);
     if (clean)
         tp_xml_put(c->out, clean, attr);
-    else if (s)
-        c->nomem = true;
     free(clean);
 }
 
@@ -76,7 +72,7 @@ static counts count_path(const tp_run *run, const tp_path *p)
 }
 
 /* "label: value\n" in a failure body or system-out, when value exists. */
-static void body_line(jctx *c, const char *label, const char *value)
+static void body_line(const jctx *c, const char *label, const char *value)
 {
     if (!value)
         return;
@@ -85,12 +81,12 @@ static void body_line(jctx *c, const char *label, const char *value)
     fputc('\n', c->out);
 }
 
-static void case_details(jctx *c, const tp_result *r)
+static void case_details(const jctx *c, const tp_result *r)
 {
     body_line(c, "phase", tp_phase_name(r->phase));
     body_line(c, "error", tp_outcome_name(r->error_code));
     body_line(c, "cause", r->error_message);
-    if (r->used_path && r->used_path != r->path)
+    if (tp_result_fell_back(r))
         body_line(c, "fell back to path", r->used_path->id);
     if (r->proxy_status) {
         fprintf(c->out, "proxy status: %d\n", r->proxy_status);
@@ -109,7 +105,7 @@ static void case_details(jctx *c, const tp_result *r)
     }
 }
 
-static void write_case(jctx *c, const tp_result *r)
+static void write_case(const jctx *c, const tp_result *r)
 {
     FILE *out = c->out;
     fputs("    <testcase classname=\"tlspath.", out);
@@ -148,13 +144,19 @@ static void write_case(jctx *c, const tp_result *r)
     fputs("    </testcase>\n", out);
 }
 
-static void write_suite(jctx *c, const tp_path *p, const char *timestamp)
+static void write_suite(const jctx *c, const tp_path *p, const char *timestamp, const tp_summary *s)
 {
     counts k = count_path(c->run, p);
     fputs("  <testsuite name=\"", c->out);
     xput(c, path_id(p), 1);
     fprintf(c->out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\""
                     " timestamp=\"%s\">\n", k.tests, k.failures, k.skipped, k.time_s, timestamp);
+    /* the run's verdict travels with every suite: a CI job reading one suite must not
+     * take an interrupted run for a passed one */
+    fprintf(c->out, "    <properties>\n      <property name=\"tlspath.verdict\" value=\"%s\"/>\n"
+                    "      <property name=\"tlspath.interrupted\" value=\"%s\"/>\n"
+                    "      <property name=\"tlspath.skipped\" value=\"%zu\"/>\n    </properties>\n",
+            tp_summary_verdict(s), s->interrupted ? "true" : "false", s->skipped);
     for (size_t i = 0; i < c->run->n_results; i++)
         if (c->run->results[i].path == p)
             write_case(c, &c->run->results[i]);
@@ -163,7 +165,8 @@ static void write_suite(jctx *c, const tp_path *p, const char *timestamp)
 
 int tp_report_junit(const tp_run *run, FILE *out)
 {
-    jctx c = {run, out, false};
+    jctx c = {run, out};
+    tp_rpt_oom_reset();
     const tp_path **paths = calloc(run->n_results ? run->n_results : 1, sizeof *paths);
     if (!paths)
         return -1;
@@ -178,8 +181,8 @@ int tp_report_junit(const tp_run *run, FILE *out)
                  " skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n",
             s.probes, s.fail, s.skipped, dur > 0 ? (double)dur / 1000.0 : 0.0, ts);
     for (size_t i = 0; i < n; i++)
-        write_suite(&c, paths[i], ts);
+        write_suite(&c, paths[i], ts, &s);
     fputs("</testsuites>\n", out);
     free(paths);
-    return ferror(out) || c.nomem ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

@@ -36,7 +36,6 @@ typedef struct tctx {
     bool color;
     int width;
     bool details;
-    bool *nomem;    /* set when a text could not be cleaned: the table is incomplete */
 } tctx;
 
 /* ---------- building the matrix ---------- */
@@ -148,8 +147,6 @@ static void put_fit(const tctx *c, const char *s, size_t cols, bool pad)
 static const char *clean(const tctx *c, const char *s, char *buf, size_t cap)
 {
     char *red = tp_rpt_clean(c->run, s ? s : "");
-    if (!red)
-        *c->nomem = true;   /* the run then ends in "report could not be written" */
     tp_term_clean(buf, cap, red ? red : "");
     free(red);
     return buf;
@@ -499,10 +496,12 @@ static void write_summary(const tctx *c)
             s.probes, s.ok, s.warn, s.fail, s.skipped, s.required_failed,
             dur > 0 ? (double)dur / 1000.0 : 0.0);
     if (c->color)
-        fputs(s.pass ? "\033[32m" : "\033[31m", c->out);
-    fputs(s.pass ? "PASS" : "FAIL", c->out);
+        fputs(s.pass ? "\033[32m" : (s.interrupted ? "\033[33m" : "\033[31m"), c->out);
+    fputs(s.interrupted ? "INCOMPLETE" : s.pass ? "PASS" : "FAIL", c->out);
     if (c->color)
         fputs("\033[0m", c->out);
+    if (s.interrupted)
+        fprintf(c->out, " (interrupted: %zu probe%s skipped)", s.skipped, s.skipped == 1 ? "" : "s");
     fputc('\n', c->out);
     write_causes(c);
     for (size_t i = 0; i < c->run->warnings.n; i++) {
@@ -532,8 +531,11 @@ static void write_problem(const tctx *c, const tp_result *r)
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
             tp_phase_name(r->phase), clean(c, r->error_code != TP_OC_NONE ? tp_outcome_name(r->error_code) : "-", code, sizeof code));
     detail(c, "message", r->error_message);
-    if (r->used_path && r->used_path != r->path)
+    if (tp_result_fell_back(r))
         detail(c, "fell back to", r->used_path->id);
+    detail(c, "pac answered", r->pac_answer);
+    if (r->bypassed)
+        detail(c, "bypassed", "the path's bypass list sends it direct");
     detail(c, "windows error", r->windows_error);
     detail(c, "remediation", r->remediation);
 }
@@ -560,8 +562,10 @@ static void write_problems(const tctx *c)
     }
 }
 
-/* The action list: numbered, most impact first, one line each (it names every rule; the
- * terminal wraps a long one rather than a rule being cut off). */
+/* The action list: numbered, most impact first, one line each. A line names at most
+ * TABLE_ACTION_RULES rules and says how many more (all of them with --details, and always
+ * in the JSON's actions[]); the terminal wraps a long one rather than a rule being cut off. */
+#define TABLE_ACTION_RULES 12
 static int write_actions(const tctx *c)
 {
     tp_action *a = NULL;
@@ -572,7 +576,7 @@ static int write_actions(const tctx *c)
     if (n)
         fprintf(c->out, "What to change (%zu):\n", n);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *line = tp_action_line(&a[i]);
+        char *line = tp_action_line_max(&a[i], c->details ? 0 : TABLE_ACTION_RULES);
         char *red = line ? tp_rpt_clean(c->run, line) : NULL;
         size_t cap = red ? strlen(red) + 1 : 0;
         char *buf = red ? malloc(cap) : NULL;
@@ -600,8 +604,8 @@ static int write_actions(const tctx *c)
 
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
-    bool nomem = false;
-    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, o && o->details, &nomem};
+    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, o && o->details};
+    tp_rpt_oom_reset();
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
@@ -622,7 +626,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
             fputs("(per-probe detail: --details, or the json and html reports)\n", c.out);
     }
     matrix_free(&m);
-    return rc == 0 && !nomem && !ferror(out) ? 0 : -1;
+    return rc == 0 && !ferror(out) && !tp_rpt_oom() ? 0 : -1;
 }
 
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)
