@@ -162,6 +162,54 @@ static void test_run_export_chain(void **state)
     app_out_free(&o);
 }
 
+/* A PAC path: the script (a file, and the same script served over HTTP on loopback) sends
+ * the endpoint through the CONNECT proxy, and its CRLs the same way (the PAC's answer is
+ * the route; --crl-via is for http paths): the proxy tunnels the probe but refuses the
+ * CRL's GET. A script that throws is pac_error, for every endpoint of the path. */
+static void test_run_pac(void **state)
+{
+    (void)state;
+    char pac[192], script[256], bad[192], url[96], via[64];
+    lab_file(pac, sizeof pac, "proxy.pac");
+    snprintf(script, sizeof script,
+             "function FindProxyForURL(url, host) { return \"PROXY 127.0.0.1:%d; DIRECT\"; }\n", lab.proxy.port);
+    snprintf(via, sizeof via, "through path PROXY 127.0.0.1:%d", lab.proxy.port);
+    app_write(pac, script);
+    int via_proxy = atomic_load(&lab.proxy.accepted);
+    app_out o;
+    APP(&o, "run", "-c", lab.config, "--pac", pac, "--service", "maps", "-f", "json", "-q");
+    assert_rc(&o, 1);
+    cJSON *rep = app_json(o.out);
+    const cJSON *r = app_result(rep, "maps-ok", "pac");
+    assert_string_equal(app_str(r, "error", "code"), "crl_unreachable");
+    assert_has(app_str(r, "error", "message"), via);
+    cJSON_Delete(rep);
+    app_out_free(&o);
+    assert_true(atomic_load(&lab.proxy.accepted) >= via_proxy + 2);   /* the probe's CONNECT, the CRL's GET */
+
+    /* the same script from a URL */
+    tsrv web;
+    assert_int_equal(tsrv_start(&web, TS_HTTP_200, NULL), 0);
+    web.body = script;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/proxy.pac", web.port);
+    APP(&o, "run", "-c", lab.config, "--pac", url, "--service", "maps", "-f", "json", "-q");
+    tsrv_stop(&web);
+    assert_rc(&o, 1);
+    rep = app_json(o.out);
+    assert_has(app_str(app_result(rep, "maps-ok", "pac"), "error", "message"), via);
+    cJSON_Delete(rep);
+    app_out_free(&o);
+
+    lab_file(bad, sizeof bad, "bad.pac");
+    app_write(bad, "function FindProxyForURL(url, host) { throw new Error('nope'); }\n");
+    APP(&o, "run", "-c", lab.config, "--pac", bad, "--service", "maps", "-f", "json", "-q");
+    assert_rc(&o, 1);
+    rep = app_json(o.out);
+    assert_string_equal(app_str(app_result(rep, "maps-ok", "pac"), "error", "code"), "pac_error");
+    cJSON_Delete(rep);
+    app_out_free(&o);
+}
+
 /* ---------- where reports go ---------- */
 
 static void test_run_output_file_and_dir(void **state)
@@ -452,6 +500,16 @@ static void test_version_help_usage(void **state)
     assert_rc(&o, 0);
     assert_has(o.out, "catalog");
     app_out_free(&o);
+    static const struct {
+        const char *cmd, *usage;
+    } helps[] = {{"pins", "Usage: tlspath pins learn"}, {"rules", "Usage: tlspath rules --format F"},
+                 {"serve", "Usage: tlspath serve"}, {"version", "Usage: tlspath version"}};
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+        APP(&o, "help", helps[i].cmd);
+        assert_rc(&o, 0);
+        assert_has(o.out, helps[i].usage);
+        app_out_free(&o);
+    }
     /* no command at all: the overview, but not success */
     const char *none[] = {NULL};
     app_call_to(&o, NULL, none);
@@ -487,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_run_proxy_crl_via),
         cmocka_unit_test(test_run_verbose),
         cmocka_unit_test(test_run_export_chain),
+        cmocka_unit_test(test_run_pac),
         cmocka_unit_test(test_run_output_file_and_dir),
         cmocka_unit_test(test_run_refusals),
         cmocka_unit_test(test_run_dry_run),
