@@ -9,8 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "input/config.h"
+
+#ifndef TLSPATH_DEFAULT_CONFIG
+#define TLSPATH_DEFAULT_CONFIG "/etc/tlspath/config.json"
+#endif
+const char *tp_cli_default_config = TLSPATH_DEFAULT_CONFIG;
 
 static const char HELP_TOP[] =
     "tlspath " TLSPATH_VERSION " - proxy and TLS path tester for Microsoft Defender for Endpoint\n"
@@ -350,7 +356,13 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     err[0] = '\0';
     if (tp_config_defaults(cfg) != 0)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
-    if (cli->config_file && tp_config_load_file(cli->config_file, cfg, err, errlen) != 0)
+    /* No --config: the installed default config if there is one (a file that exists but
+     * cannot be read is an error, not a silent fall-back), else the built-in defaults. */
+    const char *file = cli->config_file;
+    struct stat st;
+    if (!file && tp_cli_default_config && (stat(tp_cli_default_config, &st) == 0 || errno != ENOENT))
+        file = tp_cli_default_config;
+    if (file && tp_config_load_file(file, cfg, err, errlen) != 0)
         return -1;
 
     if (cli->path_specs.n) {
