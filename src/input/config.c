@@ -13,6 +13,7 @@
 #include "input/config.h"
 #include "pki/pins.h"
 #include "base/jsontext.h"
+#include "base/secretfile.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -1042,15 +1043,36 @@ static int cred_from_env(const cfg_ctx *x, const cJSON *v, const char *jp, bool 
     return 0;
 }
 
-/* auth {type "basic", username | username_env, password | password_env} */
+/* password_file: a Docker/Kubernetes secret or systemd credential (base/secretfile.h has
+ * the mode and owner rules); a relative name is found like every other file. */
+static int cred_from_file(const cfg_ctx *x, const cJSON *v, const char *jp, char **out)
+{
+    char kjp[JP_MAX], why[512];
+    char *file = NULL, *d = NULL;
+
+    jp_key(kjp, sizeof kjp, jp, "password_file");
+    if (!cJSON_IsString(v))
+        return fail_got(x, kjp, "a file name", v, false);
+    if (resolve_file(x, kjp, v->valuestring, &file))
+        return -1;
+    int rc = tp_secret_read_file(file, &d, why, sizeof why);
+    free(file);
+    if (rc)
+        return cfg_fail(x, kjp, "%s", why);
+    wipe_free(*out);
+    *out = d;
+    return 0;
+}
+
+/* auth {type "basic", username | username_env, password | password_env | password_file} */
 static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path *p)
 {
     static const char *const keys[] = {"type", "username", "username_env", "password",
-                                       "password_env"};
+                                       "password_env", "password_file"};
     char kjp[JP_MAX];
-    const cJSON *v, *u, *ue, *pw, *pe;
+    const cJSON *v, *u, *ue, *pw, *pe, *pf;
 
-    if (want_object(x, o, jp) || check_keys(x, o, jp, keys, 5))
+    if (want_object(x, o, jp) || check_keys(x, o, jp, keys, 6))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "type")) &&
         (!cJSON_IsString(v) || strcmp(v->valuestring, "basic") != 0)) {
@@ -1061,12 +1083,13 @@ static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
     ue = cJSON_GetObjectItemCaseSensitive(o, "username_env");
     pw = cJSON_GetObjectItemCaseSensitive(o, "password");
     pe = cJSON_GetObjectItemCaseSensitive(o, "password_env");
+    pf = cJSON_GetObjectItemCaseSensitive(o, "password_file");
     if (!!u == !!ue)
         return cfg_fail(x, jp, "expected exactly one of username, username_env, got %s",
                         u ? "both" : "neither");
-    if (!!pw == !!pe)
-        return cfg_fail(x, jp, "expected exactly one of password, password_env, got %s",
-                        pw ? "both" : "neither");
+    if (!!pw + !!pe + !!pf != 1)
+        return cfg_fail(x, jp, "expected exactly one of password, password_env, password_file, got %s",
+                        pw || pe || pf ? "more than one" : "none");
     if (u) {
         jp_key(kjp, sizeof kjp, jp, "username");
         if (!cJSON_IsString(u) || !*u->valuestring || strchr(u->valuestring, ':') ||
@@ -1089,10 +1112,12 @@ static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
             return cfg_fail(x, kjp, "out of memory");
         wipe_free(p->password);
         p->password = d;
-    } else {
+    } else if (pe) {
         jp_key(kjp, sizeof kjp, jp, "password_env");
         if (cred_from_env(x, pe, kjp, false, &p->password))
             return -1;
+    } else if (cred_from_file(x, pf, jp, &p->password)) {
+        return -1;
     }
     return 0;
 }
