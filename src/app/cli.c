@@ -4,6 +4,7 @@
 #include "app/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,10 +42,10 @@ static const char HELP_RUN[] =
     "on every path, concurrently; judge trust, pinning, interception and revocation; report.\n"
     "\n"
     "Input:\n"
-    "  --config FILE          run configuration (JSON; see docs/config.md)\n"
+    "  -c, --config FILE      run configuration (JSON; see docs/config.md)\n"
     "  --catalog FILE         endpoint catalog (repeatable; replaces the config's catalogs;\n"
     "                         \"builtin:mde\" is the catalog compiled into tlspath)\n"
-    "  --path SPEC            a network path (repeatable; replaces the config's paths):\n"
+    "  -p, --path SPEC        a network path (repeatable; replaces the config's paths):\n"
     "                           [ID=]direct  or  [ID=]http://[user[:pass]@]host:port\n"
     "                         unnamed paths are called direct, proxy1, proxy2, ...; a user\n"
     "                         without a password takes TLSPATH_PROXY_PASSWORD from the\n"
@@ -63,23 +64,24 @@ static const char HELP_RUN[] =
     "  --onboarding MODE      only endpoints for this onboarding (standard, streamlined)\n"
     "  --required-only        skip optional endpoints\n"
     "Output:\n"
-    "  --format F             table|json|junit|prom|html (repeatable; default table)\n"
-    "  --output FILE|-        where the one non-table format goes (- = stdout)\n"
+    "  -f, --format F         table|json|junit|prom|html (repeatable; default table)\n"
+    "  -o, --output FILE|-    where the one non-table format goes (- = stdout)\n"
     "  --output-dir DIR       write every non-table format into DIR (tlspath-report.json,\n"
     "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
     "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
-    "  --quiet                no progress line and no table\n"
+    "  -q, --quiet            no progress line and no table\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
     "                         deadlines come from the config and never exceed it\n"
-    "  --dry-run              load and validate everything, print the plan, probe nothing\n";
+    "  --dry-run              load and validate everything, print the plan, probe nothing\n"
+    "  -h, --help             this text\n";
 
 static const char HELP_CATALOG[] =
     "Usage: tlspath catalog list [--catalog FILE]... [--service NAME]... [--geo CODE]...\n"
     "                            [--os NAME] [--onboarding MODE] [--required-only]\n"
-    "                            [--format table|json]\n"
-    "       tlspath catalog import --csv FILE [--output FILE]\n"
+    "                            [-f|--format table|json]\n"
+    "       tlspath catalog import --csv FILE [-o|--output FILE]\n"
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
@@ -127,30 +129,35 @@ typedef struct opt_def {
     const char *name;
     bool has_arg;
     int cmds;
+    char short_name;  /* 0 = long form only */
 } opt_def;
 
+/* The short forms are the common flags: -c -p -o -q -f (and -h, handled apart). */
 static const opt_def OPTS[] = {
-    {"config", true, O_RUN},
-    {"catalog", true, O_RUN | O_LIST},
-    {"path", true, O_RUN},
-    {"resolver", true, O_RUN},
-    {"service", true, O_RUN | O_LIST},
-    {"geo", true, O_RUN | O_LIST},
-    {"os", true, O_RUN | O_LIST},
-    {"onboarding", true, O_RUN | O_LIST},
-    {"required-only", false, O_RUN | O_LIST},
-    {"format", true, O_RUN | O_LIST},
-    {"cacert", true, O_RUN},
-    {"crl-via", true, O_RUN},
-    {"output", true, O_RUN | O_IMPORT},
-    {"output-dir", true, O_RUN},
-    {"concurrency", true, O_RUN},
-    {"timeout", true, O_RUN},
-    {"no-color", false, O_RUN | O_LIST},
-    {"quiet", false, O_RUN},
-    {"dry-run", false, O_RUN},
-    {"csv", true, O_IMPORT},
+    {"config", true, O_RUN, 'c'},
+    {"catalog", true, O_RUN | O_LIST, 0},
+    {"path", true, O_RUN, 'p'},
+    {"resolver", true, O_RUN, 0},
+    {"service", true, O_RUN | O_LIST, 0},
+    {"geo", true, O_RUN | O_LIST, 0},
+    {"os", true, O_RUN | O_LIST, 0},
+    {"onboarding", true, O_RUN | O_LIST, 0},
+    {"required-only", false, O_RUN | O_LIST, 0},
+    {"format", true, O_RUN | O_LIST, 'f'},
+    {"cacert", true, O_RUN, 0},
+    {"crl-via", true, O_RUN, 0},
+    {"output", true, O_RUN | O_IMPORT, 'o'},
+    {"output-dir", true, O_RUN, 0},
+    {"concurrency", true, O_RUN, 0},
+    {"timeout", true, O_RUN, 0},
+    {"no-color", false, O_RUN | O_LIST, 0},
+    {"quiet", false, O_RUN, 'q'},
+    {"dry-run", false, O_RUN, 0},
+    {"csv", true, O_IMPORT, 0},
 };
+#define N_OPTS (sizeof OPTS / sizeof OPTS[0])
+#define VAL_HELP 'h'
+#define VAL_BASE 256 /* getopt value of OPTS[i] without a short form: VAL_BASE + i */
 
 static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
 
@@ -262,49 +269,109 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
     return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, version or help)", w);
 }
 
+static const opt_def *opt_by_val(int val)
+{
+    for (size_t k = 0; k < N_OPTS; k++)
+        if ((OPTS[k].short_name && OPTS[k].short_name == val) || (int)(VAL_BASE + k) == val)
+            return &OPTS[k];
+    return NULL;
+}
+
+static int unknown_opt(const tp_cli *c, const char *text, char *err, size_t errlen)
+{
+    /* "--name=value" is named without its value */
+    size_t nlen = strncmp(text, "--", 2) == 0 ? strcspn(text, "=") : strlen(text);
+    return fail(err, errlen, "%s: unknown option \"%.*s\" (see `tlspath %s --help`)",
+                cmd_name(c->cmd), (int)nlen, text,
+                c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
+}
+
+/* getopt_long over the words after the sub-command, with only the options that
+ * sub-command accepts in the tables (an option of another command is unknown here).
+ * Abbreviated long options ("--conf") are refused: a prefix that works today would
+ * become ambiguous when an option is added. Messages are tlspath's, not getopt's. */
 int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
 {
+    struct option longs[N_OPTS + 2];
+    char shorts[3 + 2 * N_OPTS + 2];
+    size_t nl = 0, ns = 0;
+
     memset(c, 0, sizeof *c);
     err[0] = '\0';
-    int i = parse_command(argc, argv, c, err, errlen);
-    if (i < 0)
+    int first = parse_command(argc, argv, c, err, errlen);
+    if (first < 0)
         return -1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    if (first >= argc)
+        goto checks;
+
+    /* "-": non-options come back in order as 1 (a stray word is an error where it
+     * stands); ":": a missing value comes back as ':' */
+    shorts[ns++] = '-';
+    shorts[ns++] = ':';
+    shorts[ns++] = 'h';
+    for (size_t k = 0; k < N_OPTS; k++) {
+        if (!(OPTS[k].cmds & cmd_mask(c->cmd)))
+            continue;
+        int val = OPTS[k].short_name ? OPTS[k].short_name : (int)(VAL_BASE + k);
+        longs[nl++] = (struct option){OPTS[k].name, OPTS[k].has_arg ? required_argument : no_argument,
+                                      NULL, val};
+        if (OPTS[k].short_name) {
+            shorts[ns++] = OPTS[k].short_name;
+            if (OPTS[k].has_arg)
+                shorts[ns++] = ':';
+        }
+    }
+    longs[nl++] = (struct option){"help", no_argument, NULL, VAL_HELP};
+    longs[nl] = (struct option){NULL, 0, NULL, 0};
+    shorts[ns] = '\0';
+
+    /* getopt sees the sub-command word as its argv[0] */
+    int sub_argc = argc - first + 1;
+    char **sub_argv = argv + first - 1;
+    opterr = 0;
+    optind = 0; /* glibc: a full re-initialisation, so parsing can run again */
+    for (;;) {
+        int at = optind ? optind : 1; /* the element getopt is about to read */
+        int li = -1;
+        int val = getopt_long(sub_argc, sub_argv, shorts, longs, &li);
+        if (val == -1)
+            break;
+        const char *text = at < sub_argc ? sub_argv[at] : "";
+        if (val == 1)
+            return fail(err, errlen, "%s: unexpected argument \"%s\"", cmd_name(c->cmd), optarg);
+        if (val == '?' || val == ':') {
+            const opt_def *d = optopt ? opt_by_val(optopt) : NULL;
+            if (d && val == ':')
+                return fail(err, errlen, "--%s: expected a value", d->name);
+            if (d && !d->has_arg && strncmp(text, "--", 2) == 0 && strchr(text, '='))
+                return fail(err, errlen, "--%s takes no value", d->name);
+            if (strncmp(text, "--", 2) == 0 || !optopt)
+                return unknown_opt(c, text, err, errlen);
+            char shortopt[3] = {'-', (char)optopt, '\0'};
+            return unknown_opt(c, shortopt, err, errlen);
+        }
+        if (li >= 0) { /* a long option: refuse abbreviations */
+            size_t n = strlen(longs[li].name);
+            if (strncmp(text, "--", 2) != 0 || strncmp(text + 2, longs[li].name, n) != 0 ||
+                (text[2 + n] != '\0' && text[2 + n] != '='))
+                return unknown_opt(c, text, err, errlen);
+        }
+        if (val == VAL_HELP) {
             c->help_for = c->cmd;
             c->cmd = TP_CMD_HELP;
             return 0;
         }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-            return fail(err, errlen, "%s: unexpected argument \"%s\"", cmd_name(c->cmd), a);
-        const char *name = a + 2;
-        const char *eq = strchr(name, '=');
-        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-        const opt_def *d = NULL;
-        for (size_t k = 0; k < sizeof OPTS / sizeof OPTS[0]; k++)
-            if (strlen(OPTS[k].name) == nlen && !strncmp(OPTS[k].name, name, nlen))
-                d = &OPTS[k];
-        if (!d || !(d->cmds & cmd_mask(c->cmd)))
-            return fail(err, errlen, "%s: unknown option \"--%.*s\" (see `tlspath %s --help`)",
-                        cmd_name(c->cmd), (int)nlen, name,
-                        c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
-        const char *val = NULL;
-        if (d->has_arg) {
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return fail(err, errlen, "--%s: expected a value", d->name);
-        } else if (eq) {
-            return fail(err, errlen, "--%s takes no value", d->name);
-        }
-        char opt[32];
-        snprintf(opt, sizeof opt, "%.*s", (int)nlen, name);
-        if (apply_opt(c, opt, val, err, errlen))
+        const opt_def *d = opt_by_val(val);
+        if (!d)
+            return unknown_opt(c, text, err, errlen);
+        if (apply_opt(c, d->name, d->has_arg ? optarg : NULL, err, errlen))
             return -1;
     }
+    if (optind < sub_argc)
+        return fail(err, errlen, "%s: unexpected argument \"%s\"", cmd_name(c->cmd), sub_argv[optind]);
+    if (optind > 1 && strcmp(sub_argv[optind - 1], "--") == 0)
+        return fail(err, errlen, "%s: unexpected argument \"--\"", cmd_name(c->cmd));
+checks:
     if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
         return fail(err, errlen, "catalog import: expected --csv FILE");
     if (c->cmd == TP_CMD_RUN && c->output && c->output_dir)
@@ -316,6 +383,11 @@ void tp_cli_free(tp_cli *c)
 {
     free(c->config_file);
     tp_strlist_free(&c->catalogs);
+    /* a spec may carry "user:password@": wipe each before it goes */
+    for (size_t i = 0; i < c->path_specs.n; i++) {
+        tp_secret_free(c->path_specs.v[i]);
+        c->path_specs.v[i] = NULL;
+    }
     tp_strlist_free(&c->path_specs);
     tp_strlist_free(&c->resolvers);
     tp_strlist_free(&c->services);

@@ -46,7 +46,7 @@ static int check_stat(const char *path, const struct stat *st, char *err, size_t
     return 0;
 }
 
-int tp_secret_read_file(const char *path, char **out, char *err, size_t errlen)
+int tp_secret_read_file(const char *path, tp_secret **out, char *err, size_t errlen)
 {
     char buf[TP_SECRET_MAX_BYTES + 2];
     size_t len = 0;
@@ -96,19 +96,15 @@ int tp_secret_read_file(const char *path, char **out, char *err, size_t errlen)
             goto done;
         }
     }
-    char *s = malloc(len + 1);
+    tp_secret *s = tp_secret_ndup(buf, len);
     if (!s) {
         fail(err, errlen, "%s: out of memory", path);
         goto done;
     }
-    memcpy(s, buf, len);
-    s[len] = '\0';
     *out = s;
     rc = 0;
 done:
-    /* volatile: the compiler must not drop the wipe of a buffer that dies here */
-    for (volatile char *p = buf; p < buf + sizeof buf; p++)
-        *p = 0;
+    tp_secret_wipe(buf, sizeof buf);
     close(fd);
     return rc;
 }

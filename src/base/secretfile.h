@@ -13,9 +13,11 @@
 #define TLSPATH_SECRETFILE_H
 #include <stddef.h>
 
+#include "base/secret.h"
+
 #define TP_SECRET_MAX_BYTES 4096
 
-/* Returns 0 with *out a malloc'd NUL-terminated copy of the secret (the caller wipes and
- * frees it), or -1 with a reason in err ("PATH: ..."); *out is untouched on failure. */
-int tp_secret_read_file(const char *path, char **out, char *err, size_t errlen);
+/* Returns 0 with *out a new secret (release it with tp_secret_free), or -1 with a reason
+ * in err ("PATH: ..."); *out is untouched on failure. */
+int tp_secret_read_file(const char *path, tp_secret **out, char *err, size_t errlen);
 #endif

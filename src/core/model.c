@@ -33,13 +33,7 @@ void tp_catalog_free(tp_catalog *c)
 static void path_free(tp_path *p)
 {
     free(p->id); free(p->proxy_host); free(p->username);
-    if (p->password) {
-        /* wipe the secret before giving the memory back */
-        volatile char *q = p->password;
-        while (*q)
-            *q++ = 0;
-        free(p->password);
-    }
+    tp_secret_free(p->password); /* wiped before the memory goes back */
     free(p->crl_via); free(p->fallback);
     tp_strlist_free(&p->ca_files);
 }
@@ -126,7 +120,7 @@ void tp_result_free(tp_result *r)
 {
     if (!r)
         return;
-    free(r->error_code); free(r->error_message);
+    free(r->error_message);
     tp_strlist_free(&r->addresses);
     tp_strlist_free(&r->cnames);
     free(r->resolver); free(r->connected_address);

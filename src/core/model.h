@@ -1,6 +1,8 @@
 /*
  * model.h — the data that flows one way through tlspath:
  *
+ * Outcome codes (error_code) are tp_outcome values from the one table in core/outcome.def.
+ *
  *   config + catalogs ──► plan (results[], one per endpoint × path)
  *     ──► engine fills the network facts (dns, connect, proxy, tls, http)
  *     ──► engine fetches CRLs (tp_fetch) ──► verdict fills the judgements
@@ -17,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/secret.h"
 #include "base/str.h"
+#include "core/outcome.h"
 
 /* ---------- catalog ---------- */
 
@@ -66,7 +70,7 @@ typedef struct tp_path {
     char *proxy_host;    /* HTTP proxy host (no credentials), NULL for direct */
     int proxy_port;
     char *username;      /* Basic credentials, or NULL */
-    char *password;      /* SECRET: never printed, logged or reported */
+    tp_secret *password; /* SECRET: never printed, logged or reported; tp_secret_free */
     bool expect_inspection;
     char *crl_via;       /* path id through which CRLs are fetched; NULL = this path */
     char *fallback;      /* path id used when the proxy cannot be reached; NULL = none */
@@ -156,7 +160,8 @@ typedef struct tp_crl_ref {
     char *path;          /* path id the CRL was fetched through */
     int http_status;     /* 0 = no HTTP answer */
     bool fetched;        /* a body was received and kept */
-    char *error;         /* why not, or why it did not count (NULL if fine) */
+    char *error;         /* why not, or why it did not count (NULL if fine): an outcome name
+                            (core/outcome.def) or http_<status> */
 } tp_crl_ref;
 
 typedef struct tp_timings {
@@ -171,7 +176,7 @@ typedef struct tp_result {
 
     tp_status status;
     tp_phase phase;          /* last phase reached */
-    char *error_code;        /* NULL or a stable name: dns_nxdomain, connect_refused, ... */
+    tp_outcome error_code;   /* TP_OC_NONE or a row of core/outcome.def (dns_nxdomain, ...) */
     char *error_message;     /* human text; never contains secrets */
     tp_timings t;
 

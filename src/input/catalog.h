@@ -1,12 +1,12 @@
-/* catalog.h — endpoint catalogs: load (file or built-in), validate, filter, CSV import. */
+/* catalog.h — endpoint catalogs: load (file or built-in), validate, filter, CSV import.
+ * Implemented by catalog_load.c (JSON, through jsonread), catalog_filter.c (selection),
+ * csv.c (CSV to rows) and msimport.c / msimport_rows.c (Microsoft's spreadsheet to a
+ * catalog). URLs are parsed by base/url.h (tp_url_parse). */
 #ifndef TLSPATH_CATALOG_H
 #define TLSPATH_CATALOG_H
 #include <stdio.h>
 #include "core/model.h"
-
-/* Splits an http(s) URL into parts (each malloc'ed; host lower-cased; port defaulted
- * from the scheme; path at least "/"). Returns 0, or -1 if it is not a valid URL. */
-int tp_url_parse(const char *url, char **scheme, char **host, int *port, char **path);
+#include "base/url.h"
 
 /* Loads and validates a catalog file. On error returns -1 and writes one message to
  * err naming the file, the JSON path (e.g. "endpoints[3].url") and what was expected. */

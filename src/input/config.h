@@ -1,7 +1,10 @@
-/* config.h — the run configuration: defaults, JSON loading, --path specs, validation. */
+/* config.h — the run configuration: defaults, JSON loading, --path specs, validation.
+ * Implemented by config_load.c (file, sections, defaults), config_paths.c (paths,
+ * credentials, --path specs) and config_check.c (validators, cross-checks). */
 #ifndef TLSPATH_CONFIG_H
 #define TLSPATH_CONFIG_H
 #include "core/model.h"
+#include "base/url.h" /* tp_parse_hostport */
 
 /* Fills the built-in defaults: one "direct" path, system resolver, system CA store,
  * the built-in pin sets (pins.h), default limits, formats ["table"]. */
@@ -24,9 +27,6 @@ int tp_path_parse_spec(const char *spec, int proxy_index, tp_path *out, char *er
 /* Cross-checks: unique path ids, crl_via / fallback name existing paths, formats known,
  * limits positive, resolvers valid. */
 int tp_config_validate(const tp_config *c, char *err, size_t errlen);
-
-/* Parses "ip", "ip:port", "[v6]:port". Returns 0 or -1. */
-int tp_parse_hostport(const char *s, int default_port, char **host, int *port);
 
 /* The catalogs entry that names the catalog compiled into the binary. */
 #define TP_CATALOG_BUILTIN "builtin:mde"

@@ -11,6 +11,8 @@
  *   4. revocation: every CRL the run needs, deduplicated per (URL, path), fetched in
  *      ONE concurrent tp_engine_fetch call, then judged per certificate (crl.c);
  *   5. final status, error, phase, SSLOptions what-if, Windows error, remediation.
+ * Codes are tp_outcome rows of core/outcome.def: which ones this stage decides, their
+ * phase, Windows error and remediation template are columns there, not lists here.
  * The rules are written down in docs/verdicts.md; keep the two in step.
  */
 #include "judge/verdict.h"
@@ -97,11 +99,6 @@ char *tp_verdict_dn_short(const char *dn)
     return tp_strdup(dn);
 }
 
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static bool is_http_url(const char *u)
 {
     return u && strncasecmp(u, "http://", 7) == 0;
@@ -115,51 +112,11 @@ static void url_host(const char *url, char *out, size_t n)
     snprintf(out, n, "%.*s", (int)len, h);
 }
 
-const char *tp_verdict_windows_error(const char *code, int proxy_status, int http_status,
+const char *tp_verdict_windows_error(tp_outcome code, int proxy_status, int http_status,
                                      char buf[16])
 {
-    if (!code || strcmp(code, "proxy_fallback") == 0)
-        return NULL;   /* a fallback that worked shows the device no error */
-    /* HTTP statuses surface as 0x8019xxxx (BG_E_HTTP_ERROR_<status>). */
-    if (has_prefix(code, "proxy_") && proxy_status >= 300 && proxy_status <= 599) {
-        snprintf(buf, 16, "0x8019%04X", (unsigned)proxy_status);
-        return buf;
-    }
-    if (strcmp(code, "http_status") == 0 && http_status >= 300 && http_status <= 599) {
-        snprintf(buf, 16, "0x8019%04X", (unsigned)http_status);
-        return buf;
-    }
-    static const struct { const char *code; bool prefix; const char *hr; } table[] = {
-        {"dns_", true, "0x80072EE7"},                 /* ERROR_WINHTTP_NAME_NOT_RESOLVED */
-        {"connect_timeout", false, "0x80072EFE"},     /* ERROR_WINHTTP_CONNECTION_ERROR: a dropped connection (issue #5, seed 002) */
-        {"connect_", true, "0x80072EFD"},             /* ERROR_WINHTTP_CANNOT_CONNECT */
-        {"proxy_auth_required", false, "0x80190197"}, /* BG_E_HTTP_ERROR_407 */
-        {"proxy_closed", false, "0x80072EFE"},        /* ERROR_WINHTTP_CONNECTION_ERROR */
-        {"proxy_malformed", false, "0x80072F78"},     /* ERROR_WINHTTP_INVALID_SERVER_RESPONSE */
-        {"proxy_header_too_large", false, "0x80072F78"},
-        {"proxy_", true, "0x80072EFD"},
-        {"tls_reset", false, "0x80072EFE"},
-        {"tls_closed", false, "0x80072EFE"},
-        {"tls_untrusted", false, "0x80072F8F"},       /* SECURE_FAILURE (detail 0x80072F0D) */
-        {"tls_hostname_mismatch", false, "0x80072F06"}, /* SECURE_CERT_CN_INVALID */
-        {"tls_expired", false, "0x80072F05"},         /* SECURE_CERT_DATE_INVALID */
-        {"tls_", true, "0x80072F7D"},                 /* SECURE_CHANNEL_ERROR */
-        {"intercepted", false, "0x80072F8F"},
-        {"pin_mismatch", false, "0x80072F8F"},
-        {"revoked", false, "0x80072F8A"},             /* SECURE_CERT_REVOKED */
-        {"crl_unreachable", false, "0x80072F8F"},     /* seed 002 (detail 0x80072F19) */
-        {"revocation_unknown", false, "0x80072F8F"},
-        {"http_closed", false, "0x80072EFE"},
-        {"http_malformed", false, "0x80072F78"},
-        {"timeout", false, "0x80072EE2"},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        bool hit = table[i].prefix ? has_prefix(code, table[i].code)
-                                   : strcmp(code, table[i].code) == 0;
-        if (hit)
-            return table[i].hr;
-    }
-    return NULL;
+    /* the outcome table's columns (a fallback that worked shows the device no error) */
+    return tp_outcome_windows_error(code, proxy_status, http_status, buf);
 }
 
 void tp_verdict_ssloptions(const tp_result *r, bool has_pinset, bool network_ok, bool pass[4])
@@ -175,17 +132,11 @@ void tp_verdict_ssloptions(const tp_result *r, bool has_pinset, bool network_ok,
     pass[0] = base;
 }
 
-/* Codes this module decides; anything else the engine set is a network failure. */
-static bool is_verdict_code(const char *code)
+/* Codes this module decides (the table's source column); anything else the engine set is
+ * a network failure, kept as it is. */
+static bool is_verdict_code(tp_outcome code)
 {
-    static const char *const mine[] = {"tls_untrusted", "tls_hostname_mismatch", "tls_expired",
-                                       "pin_mismatch", "intercepted", "revoked",
-                                       "crl_unreachable", "revocation_unknown", "http_status",
-                                       "proxy_fallback"};
-    for (size_t i = 0; code && i < sizeof mine / sizeof mine[0]; i++)
-        if (strcmp(code, mine[i]) == 0)
-            return true;
-    return false;
+    return code != TP_OC_NONE && tp_outcome_info_of(code)->source == TP_OSRC_VERDICT;
 }
 
 /* ======================= trust anchors ======================= */
@@ -654,8 +605,8 @@ static int run_fetches(const tp_config *cfg, slots *s, char *err, size_t errlen)
          * the reason says why — the run goes on. */
         const char *why = fetch ? ferr : "no CRL fetcher available";
         for (size_t i = 0; i < s->n; i++) {
-            if (!f[i].error_code)
-                f[i].error_code = tp_strdup("fetch_failed");
+            if (f[i].error_code == TP_OC_NONE)
+                f[i].error_code = TP_OC_FETCH_FAILED;
             if (!f[i].error_message)
                 f[i].error_message = tp_strdup(why[0] ? why : "the CRL fetch could not start");
         }
@@ -726,9 +677,9 @@ static void acc_note(rev_acc *a, cert_rev o, char *reason)
 
 static char *fetch_failure_text(const slot *x)
 {
-    if (x->f.error_code)
+    if (x->f.error_code != TP_OC_NONE)
         return tp_asprintf("%s could not be fetched through path %s: %s%s%s", x->url,
-                           x->path->id, x->f.error_code, x->f.error_message ? " — " : "",
+                           x->path->id, tp_outcome_name(x->f.error_code), x->f.error_message ? " — " : "",
                            x->f.error_message ? x->f.error_message : "");
     return tp_asprintf("%s could not be fetched through path %s: HTTP %d", x->url, x->path->id,
                        x->f.http_status);
@@ -775,16 +726,16 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
         char code_buf[32];
         if (!crl) {
             o = CR_UNREACHABLE;
-            if (!x->f.error_code) {
+            if (x->f.error_code == TP_OC_NONE) {
                 snprintf(code_buf, sizeof code_buf, "http_%d", x->f.http_status);
                 ref_error = code_buf;
             } else {
-                ref_error = x->f.error_code;
+                ref_error = tp_outcome_name(x->f.error_code);
             }
             text = fetch_failure_text(x);
         } else if (!pc->ok[k]) {
             o = CR_UNKNOWN;
-            ref_error = "cert_unparsable";
+            ref_error = tp_outcome_name(TP_OC_CERT_UNPARSABLE);
             text = tp_asprintf("%s: the certificate itself does not parse, no CRL can vouch "
                                "for it", c->subject ? c->subject : "?");
         } else {
@@ -928,151 +879,139 @@ static const char *rule_of(const tp_endpoint *ep)
     return ep->wildcard ? ep->wildcard : ep->host;
 }
 
-static char *remediation_for(const tp_config *cfg, const tp_result *r, const char *code)
+/* What a remediation template (core/outcome.def) may name, for one result. */
+typedef struct fix_ctx {
+    const tp_result *r;
+    const tp_endpoint *ep;
+    const tp_path *p;        /* the path the probe used */
+    tp_outcome code;
+    char *pt;                /* path_text(p) */
+    char *cfg_pt;            /* path_text(the configured path) */
+    char *crl_pt;            /* "direct" or path_text(the path the first failing CRL took) */
+    bool crl_direct;
+    char crl_host[256];
+    char resolver[300];
+} fix_ctx;
+
+static bool name_is(const char *name, size_t len, const char *want)
 {
-    const tp_endpoint *ep = r->ep;
-    const tp_path *p = effective_path(r);
-    char *pt = path_text(p);
+    return strlen(want) == len && memcmp(name, want, len) == 0;
+}
+
+static const char *fix_lookup(void *ud, const char *n, size_t len, char *buf, size_t buflen)
+{
+    const fix_ctx *x = ud;
+    const tp_result *r = x->r;
+    const tp_endpoint *ep = x->ep;
+    if (name_is(n, len, "host"))
+        return ep->host ? ep->host : "?";
+    if (name_is(n, len, "rule"))
+        return rule_of(ep);
+    if (name_is(n, len, "path"))
+        return x->pt;
+    if (name_is(n, len, "cfg_path"))
+        return x->cfg_pt;
+    if (name_is(n, len, "code"))
+        return tp_outcome_name(x->code);
+    if (name_is(n, len, "auth_scheme"))
+        return r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication";
+    if (name_is(n, len, "resolver"))
+        return x->resolver;
+    if (name_is(n, len, "cname"))
+        return r->cnames.n ? r->cnames.v[r->cnames.n - 1] : "?";
+    if (name_is(n, len, "top_issuer"))
+        return r->chain_len && r->chain[r->chain_len - 1].issuer ? r->chain[r->chain_len - 1].issuer : "?";
+    if (name_is(n, len, "leaf_subject"))
+        return r->chain_len && r->chain[0].subject ? r->chain[0].subject : "?";
+    if (name_is(n, len, "pinset"))
+        return ep->pinset ? ep->pinset : "?";
+    if (name_is(n, len, "crl_host"))
+        return x->crl_host;
+    if (name_is(n, len, "crl_path"))
+        return x->crl_pt;
+    int v = name_is(n, len, "port")           ? ep->port
+            : name_is(n, len, "proxy_port")   ? (x->p ? x->p->proxy_port : 0)
+            : name_is(n, len, "proxy_status") ? r->proxy_status
+            : name_is(n, len, "http_status")  ? r->http_status
+                                              : -1;
+    if (v < 0)
+        return NULL;
+    snprintf(buf, buflen, "%d", v);
+    return buf;
+}
+
+static bool fix_cond(void *ud, const char *n, size_t len)
+{
+    const fix_ctx *x = ud;
+    if (name_is(n, len, "via_proxy"))
+        return x->p && x->p->type == TP_PATH_HTTP;
+    if (name_is(n, len, "http"))
+        return x->ep->scheme && strcmp(x->ep->scheme, "http") == 0;
+    if (name_is(n, len, "proxy_status"))
+        return x->r->proxy_status != 0;
+    if (name_is(n, len, "cname"))
+        return x->r->cnames.n > 0;
+    if (name_is(n, len, "crl_direct"))
+        return x->crl_direct;
+    return false;
+}
+
+/* One line naming host, proxy host:port and rule (never credentials): the code's template
+ * from the outcome table, or a generic line for codes without one. */
+static char *remediation_for(const tp_config *cfg, const tp_result *r, tp_outcome code)
+{
+    fix_ctx x = {.r = r, .ep = r->ep, .p = effective_path(r), .code = code};
     char *out = NULL;
-    if (!pt || !code)
+    x.pt = path_text(x.p);
+    if (!x.pt || code == TP_OC_NONE)
         goto done;
-    if (!ep) {   /* the plan always sets it; stay useful if not */
-        out = tp_asprintf("see error %s on %s", code, pt);
+    if (!r->ep) {   /* the plan always sets it; stay useful if not */
+        out = tp_asprintf("see error %s on %s", tp_outcome_name(code), x.pt);
         goto done;
     }
-    const char *host = ep->host ? ep->host : "?";
-    bool via_proxy = p && p->type == TP_PATH_HTTP;
-    if (strcmp(code, "proxy_fallback") == 0) {
-        char *cfgp = path_text(r->path);
-        out = cfgp ? tp_asprintf("%s cannot be reached, so devices go direct to %s: bring the "
-                                 "proxy back, or keep direct egress to %s (rule %s) open — the "
-                                 "sensor falls back to direct on its own",
-                                 cfgp, host, host, rule_of(ep))
-                   : NULL;
-        free(cfgp);
-    } else if (has_prefix(code, "dns_")) {
-        char rdesc[300];
-        if (r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0)
-            snprintf(rdesc, sizeof rdesc, "resolver %s", r->resolver);
-        else
-            snprintf(rdesc, sizeof rdesc, "system resolver");
-        if (r->cnames.n > 0)
-            out = tp_asprintf("allow %s in DNS / check the %s (it is a CNAME to %s: "
-                              "rules written by name must allow the target too)",
-                              host, rdesc, r->cnames.v[r->cnames.n - 1]);
-        else
-            out = tp_asprintf("allow %s in DNS / check the %s", host, rdesc);
-    } else if (has_prefix(code, "connect_") && via_proxy) {
-        /* through a proxy, the TCP connection that failed is the one to the proxy */
-        out = tp_asprintf("%s cannot be reached (%s): check it is up and that TCP %d to it is "
-                          "open from here", pt, code, p->proxy_port);
-    } else if (has_prefix(code, "connect_")) {
-        const char *how = strcmp(code, "connect_timeout") == 0   ? "dropped"
-                          : strcmp(code, "connect_refused") == 0 ? "refused"
-                          : strcmp(code, "connect_unreachable") == 0 ? "no route"
-                                                                   : code;
-        out = tp_asprintf("open TCP %d to %s (rule %s) (%s)", ep->port, host, rule_of(ep), how);
-    } else if (strcmp(code, "proxy_auth_required") == 0 && ep->scheme && strcmp(ep->scheme, "http") == 0) {
-        /* plain HTTP goes as a GET through the proxy, and it is the OS (CRLs, CTLs) or the
-         * updater fetching it as SYSTEM, not the sensor */
-        out = tp_asprintf("allow anonymous GET of http://%s:%d/ (rule %s) on %s: Windows fetches "
-                          "it as SYSTEM and cannot answer 407 (%s)", host, ep->port, rule_of(ep), pt,
-                          r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication");
-    } else if (strcmp(code, "proxy_auth_required") == 0) {
-        out = tp_asprintf("allow anonymous CONNECT to %s:%d (rule %s) on %s: the sensor runs as "
-                          "SYSTEM and cannot answer 407 (%s)", host, ep->port, rule_of(ep), pt,
-                          r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication");
-    } else if (strcmp(code, "proxy_denied") == 0) {
-        out = tp_asprintf("allow CONNECT to %s:%d (rule %s) on %s (HTTP %d)", host, ep->port,
-                          rule_of(ep), pt, r->proxy_status);
-    } else if (has_prefix(code, "proxy_") && r->proxy_status == 0) {
-        out = tp_asprintf("%s broke the CONNECT to %s:%d (%s): check the proxy's logs and "
-                          "limits", pt, host, ep->port, code);
-    } else if (has_prefix(code, "proxy_")) {
-        out = tp_asprintf("%s could not reach %s:%d (HTTP %d): check the proxy's DNS and egress "
-                          "to %s", pt, host, ep->port, r->proxy_status, rule_of(ep));
-    } else if (strcmp(code, "intercepted") == 0) {
-        out = via_proxy ? tp_asprintf("exclude %s (rule %s) from TLS inspection on %s", host,
-                                      rule_of(ep), pt)
-                        : tp_asprintf("exclude %s (rule %s) from TLS inspection on the firewall "
-                                      "or gateway of %s", host, rule_of(ep), pt);
-    } else if (has_prefix(code, "tls_") && strcmp(code, "tls_untrusted") != 0 &&
-               strcmp(code, "tls_hostname_mismatch") != 0 && strcmp(code, "tls_expired") != 0) {
-        out = tp_asprintf("let TLS to %s:%d (rule %s) through unfiltered on %s: the handshake is "
-                          "cut (%s)", host, ep->port, rule_of(ep), pt, code);
-    } else if (strcmp(code, "tls_untrusted") == 0) {
-        const char *iss = r->chain_len ? r->chain[r->chain_len - 1].issuer : "?";
-        out = tp_asprintf("the chain of %s anchors in no trusted CA (top issuer %s): add the "
-                          "right root with --cacert or find what answers for %s on %s",
-                          host, iss ? iss : "?", host, pt);
-    } else if (strcmp(code, "tls_hostname_mismatch") == 0) {
-        out = tp_asprintf("%s presented a certificate for another name (%s): check DNS and "
-                          "routing for %s on %s", host,
-                          r->chain_len && r->chain[0].subject ? r->chain[0].subject : "?",
-                          host, pt);
-    } else if (strcmp(code, "tls_expired") == 0) {
-        out = tp_asprintf("%s presented an expired certificate on %s: check the clock of this "
-                          "machine and what answers for %s", host, pt, host);
-    } else if (strcmp(code, "pin_mismatch") == 0) {
-        out = tp_asprintf("the chain of %s does not anchor in pin set %s: update the pin set "
-                          "if Microsoft rotated its roots, else find what answers for %s on %s",
-                          host, ep->pinset ? ep->pinset : "?", host, pt);
-    } else if (strcmp(code, "revoked") == 0) {
-        out = tp_asprintf("%s presents a revoked certificate: nothing to open on the network — "
-                          "check that %s really reaches %s", host, pt, host);
-    } else if (strcmp(code, "crl_unreachable") == 0 || strcmp(code, "revocation_unknown") == 0) {
-        const char *url = NULL;
-        const char *via = NULL;
-        for (size_t i = 0; i < r->n_crls && !url; i++)
-            if (r->crls[i].error) {
-                url = r->crls[i].url;
-                via = r->crls[i].path;
-            }
-        char crl_host[256];
-        url_host(url ? url : "crl.microsoft.com", crl_host, sizeof crl_host);
-        const tp_path *cp = via ? tp_config_find_path(cfg, via) : NULL;
-        bool direct = !cp || cp->type == TP_PATH_DIRECT;
-        char *cpt = direct ? tp_strdup("direct") : path_text(cp);
-        if (!cpt)
-            goto done;
-        if (strcmp(code, "crl_unreachable") == 0 && direct)
-            out = tp_asprintf("allow %s on port 80 direct, or set a system-wide WinHTTP proxy "
-                              "(netsh winhttp set proxy) — the CRL is fetched by the OS, not "
-                              "through Defender's proxy", crl_host);
-        else if (strcmp(code, "crl_unreachable") == 0)
-            out = tp_asprintf("allow %s on port 80 on %s for anonymous requests — the OS fetches "
-                              "the CRL through it as SYSTEM, without Defender's credentials",
-                              crl_host, cpt);
-        else
-            out = tp_asprintf("%s serves an unusable CRL (%s): make sure nothing on the way "
-                              "caches or rewrites http://%s/ (see the revocation reason)",
-                              crl_host, cpt, crl_host);
-        free(cpt);
-    } else if (strcmp(code, "http_status") == 0) {
-        out = tp_asprintf("%s answered HTTP %d on %s: check the filtering policy for %s "
-                          "(rule %s)", host, r->http_status, pt, host, rule_of(ep));
-    } else if (has_prefix(code, "http_") || strcmp(code, "timeout") == 0) {
-        out = tp_asprintf("the HTTP exchange with %s breaks on %s (%s): check proxies and "
-                          "filters between here and %s", host, pt, code, host);
-    } else {
-        out = tp_asprintf("see error %s for %s on %s", code, host, pt);
-    }
+    x.cfg_pt = path_text(r->path);
+    if (r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0)
+        snprintf(x.resolver, sizeof x.resolver, "resolver %s", r->resolver);
+    else
+        snprintf(x.resolver, sizeof x.resolver, "system resolver");
+    /* the CRL the line is about: the first one that failed, and the path it took */
+    const char *url = NULL;
+    const char *via = NULL;
+    for (size_t i = 0; i < r->n_crls && !url; i++)
+        if (r->crls[i].error) {
+            url = r->crls[i].url;
+            via = r->crls[i].path;
+        }
+    url_host(url ? url : "crl.microsoft.com", x.crl_host, sizeof x.crl_host);
+    const tp_path *cp = via ? tp_config_find_path(cfg, via) : NULL;
+    x.crl_direct = !cp || cp->type == TP_PATH_DIRECT;
+    x.crl_pt = x.crl_direct ? tp_strdup("direct") : path_text(cp);
+    if (!x.cfg_pt || !x.crl_pt)
+        goto done;
+    const char *tmpl = tp_outcome_info_of(code)->remediation;
+    out = tp_outcome_expand(tmpl ? tmpl : "see error {code} for {host} on {path}", fix_lookup,
+                            fix_cond, &x);
 done:
-    free(pt);
+    free(x.pt);
+    free(x.cfg_pt);
+    free(x.crl_pt);
     return out;
 }
 
-static char *message_for(const tp_result *r, const char *code, const tp_pinset *ps)
+static char *message_for(const tp_result *r, tp_outcome code, const tp_pinset *ps)
 {
     const char *host = r->ep && r->ep->host ? r->ep->host : "?";
     char *pt = path_text(effective_path(r));
     char *m = NULL;
     if (!pt)
         return NULL;
-    if (strcmp(code, "revoked") == 0 || strcmp(code, "crl_unreachable") == 0 ||
-        strcmp(code, "revocation_unknown") == 0)
+    switch (code) {
+    case TP_OC_REVOKED:
+    case TP_OC_CRL_UNREACHABLE:
+    case TP_OC_REVOCATION_UNKNOWN:
         m = tp_strdup(r->revocation_reason);
-    else if (strcmp(code, "intercepted") == 0) {
+        break;
+    case TP_OC_INTERCEPTED: {
         /* behind a bump the proxy answers for the origin: a 502/503 inside the tunnel
          * means the origin is not reachable from the proxy either — say so, or the
          * engineer excludes the name from inspection and still finds a dead end */
@@ -1085,37 +1024,47 @@ static char *message_for(const tp_result *r, const char *code, const tp_pinset *
                         r->ep && r->ep->inspection_allowed ? " (inspection allowed for this "
                                                              "endpoint)" : "",
                         tunnel);
-    } else if (strcmp(code, "proxy_fallback") == 0) {
+        break;
+    }
+    case TP_OC_PROXY_FALLBACK: {
         char *cfgp = path_text(r->path);
         m = cfgp ? tp_asprintf("%s could not be reached; the probe fell back to %s and succeeded",
                                cfgp, r->used_path && r->used_path->id ? r->used_path->id : "direct")
                  : NULL;
         free(cfgp);
+        break;
     }
-    else if (strcmp(code, "tls_untrusted") == 0)
+    case TP_OC_TLS_UNTRUSTED:
         m = tp_asprintf("the chain of %s does not anchor in the configured CA store", host);
-    else if (strcmp(code, "tls_hostname_mismatch") == 0)
+        break;
+    case TP_OC_TLS_HOSTNAME_MISMATCH:
         m = tp_asprintf("the certificate of %s does not name %s", host, host);
-    else if (strcmp(code, "tls_expired") == 0)
+        break;
+    case TP_OC_TLS_EXPIRED:
         m = tp_asprintf("a certificate in the chain of %s is outside its validity period", host);
-    else if (strcmp(code, "pin_mismatch") == 0)
+        break;
+    case TP_OC_PIN_MISMATCH:
         m = tp_asprintf("no certificate on the path of %s (nor its anchor) is in pin set %s%s; "
                         "the chain tops at %s — a proxy that inspects TLS, or a pin set older "
                         "than Microsoft's current chain", host,
                         r->ep && r->ep->pinset ? r->ep->pinset : "?", ps ? "" : " (the set is not defined)",
                         r->chain_len && r->chain[r->chain_len - 1].issuer ? r->chain[r->chain_len - 1].issuer : "?");
-    else if (strcmp(code, "http_status") == 0)
+        break;
+    case TP_OC_HTTP_STATUS:
         m = r->http_status ? tp_asprintf("%s answered HTTP %d, not one of the expected statuses",
                                          host, r->http_status)
                            : tp_asprintf("%s gave no HTTP answer", host);
+        break;
+    default:
+        break;
+    }
     free(pt);
     return m;
 }
 
 typedef struct outcome {
     tp_status status;
-    const char *code;
-    tp_phase phase;
+    tp_outcome code;         /* its phase is the table's */
 } outcome;
 
 /* Precedence for completed probes; failures first, then warnings (a warning never
@@ -1124,64 +1073,62 @@ static outcome final_outcome(const tp_result *r)
 {
     bool tls = r->ep && r->ep->scheme && strcmp(r->ep->scheme, "https") == 0;
     bool allowed = r->ep && r->ep->inspection_allowed;
-    outcome o = {TP_ST_OK, NULL, TP_PH_DONE};
+    outcome o = {TP_ST_OK, TP_OC_NONE};
     if (r->revocation == TP_REV_REVOKED)
-        o = (outcome){TP_ST_FAIL, "revoked", TP_PH_REVOCATION};
+        o = (outcome){TP_ST_FAIL, TP_OC_REVOKED};
     else if (r->interception_detected && !allowed)
-        o = (outcome){TP_ST_FAIL, "intercepted", TP_PH_VERIFY};
+        o = (outcome){TP_ST_FAIL, TP_OC_INTERCEPTED};
     else if (tls && !r->trusted)
-        o = (outcome){TP_ST_FAIL, "tls_untrusted", TP_PH_VERIFY};
+        o = (outcome){TP_ST_FAIL, TP_OC_TLS_UNTRUSTED};
     else if (tls && !r->hostname_ok)
-        o = (outcome){TP_ST_FAIL, "tls_hostname_mismatch", TP_PH_VERIFY};
+        o = (outcome){TP_ST_FAIL, TP_OC_TLS_HOSTNAME_MISMATCH};
     else if (tls && r->expired)
-        o = (outcome){TP_ST_FAIL, "tls_expired", TP_PH_VERIFY};
+        o = (outcome){TP_ST_FAIL, TP_OC_TLS_EXPIRED};
     else if (r->pin_checked && !r->pin_matched && !r->interception_detected)
-        o = (outcome){TP_ST_FAIL, "pin_mismatch", TP_PH_VERIFY};
+        o = (outcome){TP_ST_FAIL, TP_OC_PIN_MISMATCH};
     else if (r->revocation == TP_REV_UNREACHABLE)
-        o = (outcome){TP_ST_FAIL, "crl_unreachable", TP_PH_REVOCATION};
+        o = (outcome){TP_ST_FAIL, TP_OC_CRL_UNREACHABLE};
     else if (!r->http_status_ok)
-        o = (outcome){TP_ST_FAIL, "http_status", TP_PH_HTTP};
+        o = (outcome){TP_ST_FAIL, TP_OC_HTTP_STATUS};
     else if (r->revocation == TP_REV_UNKNOWN)
         /* an unusable CRL fails a default device (SSLOptions 3) just as a missing one
          * does: the status says what that device gets */
-        o = (outcome){TP_ST_FAIL, "revocation_unknown", TP_PH_REVOCATION};
+        o = (outcome){TP_ST_FAIL, TP_OC_REVOCATION_UNKNOWN};
     else if (r->interception_detected)
-        o = (outcome){TP_ST_WARN, "intercepted", TP_PH_VERIFY};
+        o = (outcome){TP_ST_WARN, TP_OC_INTERCEPTED};
     else if (r->path && r->used_path && r->used_path != r->path)
         /* it worked, but not the way it was configured: the proxy is down */
-        o = (outcome){TP_ST_WARN, "proxy_fallback", TP_PH_DONE};
+        o = (outcome){TP_ST_WARN, TP_OC_PROXY_FALLBACK};
     return o;
 }
 
 static int finish_result(const tp_config *cfg, tp_result *r)
 {
     const tp_pinset *ps = r->ep ? tp_config_find_pinset(cfg, r->ep->pinset) : NULL;
-    bool network_failure = r->error_code && !is_verdict_code(r->error_code);
+    bool network_failure = r->error_code != TP_OC_NONE && !is_verdict_code(r->error_code);
     tp_verdict_ssloptions(r, r->ep && r->ep->pinset, !network_failure && r->http_status_ok,
                           r->ssloptions_pass);
     /* SSLOptions (Spynet) governs MAPS cloud protection only (seed 001): for any other
      * service the what-if would suggest a registry fix that changes nothing */
     r->ssloptions_set = r->ep && r->ep->service && strcmp(r->ep->service, "maps") == 0;
 
-    const char *code;
+    tp_outcome code;
     if (network_failure) {
         r->status = TP_ST_FAIL;   /* keep the engine's code, message and phase */
         code = r->error_code;
     } else {
         outcome o = final_outcome(r);
         r->status = o.status;
-        r->phase = o.phase;
+        r->phase = (tp_phase)tp_outcome_info_of(o.code)->phase;   /* done for TP_OC_NONE */
         code = o.code;
-        replace_str(&r->error_code, tp_strdup(o.code));
-        replace_str(&r->error_message, o.code ? message_for(r, o.code, ps) : NULL);
-        if (o.code && (!r->error_code))
-            return -1;
+        r->error_code = o.code;
+        replace_str(&r->error_message, o.code != TP_OC_NONE ? message_for(r, o.code, ps) : NULL);
     }
     char buf[16];
     const char *we = tp_verdict_windows_error(code, r->proxy_status, r->http_status, buf);
     replace_str(&r->windows_error, tp_strdup(we));
-    replace_str(&r->remediation, code ? remediation_for(cfg, r, code) : NULL);
-    if ((we && !r->windows_error) || (code && !r->remediation))
+    replace_str(&r->remediation, code != TP_OC_NONE ? remediation_for(cfg, r, code) : NULL);
+    if ((we && !r->windows_error) || (code != TP_OC_NONE && !r->remediation))
         return -1;
     return 0;
 }
@@ -1224,7 +1171,7 @@ int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen
         goto done;
     for (size_t i = 0; i < run->n_results; i++) {
         tp_result *r = &run->results[i];
-        if (r->error_code && strcmp(r->error_code, "cancelled") == 0) {
+        if (r->error_code == TP_OC_CANCELLED) {
             /* the engine stopped it on a signal: not judged, not a failure */
             r->status = TP_ST_SKIPPED;
             r->ssloptions_set = false;

@@ -23,9 +23,10 @@ void tp_verdict_set_fetcher(tp_verdict_fetch_fn fn);
 void tp_verdict_set_clock(time_t now);
 
 /* The Windows error (HRESULT text, e.g. "0x80072F8F") a device would most likely show
- * for a tlspath error code; proxy_status / http_status give the 0x8019xxxx HTTP forms.
- * Returns NULL for codes with no Windows counterpart. Table: docs/verdicts.md. */
-const char *tp_verdict_windows_error(const char *error_code, int proxy_status, int http_status,
+ * for an outcome; proxy_status / http_status give the 0x8019xxxx HTTP forms. Returns NULL
+ * for codes with no Windows counterpart. The values are core/outcome.def's column
+ * (tp_outcome_windows_error); docs/verdicts.md explains them. */
+const char *tp_verdict_windows_error(tp_outcome error_code, int proxy_status, int http_status,
                                      char buf[16]);
 
 /* The SSLOptions what-if for one result whose pin/revocation/interception facts are set:

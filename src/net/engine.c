@@ -24,6 +24,7 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
+#include "base/url.h"
 #include "pki/castore.h"
 #include "net/httpparse.h"
 #include "net/resolver.h"
@@ -32,7 +33,6 @@
 #define TP_READ_BUF (64u * 1024u)
 #define TP_PLAIN_BUF (16u * 1024u)
 #define TP_MSG_MAX 512
-#define TP_CANCELLED "cancelled"
 
 typedef struct job job;
 
@@ -112,7 +112,7 @@ struct job {
     tp_dns_wait dw;
     tp_strlist addrs;
     size_t addr_i;
-    const char *conn_code;   /* last connect failure */
+    tp_outcome conn_code;    /* last connect failure (TP_OC_NONE: none yet) */
     char *conn_msg;
     conn *c;
     bool got_bytes;
@@ -181,10 +181,10 @@ static void hostport(char *out, size_t n, const char *host, int port)
         snprintf(out, n, "%s:%d", host, port);
 }
 
-static void job_finish(job *j, const char *code, char *msg);
+static void job_finish(job *j, tp_outcome code, char *msg);
 
-static void job_fail(job *j, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void job_fail(job *j, const char *code, const char *fmt, ...)
+static void job_fail(job *j, tp_outcome code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void job_fail(job *j, tp_outcome code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -233,8 +233,7 @@ static void on_write(uv_write_t *req, int status)
 {
     (void)status; /* a failed write shows up on the read side as EOF or reset */
     wreq *w = req->data;
-    explicit_bzero(w->data, w->len); /* may have held proxy credentials */
-    free(w);
+    tp_secret_free_n(w, sizeof *w + w->len); /* may have held proxy credentials */
 }
 
 /* Queues len bytes on the connection. Returns 0 or -1. */
@@ -250,8 +249,7 @@ static int conn_write(job *j, const uint8_t *data, size_t len)
     w->req.data = w;
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
     if (uv_write(&w->req, (uv_stream_t *)&j->c->tcp, &b, 1, on_write) != 0) {
-        explicit_bzero(w->data, len);
-        free(w);
+        tp_secret_free_n(w, sizeof *w + len);
         return -1;
     }
     return 0;
@@ -286,7 +284,7 @@ static int tls_flush(job *j)
     if (j->tx_len == 0)
         return 0;
     int rc = conn_write(j, j->tx, j->tx_len);
-    explicit_bzero(j->tx, j->tx_len);
+    tp_secret_wipe(j->tx, j->tx_len);
     j->tx_len = 0;
     return rc;
 }
@@ -317,7 +315,7 @@ static void attempt_teardown(job *j)
     j->interim = 0;
     tp_strlist_free(&j->addrs);
     j->addr_i = 0;
-    j->conn_code = NULL;
+    j->conn_code = TP_OC_NONE;
     free(j->conn_msg);
     j->conn_msg = NULL;
 }
@@ -369,18 +367,18 @@ static void http_head_done(job *j)
         for (size_t i = 0; i < j->head.proxy_authenticate.n; i++)
             if (tp_strlist_add(&r->proxy_auth_schemes, j->head.proxy_authenticate.v[i]) != 0)
                 break;
-        job_fail(j, "proxy_auth_required", "proxy %s requires authentication (407)", j->proxy_hp);
+        job_fail(j, TP_OC_PROXY_AUTH_REQUIRED, "proxy %s requires authentication (407)", j->proxy_hp);
         return;
     }
     if (j->f) {
         if (j->head.status < 200 || j->head.status > 299) {
-            job_fail(j, "http_status", "HTTP %d", j->head.status);
+            job_fail(j, TP_OC_HTTP_STATUS, "HTTP %d", j->head.status);
             return;
         }
         bool is_head = strcmp(j->method, "HEAD") == 0;
         if (!is_head && j->head.content_length >= 0 && (unsigned long long)j->head.content_length > fetch_max(j)) {
             /* announced too large: fail on the head, without reading (or waiting for) a byte */
-            job_fail(j, "fetch_too_large", "the body (Content-Length %lld) is larger than %zu bytes",
+            job_fail(j, TP_OC_FETCH_TOO_LARGE, "the body (Content-Length %lld) is larger than %zu bytes",
                      j->head.content_length, fetch_max(j));
             return;
         }
@@ -392,11 +390,11 @@ static void http_head_done(job *j)
     if (!r->http_status_ok) {
         char exp[128];
         expected_text(j, exp, sizeof exp);
-        job_fail(j, "http_status", "HTTP %d, expected %s", j->head.status, exp);
+        job_fail(j, TP_OC_HTTP_STATUS, "HTTP %d, expected %s", j->head.status, exp);
         return;
     }
     end_phase(j);
-    job_finish(j, NULL, NULL);
+    job_finish(j, TP_OC_NONE, NULL);
 }
 
 static void http_body_bytes(job *j, const uint8_t *data, size_t len)
@@ -405,13 +403,13 @@ static void http_body_bytes(job *j, const uint8_t *data, size_t len)
     int rc = tp_http_body_feed(&j->body, data, len, &used);
     if (rc == TP_HP_DONE) {
         end_phase(j);
-        job_finish(j, NULL, NULL);
+        job_finish(j, TP_OC_NONE, NULL);
     } else if (rc == TP_HP_TOO_LARGE) {
-        job_fail(j, "fetch_too_large", "the body is larger than %zu bytes", fetch_max(j));
+        job_fail(j, TP_OC_FETCH_TOO_LARGE, "the body is larger than %zu bytes", fetch_max(j));
     } else if (rc == TP_HP_MALFORMED) {
-        job_fail(j, "http_malformed", "malformed chunked body");
+        job_fail(j, TP_OC_HTTP_MALFORMED, "malformed chunked body");
     } else if (rc == TP_HP_NOMEM) {
-        job_fail(j, "http_error", "out of memory");
+        job_fail(j, TP_OC_HTTP_ERROR, "out of memory");
     }
 }
 
@@ -427,15 +425,15 @@ static bool http_head_bytes(job *j, const uint8_t **data, size_t *len)
         if (rc == TP_HP_MORE)
             return false;
         if (rc == TP_HP_MALFORMED) {
-            job_fail(j, "http_malformed", "the server's answer is not HTTP/1.x");
+            job_fail(j, TP_OC_HTTP_MALFORMED, "the server's answer is not HTTP/1.x");
             return false;
         }
         if (rc == TP_HP_TOO_LARGE) {
-            job_fail(j, "http_too_large", "the HTTP response head exceeds %zu bytes", j->head.max_head);
+            job_fail(j, TP_OC_HTTP_TOO_LARGE, "the HTTP response head exceeds %zu bytes", j->head.max_head);
             return false;
         }
         if (rc != TP_HP_DONE) {
-            job_fail(j, "http_error", "out of memory");
+            job_fail(j, TP_OC_HTTP_ERROR, "out of memory");
             return false;
         }
         *data += used;
@@ -444,7 +442,7 @@ static bool http_head_bytes(job *j, const uint8_t **data, size_t *len)
         if (st < 100 || st > 199 || st == 101)
             return true;
         if (++j->interim > TP_MAX_INTERIM) {
-            job_fail(j, "http_malformed", "more than %d interim 1xx answers", TP_MAX_INTERIM);
+            job_fail(j, TP_OC_HTTP_MALFORMED, "more than %d interim 1xx answers", TP_MAX_INTERIM);
             return false;
         }
         tp_http_head_free(&j->head);
@@ -478,17 +476,17 @@ static void http_eof(job *j, bool reset)
         /* a reset never ends a close-delimited body: the rest was lost, not absent */
         if (!reset && tp_http_body_eof(&j->body) == TP_HP_DONE) {
             end_phase(j);
-            job_finish(j, NULL, NULL);
+            job_finish(j, TP_OC_NONE, NULL);
         } else {
-            job_fail(j, "http_closed", "the server %s the connection before the body was complete",
+            job_fail(j, TP_OC_HTTP_CLOSED, "the server %s the connection before the body was complete",
                      reset ? "reset" : "closed");
         }
         return;
     }
     if (!j->got_bytes)
-        job_fail(j, "http_closed", "the server %s the connection without an HTTP answer", reset ? "reset" : "closed");
+        job_fail(j, TP_OC_HTTP_CLOSED, "the server %s the connection without an HTTP answer", reset ? "reset" : "closed");
     else
-        job_fail(j, "http_closed", "the server %s the connection in the middle of the HTTP head",
+        job_fail(j, TP_OC_HTTP_CLOSED, "the server %s the connection in the middle of the HTTP head",
                  reset ? "reset" : "closed");
 }
 
@@ -505,10 +503,10 @@ static void tls_pump(job *j)
             return;
         }
         if (n < 0) {
-            const char *code;
+            tp_outcome code;
             char msg[256];
             tp_tls_classify(&j->tlsc, n, &code, msg, sizeof msg);
-            if (strcmp(code, "tls_closed") == 0)
+            if (code == TP_OC_TLS_CLOSED)
                 http_eof(j, false);
             else
                 job_fail(j, code, "%s (after the handshake)", msg);
@@ -525,7 +523,7 @@ static void http_start(job *j)
     set_phase(j, TP_PH_HTTP, j->lim_http);
     char *req = tp_http_request(j->method, j->scheme, j->host, j->port, j->reqpath, j->absolute, user, pass);
     if (!req) {
-        job_fail(j, "http_error", "cannot build the HTTP request for %s (bad host or path)", j->host);
+        job_fail(j, TP_OC_HTTP_ERROR, "cannot build the HTTP request for %s (bad host or path)", j->host);
         return;
     }
     size_t len = strlen(req);
@@ -536,10 +534,9 @@ static void http_start(job *j)
         rc = tp_tls_write(&j->tlsc, (const uint8_t *)req, len) == 0 ? tls_flush(j) : -1;
     else
         rc = conn_write(j, (const uint8_t *)req, len);
-    explicit_bzero(req, len);
-    free(req);
+    tp_secret_free_n(req, len); /* may hold proxy credentials */
     if (rc != 0) {
-        job_fail(j, "http_error", "cannot send the HTTP request");
+        job_fail(j, TP_OC_HTTP_ERROR, "cannot send the HTTP request");
         return;
     }
     if (j->tls)
@@ -567,23 +564,23 @@ static void tls_drive(job *j)
 {
     int ret = tp_tls_handshake(&j->tlsc);
     if (tls_flush(j) != 0 && ret == TP_TLS_AGAIN) {
-        job_fail(j, "tls_error", "cannot send TLS data (out of memory)");
+        job_fail(j, TP_OC_TLS_ERROR, "cannot send TLS data (out of memory)");
         return;
     }
     if (ret == TP_TLS_AGAIN)
         return;
     if (ret != 0) {
-        const char *code;
+        tp_outcome code;
         char msg[256];
         tp_tls_classify(&j->tlsc, ret, &code, msg, sizeof msg);
-        if (j->peer_reset && strcmp(code, "tls_closed") == 0)
-            job_fail(j, "tls_reset", "the peer reset the connection during the TLS handshake");
+        if (j->peer_reset && code == TP_OC_TLS_CLOSED)
+            job_fail(j, TP_OC_TLS_RESET, "the peer reset the connection during the TLS handshake");
         else
             job_fail(j, code, "%s", msg);
         return;
     }
     if (tp_tls_facts(&j->tlsc, j->r) != 0) {
-        job_fail(j, "tls_error", "out of memory recording the certificate chain");
+        job_fail(j, TP_OC_TLS_ERROR, "out of memory recording the certificate chain");
         return;
     }
     end_phase(j);
@@ -595,17 +592,17 @@ static void tls_start(job *j, const uint8_t *early, size_t early_len)
     set_phase(j, TP_PH_TLS, j->lim_tls);
     const tp_castore *st = store_for(j->e, j->path);
     if (!st) {
-        job_fail(j, "tls_error", "no trust store for path %s", j->path->id);
+        job_fail(j, TP_OC_TLS_ERROR, "no trust store for path %s", j->path->id);
         return;
     }
     j->tls_on = true;
     int ret = tp_tls_init(&j->tlsc, &st->conf, j->host, tls_send, j);
     if (ret != 0) {
-        job_fail(j, "tls_error", "TLS session setup failed (-0x%04x)", (unsigned)-ret);
+        job_fail(j, TP_OC_TLS_ERROR, "TLS session setup failed (-0x%04x)", (unsigned)-ret);
         return;
     }
     if (early_len > 0 && tp_tls_feed(&j->tlsc, early, early_len) != 0) {
-        job_fail(j, "tls_error", "out of memory");
+        job_fail(j, TP_OC_TLS_ERROR, "out of memory");
         return;
     }
     tls_drive(j);
@@ -614,7 +611,7 @@ static void tls_start(job *j, const uint8_t *early, size_t early_len)
 static void tls_bytes(job *j, const uint8_t *data, size_t len)
 {
     if (tp_tls_feed(&j->tlsc, data, len) != 0) {
-        job_fail(j, "tls_error", "too much unprocessed TLS data from the peer");
+        job_fail(j, TP_OC_TLS_ERROR, "too much unprocessed TLS data from the peer");
         return;
     }
     if (j->phase == TP_PH_TLS)
@@ -638,23 +635,23 @@ static void tls_eof(job *j, bool reset)
     if (j->finished)
         return;
     if (reset)
-        job_fail(j, "tls_reset", "the peer reset the connection during the TLS handshake");
+        job_fail(j, TP_OC_TLS_RESET, "the peer reset the connection during the TLS handshake");
     else
-        job_fail(j, "tls_closed", "the peer closed the connection during the TLS handshake");
+        job_fail(j, TP_OC_TLS_CLOSED, "the peer closed the connection during the TLS handshake");
 }
 
 /* ---------- phase: proxy (HTTP CONNECT) ---------- */
 
-static const char *proxy_code(int st)
+static tp_outcome proxy_code(int st)
 {
     switch (st) {
-    case 407: return "proxy_auth_required";
-    case 403: return "proxy_denied";
-    case 502: return "proxy_bad_gateway";
-    case 503: return "proxy_unavailable";
-    case 504: return "proxy_gateway_timeout";
-    case 500: return "proxy_error";
-    default: return "proxy_status";
+    case 407: return TP_OC_PROXY_AUTH_REQUIRED;
+    case 403: return TP_OC_PROXY_DENIED;
+    case 502: return TP_OC_PROXY_BAD_GATEWAY;
+    case 503: return TP_OC_PROXY_UNAVAILABLE;
+    case 504: return TP_OC_PROXY_GATEWAY_TIMEOUT;
+    case 500: return TP_OC_PROXY_ERROR;
+    default: return TP_OC_PROXY_STATUS;
     }
 }
 
@@ -663,15 +660,14 @@ static void proxy_start(job *j)
     set_phase(j, TP_PH_PROXY, j->lim_proxy);
     char *req = tp_http_connect_request(j->host, j->port, j->path->username, j->path->password);
     if (!req) {
-        job_fail(j, "proxy_error", "cannot build the CONNECT request for %s:%d", j->host, j->port);
+        job_fail(j, TP_OC_PROXY_ERROR, "cannot build the CONNECT request for %s:%d", j->host, j->port);
         return;
     }
     size_t len = strlen(req);
     int rc = conn_write(j, (const uint8_t *)req, len);
-    explicit_bzero(req, len);
-    free(req);
+    tp_secret_free_n(req, len); /* may hold proxy credentials */
     if (rc != 0) {
-        job_fail(j, "proxy_error", "cannot send the CONNECT request to proxy %s", j->proxy_hp);
+        job_fail(j, TP_OC_PROXY_ERROR, "cannot send the CONNECT request to proxy %s", j->proxy_hp);
         return;
     }
     tp_http_head_init(&j->head, j->e->cfg->limits.header_max_bytes);
@@ -688,16 +684,16 @@ static void proxy_bytes(job *j, const uint8_t *data, size_t len)
     if (rc == TP_HP_MORE)
         return;
     if (rc == TP_HP_MALFORMED) {
-        job_fail(j, "proxy_malformed", "proxy %s answered CONNECT with something that is not HTTP", ph);
+        job_fail(j, TP_OC_PROXY_MALFORMED, "proxy %s answered CONNECT with something that is not HTTP", ph);
         return;
     }
     if (rc == TP_HP_TOO_LARGE) {
-        job_fail(j, "proxy_header_too_large", "proxy %s sent a CONNECT reply head above %zu bytes", ph,
+        job_fail(j, TP_OC_PROXY_HEADER_TOO_LARGE, "proxy %s sent a CONNECT reply head above %zu bytes", ph,
                  j->head.max_head);
         return;
     }
     if (rc != TP_HP_DONE) {
-        job_fail(j, "proxy_error", "out of memory");
+        job_fail(j, TP_OC_PROXY_ERROR, "out of memory");
         return;
     }
     int st = j->head.status;
@@ -724,7 +720,7 @@ static void proxy_bytes(job *j, const uint8_t *data, size_t len)
 
 static void proxy_eof(job *j, bool reset)
 {
-    job_fail(j, "proxy_closed", "proxy %s %s the connection %s", j->proxy_hp,
+    job_fail(j, TP_OC_PROXY_CLOSED, "proxy %s %s the connection %s", j->proxy_hp,
              reset ? "reset" : "closed", j->got_bytes ? "in the middle of its CONNECT reply" : "before answering CONNECT");
 }
 
@@ -783,14 +779,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* ---------- phase: connect ---------- */
 
-static const char *connect_code(int err)
+static tp_outcome connect_code(int err)
 {
     switch (err) {
-    case UV_ECONNREFUSED: return "connect_refused";
-    case UV_ETIMEDOUT: return "connect_timeout";
+    case UV_ECONNREFUSED: return TP_OC_CONNECT_REFUSED;
+    case UV_ETIMEDOUT: return TP_OC_CONNECT_TIMEOUT;
     case UV_EHOSTUNREACH:
-    case UV_ENETUNREACH: return "connect_unreachable";
-    default: return "connect_error";
+    case UV_ENETUNREACH: return TP_OC_CONNECT_UNREACHABLE;
+    default: return TP_OC_CONNECT_ERROR;
     }
 }
 
@@ -825,7 +821,7 @@ static void connected(job *j)
     (void)uv_tcp_nodelay(&j->c->tcp, 1);
     int rc = uv_read_start((uv_stream_t *)&j->c->tcp, on_alloc, on_read);
     if (rc != 0) {
-        job_fail(j, "connect_error", "cannot read from %s: %s", hp, uv_strerror(rc));
+        job_fail(j, TP_OC_CONNECT_ERROR, "cannot read from %s: %s", hp, uv_strerror(rc));
         return;
     }
     if (j->via_proxy && !j->absolute)
@@ -862,7 +858,7 @@ static void connect_next(job *j)
     if (j->addr_i >= j->addrs.n) {
         char *msg = j->conn_msg ? j->conn_msg : tp_strdup("no address to connect to");
         j->conn_msg = NULL;
-        job_finish(j, j->conn_code ? j->conn_code : "connect_error", msg);
+        job_finish(j, j->conn_code != TP_OC_NONE ? j->conn_code : TP_OC_CONNECT_ERROR, msg);
         return;
     }
     const char *ip = j->addrs.v[j->addr_i];
@@ -874,13 +870,13 @@ static void connect_next(job *j)
     }
     conn *c = calloc(1, sizeof *c);
     if (!c) {
-        job_fail(j, "connect_error", "out of memory");
+        job_fail(j, TP_OC_CONNECT_ERROR, "out of memory");
         return;
     }
     rc = uv_tcp_init(&j->e->loop, &c->tcp);
     if (rc != 0) {
         free(c);
-        job_fail(j, "connect_error", "cannot create a socket: %s", uv_strerror(rc));
+        job_fail(j, TP_OC_CONNECT_ERROR, "cannot create a socket: %s", uv_strerror(rc));
         return;
     }
     c->j = j;
@@ -911,15 +907,15 @@ static void dns_answer(job *j, const tp_dns_answer *a)
 {
     tp_result *r = j->r;
     end_phase(j);
-    if (a->code) {
+    if (a->code != TP_OC_NONE) {
         if (j->via_proxy)
-            job_fail(j, a->code, "proxy host %s: %s", j->conn_host, a->message ? a->message : a->code);
+            job_fail(j, a->code, "proxy host %s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
         else
-            job_fail(j, a->code, "%s: %s", j->conn_host, a->message ? a->message : a->code);
+            job_fail(j, a->code, "%s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
         return;
     }
     if (tp_strlist_copy(&j->addrs, &a->addresses) != 0) {
-        job_fail(j, "dns_error", "out of memory");
+        job_fail(j, TP_OC_DNS_ERROR, "out of memory");
         return;
     }
     if (!j->via_proxy) {
@@ -927,7 +923,7 @@ static void dns_answer(job *j, const tp_dns_answer *a)
         tp_strlist_free(&r->addresses);
         tp_strlist_free(&r->cnames);
         if (tp_strlist_copy(&r->addresses, &a->addresses) != 0 || tp_strlist_copy(&r->cnames, &a->cnames) != 0) {
-            job_fail(j, "dns_error", "out of memory");
+            job_fail(j, TP_OC_DNS_ERROR, "out of memory");
             return;
         }
     }
@@ -950,7 +946,7 @@ static void dns_start(job *j)
         r->t.dns = 0;
         if (tp_strlist_add(&j->addrs, j->conn_host) != 0 ||
             (!j->via_proxy && tp_strlist_add(&r->addresses, j->conn_host) != 0)) {
-            job_fail(j, "dns_error", "out of memory");
+            job_fail(j, TP_OC_DNS_ERROR, "out of memory");
             return;
         }
         connect_start(j);
@@ -980,16 +976,14 @@ static void attempt_start(job *j)
 }
 
 /* Did this failure happen because the proxy itself cannot be reached? */
-static bool proxy_unreachable(const job *j, const char *code)
+static bool proxy_unreachable(const job *j, tp_outcome code)
 {
     if (!j->via_proxy || j->fell_back || !j->path->fallback)
         return false;
-    if (j->phase == TP_PH_DNS)
-        return strncmp(code, "dns_", 4) == 0;
-    if (j->phase == TP_PH_CONNECT)
-        return strcmp(code, "connect_refused") == 0 || strcmp(code, "connect_timeout") == 0 ||
-               strcmp(code, "connect_unreachable") == 0;
-    return false;
+    /* the table's "unreachable" column: a DNS failure for the proxy's name, or a TCP
+     * connection to it refused, dropped or without a route (core/outcome.def) */
+    const tp_outcome_info *in = tp_outcome_info_of(code);
+    return in->unreachable && in->phase == (int)j->phase;
 }
 
 static const tp_path *find_fallback(const tp_config *cfg, const char *id)
@@ -1002,7 +996,7 @@ static const tp_path *find_fallback(const tp_config *cfg, const char *id)
 
 /* Reruns the probe through the path's fallback (one level: a fallback's own fallback is not
  * followed, so a cycle cannot loop). Returns true when the rerun started. */
-static bool try_fallback(job *j, const char *code)
+static bool try_fallback(job *j, tp_outcome code)
 {
     const tp_path *fb = find_fallback(j->e->cfg, j->path->fallback);
     if (!fb || fb == j->path)
@@ -1010,7 +1004,8 @@ static bool try_fallback(job *j, const char *code)
     if (j->tls && !store_for(j->e, fb))
         return false;
     free(j->fallback_note);
-    j->fallback_note = tp_asprintf("proxy %s unreachable (%s); fell back to %s", j->proxy_hp, code, fb->id);
+    j->fallback_note = tp_asprintf("proxy %s unreachable (%s); fell back to %s", j->proxy_hp,
+                                   tp_outcome_name(code), fb->id);
     attempt_teardown(j);
     reset_timings(j->r, true);
     j->r->proxy_status = 0;
@@ -1023,15 +1018,15 @@ static bool try_fallback(job *j, const char *code)
 
 static void on_timer_closed(uv_handle_t *h);
 
-/* Every path out of a probe ends here exactly once (later calls are ignored). code NULL
+/* Every path out of a probe ends here exactly once (later calls are ignored). code TP_OC_NONE
  * means success; msg is owned (may be NULL). */
-static void job_finish(job *j, const char *code, char *msg)
+static void job_finish(job *j, tp_outcome code, char *msg)
 {
     if (j->finished) {
         free(msg);
         return;
     }
-    if (code && !j->e->sig_caught && proxy_unreachable(j, code)) {
+    if (code != TP_OC_NONE && !j->e->sig_caught && proxy_unreachable(j, code)) {
         double *slot = phase_slot(j->r, j->phase);
         if (slot && *slot < 0)
             *slot = elapsed_ms(j->t_phase);
@@ -1044,15 +1039,14 @@ static void job_finish(job *j, const char *code, char *msg)
     j->finished = true;
     tp_result *r = j->r;
     double *slot = phase_slot(r, j->phase);
-    if (code && slot && *slot < 0)
+    if (code != TP_OC_NONE && slot && *slot < 0)
         *slot = elapsed_ms(j->t_phase);
     r->t.total = elapsed_ms(j->t_start);
     /* an interrupted probe did not fail: it was not allowed to finish */
-    r->status = !code ? TP_ST_OK : strcmp(code, TP_CANCELLED) == 0 ? TP_ST_SKIPPED : TP_ST_FAIL;
-    r->phase = code ? j->phase : TP_PH_DONE;
-    free(r->error_code);
+    r->status = code == TP_OC_NONE ? TP_ST_OK : code == TP_OC_CANCELLED ? TP_ST_SKIPPED : TP_ST_FAIL;
+    r->phase = code != TP_OC_NONE ? j->phase : TP_PH_DONE;
     free(r->error_message);
-    r->error_code = code ? tp_strdup(code) : NULL;
+    r->error_code = code;
     if (j->fallback_note && msg) {
         r->error_message = tp_asprintf("%s [%s]", msg, j->fallback_note);
         free(msg);
@@ -1062,7 +1056,7 @@ static void job_finish(job *j, const char *code, char *msg)
     } else {
         r->error_message = msg;
     }
-    if (j->f && !code && j->body_on) {
+    if (j->f && code == TP_OC_NONE && j->body_on) {
         /* hand the kept body to the fetch */
         j->f->body = j->body.data;
         j->f->body_len = j->body.len;
@@ -1076,12 +1070,12 @@ static void job_finish(job *j, const char *code, char *msg)
     uv_close((uv_handle_t *)&j->total_timer, on_timer_closed);
 }
 
-static const char *timeout_code(tp_phase p)
+static tp_outcome timeout_code(tp_phase p)
 {
     switch (p) {
-    case TP_PH_DNS: return "dns_timeout";
-    case TP_PH_CONNECT: return "connect_timeout";
-    default: return "timeout";
+    case TP_PH_DNS: return TP_OC_DNS_TIMEOUT;
+    case TP_PH_CONNECT: return TP_OC_CONNECT_TIMEOUT;
+    default: return TP_OC_TIMEOUT;
     }
 }
 
@@ -1121,7 +1115,7 @@ static void on_total_timeout(uv_timer_t *t)
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
      * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
      * the path — a tiny --timeout must not read as a dropped connection. */
-    const char *code = elapsed_ms(j->t_phase) + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : "timeout";
+    tp_outcome code = elapsed_ms(j->t_phase) + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : TP_OC_TIMEOUT;
     job_fail(j, code, "total deadline of %d ms reached in phase %s", j->lim_total, tp_phase_name(j->phase));
 }
 
@@ -1133,7 +1127,8 @@ static void fetch_complete(job *j)
     f->http_status = j->r->http_status;
     f->error_code = j->r->error_code;
     f->error_message = j->r->error_message;
-    j->r->error_code = j->r->error_message = NULL;
+    j->r->error_code = TP_OC_NONE;
+    j->r->error_message = NULL;
     f->ms = j->r->t.total;
     tp_result_free(&j->own);
 }
@@ -1213,7 +1208,7 @@ static void probe_begin(engine *e, tp_result *r)
     if (!j) {
         /* cannot even track it: record the failure and count it done */
         r->status = TP_ST_FAIL;
-        r->error_code = tp_strdup("engine_error");
+        r->error_code = TP_OC_ENGINE_ERROR;
         r->error_message = tp_strdup(r->ep ? "out of memory" : "no endpoint in this result");
         e->done++;
         e->failed++;
@@ -1234,55 +1229,20 @@ static void probe_begin(engine *e, tp_result *r)
     attempt_start(j);
 }
 
-/* http://host[:port][/path] -> parts. Returns 0 or -1. */
+/* http://host[:port][/path] -> parts (base/url.h: the one URL parser). 0 or -1. */
 static int parse_http_url(const char *url, char **host, int *port, char **path)
 {
-    if (!url || strncasecmp(url, "http://", 7) != 0)
+    char *scheme = NULL;
+    if (tp_url_parse(url, &scheme, host, port, path) != 0)
         return -1;
-    const char *p = url + 7;
-    const char *end = p + strcspn(p, "/?#");
-    const char *hs = p, *he;
-    const char *colon = NULL;
-    if (*p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(end - p));
-        if (!rb)
-            return -1;
-        hs = p + 1;
-        he = rb;
-        if (rb + 1 < end) {
-            if (rb[1] != ':')
-                return -1;
-            colon = rb + 1;
-        }
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-        he = colon ? colon : end;
-    }
-    if (memchr(p, '@', (size_t)(end - p)) || he <= hs)
-        return -1;
-    *port = 80;
-    if (colon) {
-        char *pe;
-        long v = strtol(colon + 1, &pe, 10);
-        if (pe != end || v < 1 || v > 65535)
-            return -1;
-        *port = (int)v;
-    }
-    *host = tp_strndup(hs, (size_t)(he - hs));
-    *path = tp_strdup(*end == '/' ? end : "/");
-    if (*end == '?') {
-        free(*path);
-        *path = tp_asprintf("/%s", end);
-    }
-    if (!*host || !*path) {
+    bool http = strcmp(scheme, "http") == 0;
+    free(scheme);
+    if (!http) {
         free(*host);
         free(*path);
         *host = *path = NULL;
         return -1;
     }
-    for (char *c = *host; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c + 32);
     return 0;
 }
 
@@ -1290,7 +1250,7 @@ static void fetch_begin(engine *e, tp_fetch *f)
 {
     job *j = calloc(1, sizeof *j);
     if (!j) {
-        f->error_code = tp_strdup("engine_error");
+        f->error_code = TP_OC_ENGINE_ERROR;
         f->error_message = tp_strdup("out of memory");
         e->done++;
         e->failed++;
@@ -1300,7 +1260,7 @@ static void fetch_begin(engine *e, tp_fetch *f)
     j->r = &j->own;
     reset_timings(j->r, false);
     if (parse_http_url(f->url, &j->url_host, &j->port, &j->url_path) != 0) {
-        f->error_code = tp_strdup("fetch_bad_url");
+        f->error_code = TP_OC_FETCH_BAD_URL;
         f->error_message = tp_strdup("not a plain http:// URL with a host");
         job_free(j);
         e->done++;
@@ -1377,7 +1337,8 @@ static const char *signal_name(int signum)
 static void cancel_unstarted(engine *e, size_t i)
 {
     const char *sn = signal_name(e->sig_caught);
-    char **code, **msg;
+    tp_outcome *code;
+    char **msg;
     if (e->results) {
         tp_result *r = &e->results[i];
         r->status = TP_ST_SKIPPED;
@@ -1388,9 +1349,8 @@ static void cancel_unstarted(engine *e, size_t i)
         code = &e->fetches[i].error_code;
         msg = &e->fetches[i].error_message;
     }
-    free(*code);
     free(*msg);
-    *code = tp_strdup(TP_CANCELLED);
+    *code = TP_OC_CANCELLED;
     *msg = tp_asprintf("interrupted by %s in phase dns (not started)", sn);
     e->done++;
     if (e->progress)
@@ -1413,7 +1373,7 @@ static void on_signal(uv_signal_t *h, int signum)
     const char *sn = signal_name(signum);
     for (job *j = e->jobs; j; j = j->next)
         if (!j->finished)
-            job_fail(j, TP_CANCELLED, "interrupted by %s in phase %s", sn, tp_phase_name(j->phase));
+            job_fail(j, TP_OC_CANCELLED, "interrupted by %s in phase %s", sn, tp_phase_name(j->phase));
     while (e->next < e->n)
         cancel_unstarted(e, e->next++);
     engine_schedule(e); /* closes the resolver once nothing is left */
@@ -1613,7 +1573,8 @@ int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size
         f[i].http_status = 0;
         f[i].body = NULL;
         f[i].body_len = 0;
-        f[i].error_code = f[i].error_message = NULL;
+        f[i].error_code = TP_OC_NONE;
+        f[i].error_message = NULL;
         f[i].ms = -1;
     }
     if (engine_init(e, cfg, false, err, errlen) != 0)
@@ -1634,9 +1595,9 @@ void tp_fetch_free(tp_fetch *f)
     if (!f)
         return;
     free(f->body);
-    free(f->error_code);
     free(f->error_message);
     f->body = NULL;
-    f->error_code = f->error_message = NULL;
+    f->error_code = TP_OC_NONE;
+    f->error_message = NULL;
     f->body_len = 0;
 }

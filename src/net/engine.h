@@ -19,11 +19,11 @@ int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n,
 typedef struct tp_fetch {
     const char *url;          /* in: http:// URL (borrowed) */
     const tp_path *path;      /* in: path to go through (borrowed) */
-    size_t max_bytes;         /* in: body bound; larger bodies end in error "fetch_too_large" */
+    size_t max_bytes;         /* in: body bound; larger bodies end in TP_OC_FETCH_TOO_LARGE */
     int http_status;          /* out: 0 if none */
     uint8_t *body;            /* out: malloc'ed body (2xx only), or NULL */
     size_t body_len;
-    char *error_code;         /* out: NULL or a classified error (dns_nxdomain, connect_timeout, ...) */
+    tp_outcome error_code;    /* out: TP_OC_NONE or a classified error (core/outcome.def) */
     char *error_message;
     double ms;                /* out: elapsed */
 } tp_fetch;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <mbedtls/base64.h>
-#include <mbedtls/platform_util.h>
 
 #ifndef TLSPATH_VERSION
 #define TLSPATH_VERSION "0.0.0"
@@ -768,7 +767,7 @@ static char *proxy_auth_line(const char *user, const char *pass)
     /* RFC 7617: the user-id cannot contain ':'; neither may hold control characters. */
     if (strchr(user, ':') || !safe_field(user, true) || !safe_field(pass, true))
         goto done;
-    plain = tp_asprintf("%s:%s", user, pass);
+    plain = tp_secret_printf("%s:%s", user, pass);
     if (!plain)
         goto done;
     plen = strlen(plain);
@@ -779,23 +778,14 @@ static char *proxy_auth_line(const char *user, const char *pass)
     b64[blen] = '\0';
     line = tp_asprintf("Proxy-Authorization: Basic %s\r\n", (const char *)b64);
 done:
-    if (plain) {
-        mbedtls_platform_zeroize(plain, strlen(plain));
-        free(plain);
-    }
-    if (b64) {
-        mbedtls_platform_zeroize(b64, blen);
-        free(b64);
-    }
+    tp_secret_free(plain);
+    tp_secret_free_n(b64, blen + 1);
     return line;
 }
 
 static void free_secret(char *s)
 {
-    if (s) {
-        mbedtls_platform_zeroize(s, strlen(s));
-        free(s);
-    }
+    tp_secret_free(s);
 }
 
 char *tp_http_connect_request(const char *host, int port, const char *user, const char *pass)

@@ -48,7 +48,7 @@ struct tp_resolver {
     bool closing;
 };
 
-static tp_dns_answer nomem_answer = {.code = "dns_error", .message = "out of memory"};
+static tp_dns_answer nomem_answer = {.code = TP_OC_DNS_ERROR, .message = "out of memory"};
 
 bool tp_is_ip_literal(const char *s)
 {
@@ -56,19 +56,19 @@ bool tp_is_ip_literal(const char *s)
     return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }
 
-const char *tp_resolver_code(int st)
+tp_outcome tp_resolver_code(int st)
 {
     switch (st) {
-    case ARES_SUCCESS: return NULL;
-    case ARES_ENOTFOUND: return "dns_nxdomain";
-    case ARES_ENODATA: return "dns_no_address";
-    case ARES_ESERVFAIL: return "dns_servfail";
+    case ARES_SUCCESS: return TP_OC_NONE;
+    case ARES_ENOTFOUND: return TP_OC_DNS_NXDOMAIN;
+    case ARES_ENODATA: return TP_OC_DNS_NO_ADDRESS;
+    case ARES_ESERVFAIL: return TP_OC_DNS_SERVFAIL;
     /* Without ARES_FLAG_NOCHECKRESP c-ares 1.18 ends a REFUSED query with ARES_ECONNREFUSED
      * ("Could not contact DNS servers"); that is also what a closed DNS port gives. */
     case ARES_EREFUSED:
-    case ARES_ECONNREFUSED: return "dns_refused";
-    case ARES_ETIMEOUT: return "dns_timeout";
-    default: return "dns_error";
+    case ARES_ECONNREFUSED: return TP_OC_DNS_REFUSED;
+    case ARES_ETIMEOUT: return TP_OC_DNS_TIMEOUT;
+    default: return TP_OC_DNS_ERROR;
     }
 }
 
@@ -218,11 +218,11 @@ static void fill_answer(tp_dns_answer *a, int status, const struct ares_addrinfo
             status = ARES_ENODATA;
     }
     a->code = tp_resolver_code(status);
-    if (a->code)
+    if (a->code != TP_OC_NONE)
         a->message = answer_message(status);
     return;
 nomem:
-    a->code = "dns_error";
+    a->code = TP_OC_DNS_ERROR;
     a->message = tp_strdup("out of memory");
 }
 

@@ -13,11 +13,11 @@
 typedef struct tp_resolver tp_resolver;
 typedef struct tp_dns_entry tp_dns_entry;
 
-/* The outcome of one name's query: code NULL on success (at least one address). */
+/* The outcome of one name's query: code TP_OC_NONE on success (at least one address). */
 typedef struct tp_dns_answer {
-    const char *code;        /* NULL, dns_nxdomain, dns_no_address, dns_servfail, dns_refused,
-                                dns_timeout or dns_error */
-    char *message;           /* human text when code != NULL */
+    tp_outcome code;         /* TP_OC_NONE, or TP_OC_DNS_NXDOMAIN, _NO_ADDRESS, _SERVFAIL,
+                                _REFUSED, _TIMEOUT or _ERROR */
+    char *message;           /* human text when code != TP_OC_NONE */
     tp_strlist addresses;    /* numeric, in the order c-ares gave them */
     tp_strlist cnames;       /* CNAME targets, in chain order */
 } tp_dns_answer;
@@ -51,8 +51,8 @@ size_t tp_resolver_queries(const tp_resolver *r);
  * memory is released once the loop has run their close callbacks. */
 void tp_resolver_close(tp_resolver *r);
 
-/* Maps a c-ares status to a stable code (NULL for ARES_SUCCESS). */
-const char *tp_resolver_code(int ares_status);
+/* Maps a c-ares status to an outcome (TP_OC_NONE for ARES_SUCCESS). */
+tp_outcome tp_resolver_code(int ares_status);
 /* true when s is an IPv4 or IPv6 literal (no DNS needed). */
 bool tp_is_ip_literal(const char *s);
 #endif

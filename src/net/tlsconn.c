@@ -194,14 +194,14 @@ static void sniff_preview(const tp_tlsconn *c, char *out, size_t n)
     out[j < n ? j : n - 1] = '\0';
 }
 
-void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg, size_t msglen)
+void tp_tls_classify(const tp_tlsconn *c, int ret, tp_outcome *code, char *msg, size_t msglen)
 {
     char text[160];
     mbedtls_strerror(ret, text, sizeof text);
     if (!sniff_is_tls(c)) {
         char pv[TP_TLS_SNIFF * 4 + 1];
         sniff_preview(c, pv, sizeof pv);
-        *code = "tls_not_tls";
+        *code = TP_OC_TLS_NOT_TLS;
         snprintf(msg, msglen, "the peer answered with something that is not TLS: \"%s\"", pv);
         return;
     }
@@ -214,11 +214,11 @@ void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg,
         const char *name = tp_tls_alert_name(desc);
         if (desc == 70) {
             /* protocol_version: the server wants a TLS version we do not speak (e.g. 1.3 only) */
-            *code = "tls_protocol";
+            *code = TP_OC_TLS_PROTOCOL;
             snprintf(msg, msglen, "the server rejected the TLS version: fatal alert protocol_version (70)");
             return;
         }
-        *code = "tls_alert";
+        *code = TP_OC_TLS_ALERT;
         if (name)
             snprintf(msg, msglen, "the server sent a fatal TLS alert: %s (%d)", name, desc);
         else
@@ -227,14 +227,14 @@ void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg,
     }
     case MBEDTLS_ERR_SSL_CONN_EOF:
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-        *code = "tls_closed";
+        *code = TP_OC_TLS_CLOSED;
         snprintf(msg, msglen, "the peer closed the connection during the TLS handshake");
         return;
     case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
     case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
     case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
     case MBEDTLS_ERR_SSL_UNKNOWN_CIPHER:
-        *code = "tls_protocol";
+        *code = TP_OC_TLS_PROTOCOL;
         snprintf(msg, msglen, "TLS version or cipher negotiation failed: %s", text);
         return;
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
@@ -248,11 +248,11 @@ void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg,
     case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
     case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
     case MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET:
-        *code = "tls_not_tls";
+        *code = TP_OC_TLS_NOT_TLS;
         snprintf(msg, msglen, "the peer's TLS messages are malformed: %s", text);
         return;
     default:
-        *code = "tls_error";
+        *code = TP_OC_TLS_ERROR;
         snprintf(msg, msglen, "TLS handshake failed: %s (-0x%04x)", text, (unsigned)-ret);
         return;
     }

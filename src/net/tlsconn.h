@@ -44,9 +44,9 @@ int tp_tls_write(tp_tlsconn *c, const uint8_t *buf, size_t len);
 /* Reads plaintext. Returns > 0 bytes, 0 at the peer's end of stream (close_notify or EOF),
  * -TP_TLS_AGAIN (i.e. -1) when more ciphertext is needed, or a negative mbedTLS error. */
 int tp_tls_read(tp_tlsconn *c, uint8_t *buf, size_t len);
-/* Classifies a failed handshake: *code = tls_alert | tls_closed | tls_not_tls | tls_protocol |
+/* Classifies a failed handshake: *code = TP_OC_ for tls_alert | tls_closed | tls_not_tls | tls_protocol |
  * tls_error; msg gets a human explanation (alert name, mbedTLS text, first bytes seen). */
-void tp_tls_classify(const tp_tlsconn *c, int ret, const char **code, char *msg, size_t msglen);
+void tp_tls_classify(const tp_tlsconn *c, int ret, tp_outcome *code, char *msg, size_t msglen);
 /* Facts after a handshake: version, ciphersuite, chain (leaf first, via tp_x509_cert_info),
  * verify flags and the trusted / hostname_ok / expired judgements. Returns 0 or -1 (memory). */
 int tp_tls_facts(const tp_tlsconn *c, tp_result *r);

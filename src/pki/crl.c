@@ -227,20 +227,25 @@ void tp_crl_check(const uint8_t *buf, size_t len, const mbedtls_x509_crt *cert,
     tp_crl_free(&c);
 }
 
-const char *tp_crl_reason_name(tp_crl_reason r)
+tp_outcome tp_crl_reason_outcome(tp_crl_reason r)
 {
     switch (r) {
-    case TP_CRL_OK: return "ok";
-    case TP_CRL_UNPARSABLE: return "crl_unparsable";
-    case TP_CRL_CRITICAL_EXT: return "crl_critical_extension";
-    case TP_CRL_NO_ISSUER: return "crl_no_issuer";
-    case TP_CRL_ISSUER_MISMATCH: return "crl_issuer_mismatch";
-    case TP_CRL_BAD_SIGNATURE: return "crl_bad_signature";
-    case TP_CRL_NOT_YET_VALID: return "crl_not_yet_valid";
-    case TP_CRL_EXPIRED: return "crl_expired";
-    case TP_CRL_NO_MEMORY: return "crl_no_memory";
+    case TP_CRL_OK: return TP_OC_NONE;
+    case TP_CRL_UNPARSABLE: return TP_OC_CRL_UNPARSABLE;
+    case TP_CRL_CRITICAL_EXT: return TP_OC_CRL_CRITICAL_EXTENSION;
+    case TP_CRL_NO_ISSUER: return TP_OC_CRL_NO_ISSUER;
+    case TP_CRL_ISSUER_MISMATCH: return TP_OC_CRL_ISSUER_MISMATCH;
+    case TP_CRL_BAD_SIGNATURE: return TP_OC_CRL_BAD_SIGNATURE;
+    case TP_CRL_NOT_YET_VALID: return TP_OC_CRL_NOT_YET_VALID;
+    case TP_CRL_EXPIRED: return TP_OC_CRL_EXPIRED;
+    case TP_CRL_NO_MEMORY: return TP_OC_CRL_NO_MEMORY;
     }
-    return "crl_unparsable";
+    return TP_OC_CRL_UNPARSABLE;
+}
+
+const char *tp_crl_reason_name(tp_crl_reason r)
+{
+    return r == TP_CRL_OK ? "ok" : tp_outcome_name(tp_crl_reason_outcome(r));
 }
 
 const char *tp_crl_reason_text(tp_crl_reason r)

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/outcome.h"
+
 typedef enum tp_crl_status {
     TP_CRL_GOOD = 0,     /* a current CRL signed by the issuer does not list the serial */
     TP_CRL_REVOKED,      /* a CRL signed by the issuer lists the serial */
@@ -67,9 +69,9 @@ void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_cr
 void tp_crl_check(const uint8_t *buf, size_t len, const mbedtls_x509_crt *cert,
                   const mbedtls_x509_crt *issuer, time_t now, tp_crl_verdict *v);
 
-/* Stable names: "ok", "crl_unparsable", "crl_critical_extension", "crl_no_issuer",
- * "crl_issuer_mismatch", "crl_bad_signature", "crl_not_yet_valid", "crl_expired",
- * "crl_no_memory". */
+/* The reason as a row of the outcome table (TP_OC_CRL_*; TP_OC_NONE for TP_CRL_OK). */
+tp_outcome tp_crl_reason_outcome(tp_crl_reason r);
+/* Its stable name (the row's, "crl_unparsable" ...), "ok" for TP_CRL_OK. */
 const char *tp_crl_reason_name(tp_crl_reason r);
 /* Human text for a reason, e.g. "the CRL's nextUpdate is in the past". */
 const char *tp_crl_reason_text(tp_crl_reason r);

@@ -181,11 +181,11 @@ static cJSON *json_endpoint(jb *b, const tp_endpoint *e)
 
 static cJSON *json_error(jb *b, const tp_result *r)
 {
-    if (!r->error_code)
+    if (r->error_code == TP_OC_NONE)
         return jnull(b);
     cJSON *o = jobj(b);
     if (o) {
-        add(b, o, "code", jstr(b, r->error_code));
+        add(b, o, "code", jstr(b, tp_outcome_name(r->error_code)));
         add(b, o, "message", jstr(b, r->error_message ? r->error_message : ""));
     }
     return o;

@@ -83,7 +83,7 @@ static void body_line(const jctx *c, const char *label, const char *value)
 static void case_details(const jctx *c, const tp_result *r)
 {
     body_line(c, "phase", tp_phase_name(r->phase));
-    body_line(c, "error", r->error_code);
+    body_line(c, "error", tp_outcome_name(r->error_code));
     body_line(c, "cause", r->error_message);
     if (r->used_path && r->used_path != r->path)
         body_line(c, "fell back to path", r->used_path->id);
@@ -109,9 +109,10 @@ static void write_case(const jctx *c, const tp_result *r)
     switch (r->status) {
     case TP_ST_FAIL:
         fputs("      <failure type=\"", out);
-        xput(c, r->error_code ? r->error_code : "failed", 1);
+        const char *code = tp_outcome_name(r->error_code);   /* NULL for TP_OC_NONE */
+        xput(c, code ? code : "failed", 1);
         fputs("\" message=\"", out);
-        xput(c, r->error_message ? r->error_message : (r->error_code ? r->error_code : "failed"), 1);
+        xput(c, r->error_message ? r->error_message : (code ? code : "failed"), 1);
         fputs("\">", out);
         case_details(c, r);
         fputs("</failure>\n", out);

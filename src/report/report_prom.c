@@ -86,10 +86,10 @@ static void metric_probe_error(const pctx *c)
     family(c, "tlspath_probe_error", "1 with the stable error code of a failed or warned probe.");
     for (size_t i = 0; i < c->run->n_results; i++) {
         const tp_result *r = &c->run->results[i];
-        if (!r->error_code)
+        if (r->error_code == TP_OC_NONE)
             continue;
         probe_labels(c, "tlspath_probe_error", r, false);
-        label(c, "code", r->error_code, false);
+        label(c, "code", tp_outcome_name(r->error_code), false);
         label(c, "windows_error", r->windows_error ? r->windows_error : "", false);
         fputs("} 1\n", c->out);
     }

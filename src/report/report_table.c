@@ -274,14 +274,14 @@ static void write_matrix(const tctx *c, const matrix *m)
 static void write_causes(const tctx *c)
 {
     enum { MAX_CAUSES = 32 };
-    const char *code[MAX_CAUSES];
+    tp_outcome code[MAX_CAUSES];
     size_t count[MAX_CAUSES], n = 0, other = 0;
     for (size_t i = 0; c->run->results && i < c->run->n_results; i++) {
         const tp_result *r = &c->run->results[i];
-        if ((r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || !r->error_code)
+        if ((r->status != TP_ST_FAIL && r->status != TP_ST_WARN) || r->error_code == TP_OC_NONE)
             continue;
         size_t k = 0;
-        while (k < n && strcmp(code[k], r->error_code) != 0)
+        while (k < n && code[k] != r->error_code)
             k++;
         if (k == n && n == MAX_CAUSES) {
             other++;
@@ -299,7 +299,7 @@ static void write_causes(const tctx *c)
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && count[j] > count[j - 1]; j--) {
             size_t tc = count[j];
-            const char *ts = code[j];
+            tp_outcome ts = code[j];
             count[j] = count[j - 1];
             code[j] = code[j - 1];
             count[j - 1] = tc;
@@ -308,7 +308,7 @@ static void write_causes(const tctx *c)
     fputs("causes:", c->out);
     for (size_t i = 0; i < n; i++) {
         char buf[128];
-        fprintf(c->out, "%s %s %zu", i ? "," : "", clean(c, code[i], buf, sizeof buf), count[i]);
+        fprintf(c->out, "%s %s %zu", i ? "," : "", clean(c, tp_outcome_name(code[i]), buf, sizeof buf), count[i]);
     }
     if (other)
         fprintf(c->out, ", other %zu", other);
@@ -350,7 +350,7 @@ static void write_problem(const tctx *c, const tp_result *r)
     put_mark(c, r, 5, true);
     fprintf(c->out, "%s via %s  [%s]  %s\n", clean(c, r->ep && r->ep->id ? r->ep->id : "?", id, sizeof id),
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
-            tp_phase_name(r->phase), clean(c, r->error_code ? r->error_code : "-", code, sizeof code));
+            tp_phase_name(r->phase), clean(c, r->error_code != TP_OC_NONE ? tp_outcome_name(r->error_code) : "-", code, sizeof code));
     detail(c, "message", r->error_message);
     if (r->used_path && r->used_path != r->path)
         detail(c, "fell back to", r->used_path->id);

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include <mbedtls/base64.h>
-#include <mbedtls/platform_util.h>
 
 #define REPLACEMENT 0xFFFDu
 
@@ -170,8 +169,7 @@ static int redact(char **s, const char *secret)
         }
     }
     out[o] = '\0';
-    mbedtls_platform_zeroize(*s, n);
-    free(*s);
+    tp_secret_free_n(*s, n);
     *s = out;
     return 0;
 }
@@ -179,10 +177,7 @@ static int redact(char **s, const char *secret)
 /* Frees a string that held a secret, wiping it first. */
 static void free_secret(char *s)
 {
-    if (s) {
-        mbedtls_platform_zeroize(s, strlen(s));
-        free(s);
-    }
+    tp_secret_free(s);
 }
 
 /* The Basic token tlspath sends for p (base64 of "user:password", as httpparse builds
@@ -192,7 +187,7 @@ static char *basic_token(const tp_path *p, int *rc)
     *rc = 0;
     if (!p->username)
         return NULL;
-    char *plain = tp_asprintf("%s:%s", p->username, p->password ? p->password : "");
+    char *plain = tp_secret_printf("%s:%s", p->username, p->password ? p->password : "");
     if (!plain) {
         *rc = -1;
         return NULL;
@@ -230,7 +225,7 @@ static int redact_path(char **s, const tp_path *p)
         return rc;
     /* the user:password pair first, so neither half is left behind */
     if (p->username) {
-        char *pair = tp_asprintf("%s:%s", p->username, p->password);
+        char *pair = tp_secret_printf("%s:%s", p->username, p->password);
         rc = pair ? redact(s, pair) : -1;
         free_secret(pair);
         if (rc != 0)

@@ -100,7 +100,7 @@ static int run_once(tp_config *cfg, const char *path_id, int port, size_t n, fig
         if (res[i].status == TP_ST_OK)
             fg->ok++;
         else if (!first_err && res[i].error_message)
-            fprintf(stderr, "probe %zu: %s: %s\n", i, res[i].error_code, first_err = res[i].error_message);
+            fprintf(stderr, "probe %zu: %s: %s\n", i, tp_outcome_name(res[i].error_code), first_err = res[i].error_message);
         if (res[i].t.total > fg->slowest)
             fg->slowest = res[i].t.total;
         tp_result_free(&res[i]);

@@ -172,7 +172,7 @@ static inline void fx_fail(tp_result *r, tp_phase ph, const char *code, const ch
 {
     r->status = TP_ST_FAIL;
     r->phase = ph;
-    r->error_code = fx_s(code);
+    r->error_code = tp_outcome_from_name(code);
     r->error_message = fx_s(msg);
     r->windows_error = win ? fx_s(win) : NULL;
     r->remediation = fix ? fx_s(fix) : NULL;
@@ -243,7 +243,7 @@ static inline void fx_results_crl(tp_run *run)
     r[1].phase = TP_PH_DONE;
     r[1].proxy_status = 200;
     r[1].http_status = 302;
-    r[1].error_code = fx_s("http_status");
+    r[1].error_code = TP_OC_HTTP_STATUS;
     r[1].error_message = fx_s("HTTP 302, expected 200");
     r[1].remediation = fx_s("Check the proxy's redirect rules for crl.microsoft.com");
     /* corp-auth: not planned for CRLs */
@@ -275,7 +275,7 @@ static inline void fx_results_edr(tp_run *run, tp_config *c)
     r[2].revocation_reason = fx_s("CRL timed out");
     fx_crls(&r[2], "direct", 0, "timeout after 5000 ms");
     fx_ssl(&r[2], true, true, true, false);
-    r[2].error_code = fx_s("crl_unreachable");
+    r[2].error_code = TP_OC_CRL_UNREACHABLE;
     r[2].error_message = fx_s("CRL http://crl.lab.test/int.crl: timeout");
     r[2].windows_error = fx_s("0x80072F8F");
     r[2].remediation = fx_s("Give the device a system-wide proxy for CRL fetches (netsh winhttp)");

@@ -86,6 +86,73 @@ static void test_run_errors(void **state)
     tp_cli_free(&c);
 }
 
+/* The common flags have short forms (getopt_long); errors keep tlspath's messages. */
+static void test_short_options(void **state)
+{
+    (void)state;
+    tp_cli c;
+    char err[256];
+    assert_int_equal(PARSE(&c, err, "run", "-c", "c.json", "-p", "direct", "-pcorp=http://10.0.0.6:8080",
+                           "-o", "-", "-f", "json", "-q"),
+                     0);
+    assert_string_equal(c.config_file, "c.json");
+    assert_int_equal(c.path_specs.n, 2);
+    assert_string_equal(c.path_specs.v[1], "corp=http://10.0.0.6:8080");
+    assert_string_equal(c.output, "-");
+    assert_true(tp_strlist_has(&c.formats, "json"));
+    assert_true(c.quiet);
+    tp_cli_free(&c);
+    /* clustered flags: -q then -c with its value */
+    assert_int_equal(PARSE(&c, err, "run", "-qc", "x.json"), 0);
+    assert_true(c.quiet);
+    assert_string_equal(c.config_file, "x.json");
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "catalog", "list", "-f", "json"), 0);
+    assert_true(tp_strlist_has(&c.formats, "json"));
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "catalog", "import", "--csv", "a.csv", "-o", "b.json"), 0);
+    assert_string_equal(c.output, "b.json");
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "run", "-h"), 0);
+    assert_int_equal(c.cmd, TP_CMD_HELP);
+    assert_int_equal(c.help_for, TP_CMD_RUN);
+    tp_cli_free(&c);
+}
+
+static void test_option_errors_exact(void **state)
+{
+    (void)state;
+    tp_cli c;
+    char err[256];
+    static const struct { const char *a, *b; const char *msg; } cases[] = {
+        {"--bogus", NULL, "run: unknown option \"--bogus\" (see `tlspath run --help`)"},
+        {"--bogus=1", NULL, "run: unknown option \"--bogus\" (see `tlspath run --help`)"},
+        {"-x", NULL, "run: unknown option \"-x\" (see `tlspath run --help`)"},
+        {"--conf", "a", "run: unknown option \"--conf\" (see `tlspath run --help`)"}, /* no abbreviations */
+        {"--config", NULL, "--config: expected a value"},
+        {"-c", NULL, "--config: expected a value"},
+        {"--quiet=yes", NULL, "--quiet takes no value"},
+        {"stray", NULL, "run: unexpected argument \"stray\""},
+        {"--", "x", "run: unexpected argument \"x\""},
+        {"-o", "a", "--output given twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[] = {"tlspath", "run", (char *)cases[i].a, (char *)cases[i].b, NULL, NULL};
+        int argc = cases[i].b ? 4 : 3;
+        if (strcmp(cases[i].a, "-o") == 0) {
+            argv[4] = "-oz";
+            argc = 5;
+        }
+        assert_int_equal(tp_cli_parse(argc, argv, &c, err, sizeof err), -1);
+        if (strcmp(err, cases[i].msg) != 0)
+            fail_msg("%s: got \"%s\"", cases[i].a, err);
+        tp_cli_free(&c);
+    }
+    assert_int_equal(PARSE(&c, err, "catalog", "list", "-p", "direct"), -1);
+    assert_string_equal(err, "catalog list: unknown option \"-p\" (see `tlspath catalog --help`)");
+    tp_cli_free(&c);
+}
+
 static void test_catalog_commands(void **state)
 {
     (void)state;
@@ -234,6 +301,8 @@ int main(void)
         cmocka_unit_test(test_no_args_is_help),
         cmocka_unit_test(test_run_full),
         cmocka_unit_test(test_run_errors),
+        cmocka_unit_test(test_short_options),
+        cmocka_unit_test(test_option_errors_exact),
         cmocka_unit_test(test_catalog_commands),
         cmocka_unit_test(test_help_everywhere),
         cmocka_unit_test(test_build_config_overrides),

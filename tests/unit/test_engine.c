@@ -159,8 +159,8 @@ static void run_plan(const tp_config *c, plan *p)
 
 static void assert_code(const tp_result *r, const char *code, tp_phase phase)
 {
-    if (!r->error_code || strcmp(r->error_code, code) != 0)
-        fail_msg("expected %s, got %s (%s)", code, r->error_code ? r->error_code : "no error",
+    if (r->error_code == TP_OC_NONE || strcmp(tp_outcome_name(r->error_code), code) != 0)
+        fail_msg("expected %s, got %s (%s)", code, r->error_code ? tp_outcome_name(r->error_code) : "no error",
                  r->error_message ? r->error_message : "");
     assert_int_equal(r->status, TP_ST_FAIL);
     assert_int_equal(r->phase, phase);
@@ -183,8 +183,8 @@ static void test_direct_tls_ok(void **state)
     run_plan(&c, &p);
     tsrv_stop(&srv);
 
-    if (r->error_code)
-        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    if (r->error_code != TP_OC_NONE)
+        fail_msg("unexpected %s: %s", tp_outcome_name(r->error_code), r->error_message);
     assert_int_equal(r->status, TP_ST_OK);
     assert_int_equal(r->phase, TP_PH_DONE);
     assert_int_equal(r->http_status, 404);
@@ -238,14 +238,14 @@ static void test_wrong_host_and_untrusted(void **state)
     tsrv_stop(&good);
 
     /* verification failures never end the probe: the verdict stage judges them */
-    assert_null(rw->error_code);
+    assert_int_equal(rw->error_code, TP_OC_NONE);
     assert_int_equal(rw->http_status, 404);
     assert_true(rw->trusted);
     assert_false(rw->hostname_ok);
     assert_true(rw->verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
     assert_non_null(strstr(rw->chain[0].subject, "wrong.example"));
 
-    assert_null(ru->error_code);
+    assert_int_equal(ru->error_code, TP_OC_NONE);
     assert_int_equal(ru->http_status, 404);
     assert_false(ru->trusted);
     assert_true(ru->hostname_ok);
@@ -271,8 +271,8 @@ static void test_proxy_tls_ok_with_credentials(void **state)
     tsrv_stop(&proxy);
     tsrv_stop(&origin);
 
-    if (r->error_code)
-        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    if (r->error_code != TP_OC_NONE)
+        fail_msg("unexpected %s: %s", tp_outcome_name(r->error_code), r->error_message);
     assert_int_equal(r->proxy_status, 200);
     assert_int_equal(r->http_status, 404);
     assert_true(r->trusted && r->hostname_ok);
@@ -367,7 +367,7 @@ static void test_hostile_peers_one_run(void **state)
     assert_non_null(strstr(p.res[10].error_message, "handshake_failure"));
     assert_non_null(strstr(p.res[7].error_message, "HTTP/1.1 400"));
     assert_code(refused, "connect_refused", TP_PH_CONNECT);
-    assert_null(ok->error_code);
+    assert_int_equal(ok->error_code, TP_OC_NONE);
     assert_int_equal(ok->status, TP_ST_OK);
     assert_int_equal(ok->http_status, 404);
     /* concurrent: the run takes about one phase deadline, not the sum */
@@ -417,7 +417,7 @@ static void test_fallback_to_direct(void **state)
     run_plan(&c, &p);
     tsrv_stop(&srv);
 
-    assert_null(r->error_code);
+    assert_int_equal(r->error_code, TP_OC_NONE);
     assert_int_equal(r->status, TP_ST_OK);
     assert_ptr_equal(r->path, tp_config_find_path(&c, "sensor"));
     assert_ptr_equal(r->used_path, tp_config_find_path(&c, "direct"));
@@ -456,14 +456,14 @@ static void test_plain_http_direct_and_proxy(void **state)
     tsrv_stop(&origin);
     tsrv_stop(&proxy);
 
-    assert_null(d->error_code);
+    assert_int_equal(d->error_code, TP_OC_NONE);
     assert_int_equal(d->http_status, 404);
     assert_false(d->tls_done);
     assert_true(d->t.tls < 0 && d->t.proxy < 0 && d->t.http >= 0);
     assert_non_null(strstr(origin.last_request, "GET /probe HTTP/1.1"));
     assert_null(strstr(origin.last_request, "Proxy-Authorization"));
 
-    assert_null(v->error_code);
+    assert_int_equal(v->error_code, TP_OC_NONE);
     assert_int_equal(v->http_status, 404);
     assert_non_null(strstr(proxy.last_request, "GET http://127.0.0.1:8080/probe HTTP/1.1"));
     assert_non_null(strstr(proxy.last_request, "Proxy-Authorization: Basic"));
@@ -498,13 +498,13 @@ static void test_dns_classes(void **state)
     tsrv_stop(&srv);
     tdns_stop(&d);
 
-    assert_null(good->error_code);
+    assert_int_equal(good->error_code, TP_OC_NONE);
     assert_int_equal(good->addresses.n, 1);
     assert_string_equal(good->addresses.v[0], "127.0.0.1");
     assert_string_equal(good->resolver, rs);
     assert_true(good->t.dns >= 0);
-    assert_null(good2->error_code);
-    assert_null(cn->error_code);
+    assert_int_equal(good2->error_code, TP_OC_NONE);
+    assert_int_equal(cn->error_code, TP_OC_NONE);
     assert_int_equal(cn->cnames.n, 1);
     assert_string_equal(cn->cnames.v[0], "good.test");
     assert_string_equal(cn->addresses.v[0], "127.0.0.1");
@@ -542,7 +542,7 @@ static void test_dns_shared_query(void **state)
     tsrv_stop(&srv);
     tdns_stop(&d);
     for (size_t i = 0; i < p.n; i++)
-        assert_null(p.res[i].error_code);
+        assert_int_equal(p.res[i].error_code, TP_OC_NONE);
     assert_int_equal(atomic_load(&d.queries), 2); /* A + AAAA, once */
     plan_free(&p);
     tp_config_free(&c);
@@ -660,21 +660,21 @@ static void test_fetch(void **state)
     tsrv_stop(&proxy);
     tsrv_stop(&nf);
 
-    assert_null(f[0].error_code);
+    assert_int_equal(f[0].error_code, TP_OC_NONE);
     assert_int_equal(f[0].http_status, 200);
     assert_int_equal(f[0].body_len, strlen("0123456789-crl-bytes"));
     assert_memory_equal(f[0].body, "0123456789-crl-bytes", f[0].body_len);
     assert_true(f[0].ms >= 0);
-    assert_null(f[1].error_code);
+    assert_int_equal(f[1].error_code, TP_OC_NONE);
     assert_memory_equal(f[1].body, "via-proxy", 9);
     assert_non_null(strstr(proxy.last_request, "GET http://crl.example.test:8081/x.crl HTTP/1.1"));
-    assert_string_equal(f[2].error_code, "http_status");
+    assert_int_equal(f[2].error_code, TP_OC_HTTP_STATUS);
     assert_int_equal(f[2].http_status, 404);
     assert_null(f[2].body);
-    assert_string_equal(f[3].error_code, "fetch_too_large");
+    assert_int_equal(f[3].error_code, TP_OC_FETCH_TOO_LARGE);
     assert_null(f[3].body);
-    assert_string_equal(f[4].error_code, "fetch_bad_url");
-    assert_string_equal(f[5].error_code, "connect_refused");
+    assert_int_equal(f[4].error_code, TP_OC_FETCH_BAD_URL);
+    assert_int_equal(f[5].error_code, TP_OC_CONNECT_REFUSED);
     for (int i = 0; i < 6; i++)
         tp_fetch_free(&f[i]);
     tp_config_free(&c);
@@ -759,7 +759,7 @@ static void test_connect_timeout_and_fallback(void **state)
     snprintf(want, sizeof want, "proxy 127.0.0.1:%d", port);
     assert_non_null(strstr(t->error_message, want));
 
-    assert_null(f->error_code);
+    assert_int_equal(f->error_code, TP_OC_NONE);
     assert_int_equal(f->status, TP_ST_OK);
     assert_string_equal(f->used_path->id, "direct");
     snprintf(want, sizeof want, "proxy 127.0.0.1:%d unreachable (connect_timeout); fell back to direct", port);
@@ -795,13 +795,13 @@ static void test_proxy_by_name(void **state)
     tsrv_stop(&origin);
     tdns_stop(&d);
 
-    assert_null(n->error_code);
+    assert_int_equal(n->error_code, TP_OC_NONE);
     assert_true(n->t.dns >= 0);
     assert_string_equal(n->resolver, rs);
     assert_true(n->addresses.n == 0);
     assert_int_equal(n->proxy_status, 200);
 
-    assert_null(g->error_code);
+    assert_int_equal(g->error_code, TP_OC_NONE);
     assert_string_equal(g->used_path->id, "direct");
     char want[128];
     snprintf(want, sizeof want, "proxy nx.test:%d unreachable (dns_nxdomain); fell back to direct", proxy.port);
@@ -833,7 +833,7 @@ static void test_next_address_and_interim_status(void **state)
     tsrv_stop(&hints);
     tdns_stop(&d);
 
-    assert_null(r->error_code);
+    assert_int_equal(r->error_code, TP_OC_NONE);
     assert_int_equal(r->addresses.n, 2);
     /* the responder answers A before AAAA, c-ares keeps that order: 127.0.0.1 is tried first */
     assert_int_equal(r->addresses.n, 2);
@@ -843,7 +843,7 @@ static void test_next_address_and_interim_status(void **state)
     snprintf(want, sizeof want, "[::1]:%d", srv.port);
     assert_string_equal(r->connected_address, want);
     /* 103 Early Hints is not the answer: the 404 after it is */
-    assert_null(h->error_code);
+    assert_int_equal(h->error_code, TP_OC_NONE);
     assert_int_equal(h->http_status, 404);
     plan_free(&p);
     tp_config_free(&c);
@@ -912,10 +912,10 @@ static void test_path_ca_files(void **state)
         corp[i] = plan_add(&p, &c, ids[i], "https", "127.0.0.1", srv.port, 404);
     run_plan(&c, &p);
     tsrv_stop(&srv);
-    assert_null(bare->error_code);
+    assert_int_equal(bare->error_code, TP_OC_NONE);
     assert_false(bare->trusted);
     for (size_t i = 0; i < 3; i++) {
-        assert_null(corp[i]->error_code);
+        assert_int_equal(corp[i]->error_code, TP_OC_NONE);
         assert_true(corp[i]->trusted);
     }
     plan_free(&p);
@@ -949,8 +949,8 @@ static void test_blackholed_first_address(void **state)
     close(bh[1]);
     close(bh[0]);
 
-    if (r->error_code)
-        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    if (r->error_code != TP_OC_NONE)
+        fail_msg("unexpected %s: %s", tp_outcome_name(r->error_code), r->error_message);
     assert_string_equal(r->addresses.v[0], "127.0.0.1");
     char want[64];
     snprintf(want, sizeof want, "[::1]:%d", port);
@@ -994,7 +994,7 @@ static void test_fd_limit_caps_concurrency(void **state)
         char err[256];
         int bad = tp_engine_run(&c, res, N, NULL, NULL, err, sizeof err) != 0;
         for (int i = 0; i < N; i++) {
-            if (!res[i].error_code || strcmp(res[i].error_code, "connect_refused") != 0)
+            if (res[i].error_code != TP_OC_CONNECT_REFUSED)
                 bad = 1;
             tp_result_free(&res[i]);
             tp_endpoint_free(&eps[i]);
@@ -1108,7 +1108,7 @@ static void test_fetch_bounds(void **state)
     tsrv_stop(&huge);
     tsrv_stop(&drip);
 
-    assert_string_equal(f[0].error_code, "fetch_too_large");
+    assert_int_equal(f[0].error_code, TP_OC_FETCH_TOO_LARGE);
     assert_non_null(strstr(f[0].error_message, "1048576 bytes"));
     assert_null(f[0].body);
     assert_int_equal(f[0].http_status, 200);
@@ -1116,13 +1116,13 @@ static void test_fetch_bounds(void **state)
     /* cut off near the bound: the socket buffers hold a few MiB at most, not the 8 */
     assert_true(atomic_load(&big.sent) < 8ll * 1024 * 1024);
 
-    assert_string_equal(f[1].error_code, "fetch_too_large");
+    assert_int_equal(f[1].error_code, TP_OC_FETCH_TOO_LARGE);
     assert_non_null(strstr(f[1].error_message, "Content-Length 10737418240"));
     assert_non_null(strstr(f[1].error_message, "1048576 bytes"));
     assert_null(f[1].body);
     assert_true(f[1].ms >= 0 && f[1].ms < 1500);
 
-    assert_string_equal(f[2].error_code, "timeout");
+    assert_int_equal(f[2].error_code, TP_OC_TIMEOUT);
     assert_null(f[2].body);
     assert_true(f[2].ms >= 1950 && f[2].ms < 4000);
     assert_true(atomic_load(&drip.sent) > 0);
@@ -1157,13 +1157,13 @@ static void test_fetch_empty_and_reset_body(void **state)
     assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
     tsrv_stop(&empty);
     tsrv_stop(&rst);
-    if (f[0].error_code)
-        fail_msg("empty body: %s (%s)", f[0].error_code, f[0].error_message);
+    if (f[0].error_code != TP_OC_NONE)
+        fail_msg("empty body: %s (%s)", tp_outcome_name(f[0].error_code), f[0].error_message);
     assert_int_equal(f[0].http_status, 200);
     assert_int_equal(f[0].body_len, 0);
     assert_true(f[0].ms >= 0 && f[0].ms < 1000);
-    assert_non_null(f[1].error_code);
-    assert_string_equal(f[1].error_code, "http_closed");
+    assert_int_not_equal(f[1].error_code, TP_OC_NONE);
+    assert_int_equal(f[1].error_code, TP_OC_HTTP_CLOSED);
     assert_non_null(strstr(f[1].error_message, "reset"));
     assert_null(f[1].body);
     for (int i = 0; i < 2; i++)
@@ -1197,11 +1197,11 @@ static void test_fetch_proxy_fallback_and_deadline(void **state)
     assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
     tsrv_stop(&crl);
     tsrv_stop(&silent);
-    assert_null(f[0].error_code);
+    assert_int_equal(f[0].error_code, TP_OC_NONE);
     assert_int_equal(f[0].body_len, 3);
     assert_non_null(strstr(f[0].error_message, "fell back to direct"));
     /* the proxy was reached: no fallback, and the fetch's own bound applies */
-    assert_string_equal(f[1].error_code, "timeout");
+    assert_int_equal(f[1].error_code, TP_OC_TIMEOUT);
     assert_true(f[1].ms >= 450 && f[1].ms < 3000);
     for (int i = 0; i < 2; i++)
         tp_fetch_free(&f[i]);
@@ -1233,8 +1233,8 @@ static void test_crl_too_large_verdict(void **state)
     tp_result *r = plan_add(&p, &c, "direct", "https", "127.0.0.1", origin.port, 404);
     run_plan(&c, &p);
     tsrv_stop(&origin);
-    if (r->error_code)
-        fail_msg("unexpected %s: %s", r->error_code, r->error_message);
+    if (r->error_code != TP_OC_NONE)
+        fail_msg("unexpected %s: %s", tp_outcome_name(r->error_code), r->error_message);
     assert_int_equal(r->chain[0].crl_urls.n, 1);
     assert_string_equal(r->chain[0].crl_urls.v[0], url);
 

@@ -115,8 +115,8 @@ static int counting_fetcher(const tp_config *cfg, tp_fetch *f, size_t n, char *e
 
 static void assert_cancelled(const tp_result *r, const char *msg)
 {
-    if (!r->error_code || strcmp(r->error_code, "cancelled") != 0)
-        fail_msg("expected cancelled, got %s (%s)", r->error_code ? r->error_code : "no error",
+    if (r->error_code != TP_OC_CANCELLED)
+        fail_msg("expected cancelled, got %s (%s)", r->error_code ? tp_outcome_name(r->error_code) : "no error",
                  r->error_message ? r->error_message : "");
     assert_int_equal(r->status, TP_ST_SKIPPED);
     assert_string_equal(r->error_message, msg);
@@ -172,8 +172,8 @@ static void test_sigint_cancels_run(void **state)
     assert_true(disposition_default(SIGINT));
     assert_true(disposition_default(SIGTERM));
 
-    if (res[0].error_code)
-        fail_msg("good probe: %s (%s)", res[0].error_code, res[0].error_message);
+    if (res[0].error_code != TP_OC_NONE)
+        fail_msg("good probe: %s (%s)", tp_outcome_name(res[0].error_code), res[0].error_message);
     assert_int_equal(res[0].status, TP_ST_OK);
     assert_int_equal(res[0].http_status, 404);
     assert_cancelled(&res[1], "interrupted by SIGINT in phase tls");
@@ -197,7 +197,7 @@ static void test_sigint_cancels_run(void **state)
     assert_string_equal(res[0].revocation_reason, "run interrupted");
     for (int i = 1; i < N; i++) {
         assert_int_equal(res[i].status, TP_ST_SKIPPED);
-        assert_string_equal(res[i].error_code, "cancelled");
+        assert_int_equal(res[i].error_code, TP_OC_CANCELLED);
         assert_null(res[i].windows_error);
         assert_null(res[i].remediation);
         assert_false(res[i].ssloptions_set);
@@ -244,12 +244,12 @@ static void test_sigterm_cancels_fetch(void **state)
     assert_true((double)(t1 - k.sent_at) / 1e6 < 2000);
     assert_true(disposition_default(SIGTERM));
 
-    assert_null(f[0].error_code);
+    assert_int_equal(f[0].error_code, TP_OC_NONE);
     assert_int_equal(f[0].body_len, 9);
-    assert_string_equal(f[1].error_code, "cancelled");
+    assert_int_equal(f[1].error_code, TP_OC_CANCELLED);
     assert_string_equal(f[1].error_message, "interrupted by SIGTERM in phase http");
     assert_null(f[1].body);
-    assert_string_equal(f[2].error_code, "cancelled");
+    assert_int_equal(f[2].error_code, TP_OC_CANCELLED);
     assert_null(f[2].body);
     for (int i = 0; i < 3; i++)
         tp_fetch_free(&f[i]);
@@ -277,7 +277,7 @@ static void test_ignored_signal_left_alone(void **state)
     char err[256] = "";
     assert_int_equal(tp_engine_run(&c, &r, 1, NULL, NULL, err, sizeof err), 0);
     tsrv_stop(&good);
-    assert_null(r.error_code);
+    assert_int_equal(r.error_code, TP_OC_NONE);
     struct sigaction now;
     assert_int_equal(sigaction(SIGINT, NULL, &now), 0);
     assert_true(now.sa_handler == SIG_IGN);

@@ -67,7 +67,8 @@ static void scramble_list(tp_strlist *l)
 
 static void scramble_result(tp_result *r)
 {
-    replace(&r->error_code);
+    /* a code is a row of the outcome table (any row, or none): not free text */
+    r->error_code = (tp_outcome)(rnd() % TP_OC_COUNT);
     replace(&r->error_message);
     replace(&r->windows_error);
     replace(&r->remediation);
@@ -214,7 +215,7 @@ static void inject_token(fx_run *f, const char *form)
     assert_int_equal(tp_strlist_add(&f->run.warnings, form), 0);
     for (size_t i = 0; i < f->run.n_results; i++) {
         tp_result *r = &f->run.results[i];
-        put_token(&r->error_code, "proxy_status");
+        r->error_code = TP_OC_PROXY_STATUS;
         put_token(&r->error_message, form);
         put_token(&r->remediation, form);
         put_token(&r->windows_error, form);

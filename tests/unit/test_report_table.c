@@ -97,8 +97,8 @@ static void test_causes_line(void **state)
         size_t want = 0;
         for (size_t i = 0; i < f.run.n_results; i++) {
             const tp_result *r = &f.run.results[i];
-            want += (r->status == TP_ST_FAIL || r->status == TP_ST_WARN) && r->error_code &&
-                    strcmp(r->error_code, code) == 0;
+            want += (r->status == TP_ST_FAIL || r->status == TP_ST_WARN) && r->error_code != TP_OC_NONE &&
+                    strcmp(tp_outcome_name(r->error_code), code) == 0;
         }
         assert_int_equal(n, want);
         total += n;

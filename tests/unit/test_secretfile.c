@@ -38,7 +38,7 @@ static void ok(const char *content, mode_t mode, const char *want)
     assert_int_equal(tp_secret_read_file(path, &out, err, sizeof err), 0);
     assert_non_null(out);
     assert_string_equal(out, want);
-    free(out);
+    tp_secret_free(out);
 }
 
 /* Reads and expects a refusal whose message contains `why` and never the secret. */
@@ -122,7 +122,7 @@ static void test_owner(void **state)
     assert_int_equal(chown(path, 0, 4242), 0); /* root-owned, another group: fine */
     char err[256], *out = NULL;
     assert_int_equal(tp_secret_read_file(path, &out, err, sizeof err), 0);
-    free(out);
+    tp_secret_free(out);
 }
 
 static void test_odd_files(void **state)
@@ -165,7 +165,7 @@ static void test_symlink_followed(void **state)
     char err[256], *out = NULL;
     assert_int_equal(tp_secret_read_file(link_path, &out, err, sizeof err), 0);
     assert_string_equal(out, SECRET);
-    free(out);
+    tp_secret_free(out);
     /* the target's mode counts, not the link's */
     assert_int_equal(chmod(path, 0444), 0);
     refused(link_path, "accessible to others");
