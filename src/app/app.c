@@ -26,6 +26,7 @@
 #include "plan/plan.h"
 #include "report/report.h"
 #include "judge/verdict.h"
+#include "app/app_history.h"
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
@@ -337,6 +338,8 @@ static int cmd_run(const tp_cli *cli)
     size_t n = 0;
     tp_run run;
     memset(&run, 0, sizeof run);
+    tp_history *hist = NULL;   /* --state-dir: app_history.c */
+    bool hist_failed = false;
     int rc = EXIT_USAGE;
 
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
@@ -371,6 +374,10 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
 
+    if (tp_app_history_open(&cfg, &hist, err, sizeof err) != 0) {   /* before a run is spent */
+        usage_error(err);
+        goto done;
+    }
     run = (tp_run){.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n};
     run.started_at_ms = now_ms();
     if (tp_anchor_warnings(&cfg, run.started_at_ms / 1000, &run.warnings) != 0) {
@@ -399,6 +406,10 @@ static int cmd_run(const tp_cli *cli)
     /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
      * "cancelled" (skipped); what completed is reported all the same. */
     bool interrupted = tp_engine_interrupted();
+    if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
+        fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
+        hist_failed = true;
+    }
     if (emit_reports(&cfg, &run) != 0) {
         if (interrupted)
             fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");
@@ -410,8 +421,12 @@ static int cmd_run(const tp_cli *cli)
         rc = EXIT_INTERRUPTED;
         goto done;
     }
-    rc = sum.pass ? EXIT_PASS : EXIT_FAIL;
+    rc = tp_app_history_finish(&cfg, &run, sum.pass ? EXIT_PASS : EXIT_FAIL);
+    if (hist_failed)
+        rc = EXIT_USAGE;
 done:
+    tp_changes_free(run.changes);
+    tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
     tp_catalogs_free(cats, n_cats);

@@ -75,7 +75,18 @@ static const char HELP_RUN[] =
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
     "                         deadlines come from the config and never exceed it\n"
     "  --dry-run              load and validate everything, print the plan, probe nothing\n"
-    "  -h, --help             this text\n";
+    "  -h, --help             this text\n"
+    "History (see docs/config.md \"history\"):\n"
+    "  --state-dir DIR        record every run in DIR/history.db (DIR is created 0700) and\n"
+    "                         report what changed since the previous run: newly failing,\n"
+    "                         recovered, changed cause\n"
+    "  --keep-runs N          keep the newest N runs (default 2000; 0 = no limit)\n"
+    "  --keep-days D          keep runs of the last D days (default 90; 0 = no limit)\n"
+    "  --fail-on WHAT         any (default): exit 1 when a required endpoint fails;\n"
+    "                         regression: exit 1 only when a required endpoint is newly\n"
+    "                         failing or fails for a new cause (needs --state-dir)\n"
+    "  --on-change CMD        when something changed, run CMD with /bin/sh, the changes as\n"
+    "                         JSON on stdin (at most 30 s; its failure is a warning)\n";
 
 static const char HELP_CATALOG[] =
     "Usage: tlspath catalog list [--catalog FILE]... [--service NAME]... [--geo CODE]...\n"
@@ -154,6 +165,11 @@ static const opt_def OPTS[] = {
     {"quiet", false, O_RUN, 'q'},
     {"dry-run", false, O_RUN, 0},
     {"csv", true, O_IMPORT, 0},
+    {"state-dir", true, O_RUN, 0},
+    {"keep-runs", true, O_RUN, 0},
+    {"keep-days", true, O_RUN, 0},
+    {"fail-on", true, O_RUN, 0},
+    {"on-change", true, O_RUN, 0},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
 #define VAL_HELP 'h'
@@ -205,6 +221,19 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
+    else if (!strcmp(name, "state-dir")) rc = set_once(&c->state_dir, name, val, err, errlen);
+    else if (!strcmp(name, "on-change")) rc = set_once(&c->on_change, name, val, err, errlen);
+    else if (!strcmp(name, "fail-on")) {
+        if (strcmp(val, "any") && strcmp(val, "regression"))
+            return fail(err, errlen, "--fail-on: expected any or regression, got \"%s\"", val);
+        rc = set_once(&c->fail_on, name, val, err, errlen);
+    } else if (!strcmp(name, "keep-runs") || !strcmp(name, "keep-days")) {
+        bool runs = !strcmp(name, "keep-runs");
+        if (parse_int(val, 0, runs ? 10000000 : 36500, runs ? &c->keep_runs : &c->keep_days))
+            return fail(err, errlen, "--%s: expected a number from 0 (no limit) to %d, got \"%s\"", name,
+                        runs ? 10000000 : 36500, val);
+        *(runs ? &c->keep_runs_set : &c->keep_days_set) = true;
+    }
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -400,7 +429,21 @@ void tp_cli_free(tp_cli *c)
     free(c->output_dir);
     free(c->csv);
     free(c->crl_via);
+    free(c->state_dir);
+    free(c->fail_on);
+    free(c->on_change);
     memset(c, 0, sizeof *c);
+}
+
+/* Replaces *dst with a copy of src. */
+static int replace_str(char **dst, const char *src)
+{
+    char *d = tp_strdup(src);
+    if (!d)
+        return -1;
+    free(*dst);
+    *dst = d;
+    return 0;
 }
 
 static void free_paths(tp_config *cfg)
@@ -421,6 +464,26 @@ static int replace_list(tp_strlist *dst, const tp_strlist *src)
         return 0;
     tp_strlist_free(dst);
     return tp_strlist_copy(dst, src);
+}
+
+/* The history options over the config's "history" object; what needs a state dir says so. */
+static int merge_history(const tp_cli *cli, tp_config *cfg, char *err, size_t errlen)
+{
+    tp_history_cfg *h = &cfg->history;
+    if ((cli->state_dir && replace_str(&h->state_dir, cli->state_dir)) ||
+        (cli->on_change && replace_str(&h->on_change, cli->on_change)))
+        return fail(err, errlen, "out of memory");
+    if (cli->keep_runs_set)
+        h->keep_runs = cli->keep_runs;
+    if (cli->keep_days_set)
+        h->keep_days = cli->keep_days;
+    if (cli->fail_on)
+        h->fail_on = strcmp(cli->fail_on, "any") ? TP_FAIL_ON_REGRESSION : TP_FAIL_ON_ANY;
+    if (!h->state_dir && (h->fail_on == TP_FAIL_ON_REGRESSION || h->on_change))
+        return fail(err, errlen, "%s needs a history: give --state-dir DIR (or history.state_dir in the config)",
+                    h->on_change ? (cli->on_change ? "--on-change" : "history.on_change")
+                                 : (cli->fail_on ? "--fail-on regression" : "history.fail_on"));
+    return 0;
 }
 
 int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t errlen)
@@ -496,6 +559,8 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     cfg->no_color |= cli->no_color;
     cfg->quiet |= cli->quiet;
     cfg->dry_run |= cli->dry_run;
+    if (merge_history(cli, cfg, err, errlen))
+        return -1;
 
     /* The whole-probe deadline bounds every phase. */
     int *phases[] = {&cfg->limits.dns_ms, &cfg->limits.connect_ms, &cfg->limits.proxy_ms,

@@ -30,6 +30,12 @@ typedef struct tp_cli {
     bool no_color, quiet, dry_run;
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */
+    /* history (store/history.h) */
+    char *state_dir;          /* --state-dir */
+    int keep_runs, keep_days; /* --keep-runs, --keep-days (valid when *_set) */
+    bool keep_runs_set, keep_days_set;
+    char *fail_on;            /* --fail-on any|regression */
+    char *on_change;          /* --on-change CMD */
 } tp_cli;
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */

@@ -99,6 +99,16 @@ typedef struct tp_select {
     bool include_optional;   /* default true */
 } tp_select;
 
+/* History and regressions (store/history.h): off unless state_dir is set. */
+typedef enum tp_fail_on { TP_FAIL_ON_ANY = 0, TP_FAIL_ON_REGRESSION } tp_fail_on;
+typedef struct tp_history_cfg {
+    char *state_dir;         /* the history lives in STATE_DIR/history.db; NULL = no history */
+    int keep_runs;           /* retention by count (default 2000), 0 = unlimited */
+    int keep_days;           /* retention by age (default 90), 0 = unlimited */
+    tp_fail_on fail_on;      /* what makes the exit status 1 */
+    char *on_change;         /* /bin/sh command fed the changes as JSON, or NULL */
+} tp_history_cfg;
+
 typedef struct tp_config {
     char *file;              /* the config file loaded, or NULL for built-in defaults */
     tp_strlist catalogs;     /* catalog files; empty = built-in catalog */
@@ -115,6 +125,7 @@ typedef struct tp_config {
     char *output;            /* file or "-" for the (single) non-table format */
     char *output_dir;
     bool no_color, quiet, dry_run;
+    tp_history_cfg history;
 } tp_config;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */
@@ -223,6 +234,9 @@ typedef struct tp_result {
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
 
+/* What changed since the previous recorded run (core/changes.h); filled by the history. */
+typedef struct tp_changes tp_changes;
+
 /* A run: the plan (results) plus when it happened. */
 typedef struct tp_run {
     const tp_config *cfg;    /* borrowed */
@@ -233,6 +247,7 @@ typedef struct tp_run {
     int64_t started_at_ms;   /* unix epoch milliseconds */
     int64_t finished_at_ms;
     tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
+    tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
 } tp_run;
 
 /* Summary counts used by every sink. */

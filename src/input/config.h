@@ -28,6 +28,10 @@ int tp_path_parse_spec(const char *spec, int proxy_index, tp_path *out, char *er
  * limits positive, resolvers valid. */
 int tp_config_validate(const tp_config *c, char *err, size_t errlen);
 
+/* History retention defaults (history.keep_runs / keep_days; 0 = unlimited). */
+#define TP_HISTORY_KEEP_RUNS 2000
+#define TP_HISTORY_KEEP_DAYS 90
+
 /* The catalogs entry that names the catalog compiled into the binary. */
 #define TP_CATALOG_BUILTIN "builtin:mde"
 /* crl_via value meaning "fetch CRLs over a direct connection", even when no path has

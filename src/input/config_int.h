@@ -34,6 +34,9 @@ int cfg_get_token(const cfg_ctx *x, const cJSON *v, const char *jp, const char *
 int cfg_path_copy(tp_path *dst, const tp_path *src);
 int cfg_check_paths(const cfg_ctx *x, const tp_path *paths, size_t n);
 int cfg_parse_paths(const cfg_ctx *x, const cJSON *v, tp_config *c);
+/* config_history.c: the "history" object */
+int cfg_parse_history(const cfg_ctx *x, const cJSON *o, tp_history_cfg *h);
+int cfg_history_copy(tp_history_cfg *dst, const tp_history_cfg *src);
 /* config_load.c */
 /* A file named in the config: as given, else next to the config file. */
 int cfg_resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out);

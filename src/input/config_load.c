@@ -82,7 +82,8 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
-        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))))
+        (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        cfg_history_copy(&dst->history, &src->history))
         goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
@@ -132,6 +133,8 @@ int tp_config_defaults(tp_config *c)
     c->system_ca = true;
     c->select.include_optional = true;
     limits_defaults(&c->limits);
+    c->history.keep_runs = TP_HISTORY_KEEP_RUNS;
+    c->history.keep_days = TP_HISTORY_KEEP_DAYS;
     direct.type = TP_PATH_DIRECT;
     direct.id = strdup("direct");
     if (!direct.id || tp_config_add_path(c, &direct) != 0)
@@ -470,10 +473,10 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report"};
+                                       "tls", "limits", "report", "history"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
-    if (tp_jr_check_keys(&x->jr, root, "", keys, 7))
+    if (tp_jr_check_keys(&x->jr, root, "", keys, sizeof keys / sizeof keys[0]))
         return -1;
     /* in document order, so the first mistake in the file is the one reported */
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -494,6 +497,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "history") == 0)
+            rc = cfg_parse_history(x, it, &c->history);
         if (rc)
             return -1;
     }

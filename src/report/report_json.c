@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/report_util.h"
+#include "store/changes_json.h"
 
 /* A builder that remembers the first allocation failure, so the tree-building code can
  * stay linear and check once at the end. */
@@ -397,6 +398,7 @@ cJSON *tp_report_json_build(const tp_run *run)
     for (size_t i = 0; warnings && i < run->warnings.n; i++)
         push(&b, warnings, jstr(&b, run->warnings.v[i]));
     add(&b, doc, "warnings", warnings);
+    add(&b, doc, "changes", tp_changes_json(run));   /* null without --state-dir */
     cJSON *results = chk(&b, cJSON_CreateArray());
     for (size_t i = 0; results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));

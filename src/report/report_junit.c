@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/changes.h"
 #include "report/report_util.h"
 
 typedef struct jctx {
@@ -96,6 +97,12 @@ static void case_details(const jctx *c, const tp_result *r)
         body_line(c, "revocation", tp_revocation_name(r->revocation));
     body_line(c, "windows_error", r->windows_error);
     body_line(c, "remediation", r->remediation);
+    const tp_change *ch = tp_rpt_change_of(c->run, r);
+    if (ch) {   /* --state-dir: what the previous run said */
+        body_line(c, "change", tp_change_kind_name(ch->kind));
+        body_line(c, "previous status", tp_status_name(ch->prev_status));
+        body_line(c, "previous error", ch->prev_error_code);
+    }
 }
 
 static void write_case(const jctx *c, const tp_result *r)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/changes.h"
 #include "report/report_util.h"
 
 typedef struct pctx {
@@ -190,6 +191,28 @@ static void metric_run(const pctx *c)
     fputs("} 1\n", c->out);
 }
 
+/* With --state-dir only: what changed since the previous recorded run. */
+static void metric_changes(const pctx *c)
+{
+    const tp_changes *ch = c->run->changes;
+    if (!ch)
+        return;
+    family(c, "tlspath_changes", "Probes whose outcome changed since the previous recorded run, by kind.");
+    for (int k = 0; k < TP_CHANGE_KINDS; k++) {
+        fputs("tlspath_changes{", c->out);
+        label(c, "kind", tp_change_kind_name((tp_change_kind)k), true);
+        fprintf(c->out, "} %zu\n", ch->count[k]);
+    }
+    family(c, "tlspath_regressions", "Required probes newly failing or failing for a new cause (--fail-on regression).");
+    fprintf(c->out, "tlspath_regressions %zu\n", ch->regressions);
+    family(c, "tlspath_probe_changed", "1 for each probe whose outcome changed since the previous recorded run.");
+    for (size_t i = 0; i < ch->n; i++) {
+        probe_labels(c, "tlspath_probe_changed", ch->v[i].result, false);
+        label(c, "kind", tp_change_kind_name(ch->v[i].kind), false);
+        fputs("} 1\n", c->out);
+    }
+}
+
 int tp_report_prom(const tp_run *run, FILE *out)
 {
     pctx c = {run, out};
@@ -209,5 +232,6 @@ int tp_report_prom(const tp_run *run, FILE *out)
     metric_interception(&c);
     metric_path_probes(&c);
     metric_run(&c);
+    metric_changes(&c);
     return ferror(out) ? -1 : 0;
 }

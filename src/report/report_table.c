@@ -382,6 +382,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
     if (rc == 0) {
         write_matrix(&c, &m);
         write_summary(&c);
+        tp_rpt_changes_table(run, out, c.color);
         write_problems(&c);
     }
     matrix_free(&m);

@@ -68,4 +68,10 @@ const tp_path *tp_rpt_path(const tp_run *run, size_t i);
 /* Index in run->cfg->paths of p, or (size_t)-1. */
 size_t tp_rpt_path_index(const tp_run *run, const tp_path *p);
 
+/* The changes since the previous run (report_changes.c; nothing when run->changes is
+ * NULL): the change of one result or NULL, and the table's short section. */
+struct tp_change;
+const struct tp_change *tp_rpt_change_of(const tp_run *run, const tp_result *r);
+void tp_rpt_changes_table(const tp_run *run, FILE *out, bool color);
+
 #endif

@@ -716,6 +716,9 @@ def main():
     print(f"# runs took {time.monotonic() - t0:.1f} s; reports in {a.reports}")
 
     build_cases(lab, runs, password)
+    # history and regressions: sequential runs with firewall changes, after the parallel runs
+    import scenario_history
+    scenario_history.add_cases(case, Fail, lab, binary, a.reports)
     passed = failed = 0
     for fn in CASES:
         name = fn.__name__
