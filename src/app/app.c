@@ -24,6 +24,8 @@
 #include "net/engine.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
+#include "app/app_select.h"
+#include "judge/directonly.h"
 #include "report/report.h"
 #include "judge/verdict.h"
 #include "app/app_history.h"
@@ -344,6 +346,7 @@ static int cmd_run(const tp_cli *cli)
 
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
+        tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
@@ -352,8 +355,8 @@ static int cmd_run(const tp_cli *cli)
     if (n == 0) {
         usage_error(cats && n_cats && cats[0].n == 0 && n_cats == 1
                         ? "the catalog has no endpoints"
-                        : "the selection matches no endpoint (check --service, --geo, --os, --onboarding, "
-                          "--required-only)");
+                        : "the selection matches no endpoint (check --cloud, --service, --geo, --os, "
+                          "--onboarding, --required-only)");
         goto done;
     }
     if (cfg.dry_run) {
@@ -378,7 +381,9 @@ static int cmd_run(const tp_cli *cli)
         usage_error(err);
         goto done;
     }
-    run = (tp_run){.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n};
+    /* endpoints still needing a tenant value are reported as skipped, never probed */
+    size_t n_probe = tp_plan_probe_count(results, n);
+    run = (tp_run){.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n_probe};
     run.started_at_ms = now_ms();
     if (tp_anchor_warnings(&cfg, run.started_at_ms / 1000, &run.warnings) != 0) {
         usage_error("out of memory");
@@ -387,7 +392,7 @@ static int cmd_run(const tp_cli *cli)
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
     progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
-    if (tp_engine_run(&cfg, results, n, on_progress, &prog, err, sizeof err) != 0) {
+    if (tp_engine_run(&cfg, results, n_probe, on_progress, &prog, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;
         goto done;
@@ -399,6 +404,12 @@ static int cmd_run(const tp_cli *cli)
         rc = EXIT_USAGE;
         goto done;
     }
+    if (tp_judge_direct_only(results, n_probe) != 0) {
+        fprintf(stderr, "tlspath: out of memory\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    run.n_results = n;
     run.finished_at_ms = now_ms();
 
     tp_summary sum;
@@ -444,6 +455,16 @@ static cJSON *endpoint_json(const tp_endpoint *e)
     cJSON_AddStringToObject(o, "url", e->url);
     cJSON_AddStringToObject(o, "method", e->method ? e->method : "GET");
     cJSON_AddBoolToObject(o, "required", e->required);
+    cJSON_AddStringToObject(o, "requirement", e->requirement == TP_REQ_CONDITIONAL ? "conditional"
+                                              : e->requirement == TP_REQ_OPTIONAL  ? "optional" : "required");
+    if (e->condition)
+        cJSON_AddStringToObject(o, "condition", e->condition);
+    if (e->clouds.n)
+        cJSON_AddItemToObject(o, "cloud", cJSON_CreateStringArray((const char *const *)e->clouds.v, (int)e->clouds.n));
+    if (e->direct_only)
+        cJSON_AddBoolToObject(o, "direct_only", true);
+    if (e->placeholder)
+        cJSON_AddStringToObject(o, "placeholder", e->placeholder);
     cJSON_AddStringToObject(o, "geography", e->geography ? e->geography : "WW");
     cJSON_AddItemToObject(o, "os", cJSON_CreateStringArray((const char *const *)e->os.v, (int)e->os.n));
     cJSON_AddItemToObject(o, "onboarding",
@@ -476,6 +497,7 @@ static int cmd_catalog_list(const tp_cli *cli)
     /* Reuse the run's merge so the filters mean exactly what they mean for `run`. */
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
+        tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
@@ -484,7 +506,7 @@ static int cmd_catalog_list(const tp_cli *cli)
     size_t shown = 0;
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     if (!json)
-        printf("%-36s %-12s %-4s %-3s %-8s %s\n", "ID", "SERVICE", "GEO", "REQ", "PINSET", "URL");
+        printf("%-36s %-13s %-4s %-4s %-8s %s\n", "ID", "SERVICE", "GEO", "REQ", "PINSET", "URL");
     for (size_t c = 0; c < n_cats; c++)
         for (size_t i = 0; i < cats[c].n; i++) {
             const tp_endpoint *e = &cats[c].endpoints[i];
@@ -494,8 +516,9 @@ static int cmd_catalog_list(const tp_cli *cli)
             if (json)
                 cJSON_AddItemToArray(arr, endpoint_json(e));
             else
-                printf("%-36s %-12s %-4s %-3s %-8s %s\n", e->id, e->service, e->geography ? e->geography : "WW",
-                       e->required ? "yes" : "no", e->pinset ? e->pinset : "-", e->url);
+                printf("%-36s %-13s %-4s %-4s %-8s %s%s\n", e->id, e->service, e->geography ? e->geography : "WW",
+                       e->requirement == TP_REQ_CONDITIONAL ? "cond" : e->required ? "yes" : "no",
+                       e->pinset ? e->pinset : "-", e->url, e->placeholder ? "  (needs --mma-workspace)" : "");
         }
     if (json) {
         cJSON *doc = cJSON_CreateObject();
@@ -519,7 +542,19 @@ done:
 static int cmd_catalog_import(const tp_cli *cli)
 {
     char err[1024];
-    if (tp_catalog_import_csv(cli->csv, cli->output, err, sizeof err) != 0)
+    tp_strlist warnings = {0};
+    tp_import_opts opts = {.onboarding = cli->onboarding, .warnings = &warnings};
+    if (cli->onboarding && strcmp(cli->onboarding, "standard") && strcmp(cli->onboarding, "streamlined")) {
+        tp_strlist_free(&warnings);
+        return usage_error("--onboarding: expected standard or streamlined");
+    }
+    int rc = tp_catalog_import_csv_ex(cli->csv, cli->output, &opts, err, sizeof err);
+    for (size_t i = 0; i < warnings.n; i++)
+        fprintf(stderr, "tlspath: warning: %s\n", warnings.v[i]);
+    if (warnings.n)
+        fprintf(stderr, "tlspath: %zu row(s) skipped\n", warnings.n);
+    tp_strlist_free(&warnings);
+    if (rc != 0)
         return usage_error(err);
     if (cli->output && strcmp(cli->output, "-"))
         fprintf(stderr, "tlspath: wrote %s\n", cli->output);
@@ -544,10 +579,19 @@ int tp_app_main(int argc, char **argv)
         fputs(tp_cli_help(cli.help_for), stdout);
         rc = argc < 2 ? EXIT_USAGE : EXIT_PASS;
         break;
-    case TP_CMD_VERSION:
+    case TP_CMD_VERSION: {
+        tp_catalog mde;
         printf("tlspath %s\n", TLSPATH_VERSION);
+        if (tp_catalog_load_builtin(&mde, err, sizeof err) == 0) {
+            printf("built-in catalog %s %s (%s)\n", mde.name, mde.version ? mde.version : "-",
+                   mde.date ? mde.date : "undated");
+            tp_catalog_free(&mde);
+        }
         rc = EXIT_PASS;
         break;
+    }
+    case TP_CMD_CATALOG_DIFF: rc = tp_app_catalog_diff(&cli); break;
+    case TP_CMD_PINS_LEARN: rc = tp_app_pins_learn(&cli); break;
     case TP_CMD_RUN: rc = cmd_run(&cli); break;
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;

@@ -26,6 +26,8 @@ static const char HELP_TOP[] =
     "  tlspath run      [options]            probe every endpoint on every path and report\n"
     "  tlspath catalog  list [options]       show the endpoint catalog\n"
     "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
+    "  tlspath catalog  diff A B             what changed between two catalogs (builtin:mde or files)\n"
+    "  tlspath pins     learn --path ID --output FILE   record the CA keys a run sees as a pin set\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
@@ -57,12 +59,19 @@ static const char HELP_RUN[] =
     "                         system-wide WinHTTP proxy (by default a proxy path's CRLs go\n"
     "                         through the same proxy, anonymously)\n"
     "Selection:\n"
+    "  --cloud NAME           commercial (default), gcc, gcc-high or dod\n"
     "  --service NAME         only this service (repeatable): maps update adl submission crl\n"
-    "                         diagnostics edr mma\n"
+    "                         diagnostics edr mma smartscreen defender-core live-response\n"
+    "                         vm-scanner reflector security-management\n"
     "  --geo CODE             only this geography (repeatable; WW endpoints are always kept)\n"
     "  --os NAME              only endpoints for this OS (windows, macos, linux)\n"
     "  --onboarding MODE      only endpoints for this onboarding (standard, streamlined)\n"
-    "  --required-only        skip optional endpoints\n"
+    "  --required-only        skip optional and conditional endpoints\n"
+    "  --mma-workspace ID     your Log Analytics workspace id: probe the MMA hosts (skipped\n"
+    "                         with a reason otherwise)\n"
+    "  --onboarding-package FILE  select what the device with this onboarding package needs:\n"
+    "                         cloud, geography and mode from WindowsDefenderATPOnboardingScript.cmd,\n"
+    "                         MicrosoftDefenderATPOnboardingLinuxServer.py or mdatp_onboard.json\n"
     "Output:\n"
     "  -f, --format F         table|json|junit|prom|html (repeatable; default table)\n"
     "  -o, --output FILE|-    where the one non-table format goes (- = stdout)\n"
@@ -89,15 +98,28 @@ static const char HELP_RUN[] =
     "                         JSON on stdin (at most 30 s; its failure is a warning)\n";
 
 static const char HELP_CATALOG[] =
-    "Usage: tlspath catalog list [--catalog FILE]... [--service NAME]... [--geo CODE]...\n"
-    "                            [--os NAME] [--onboarding MODE] [--required-only]\n"
+    "Usage: tlspath catalog list [--catalog FILE]... [--cloud NAME] [--service NAME]...\n"
+    "                            [--geo CODE]... [--os NAME] [--onboarding MODE]\n"
+    "                            [--onboarding-package FILE] [--required-only]\n"
     "                            [-f|--format table|json]\n"
-    "       tlspath catalog import --csv FILE [-o|--output FILE]\n"
+    "       tlspath catalog import --csv FILE [-o|--output FILE] [--onboarding MODE]\n"
+    "       tlspath catalog diff A B [--format table|json] [--cloud NAME] [--onboarding MODE]\n"
+    "                            [--geo CODE]... [--os NAME] [--service NAME]...\n"
+    "                            (A, B: builtin:mde or a file; exit 0 same, 1 different)\n"
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
     "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
-    "        error nothing is written and the message names the line and the column.\n";
+    "        Rows it cannot map are reported per line on stderr and skipped (exit 0 with\n"
+    "        warnings; exit 2 only when no row is usable).\n"
+    "diff    added, removed and changed endpoints (matched by id, else by URL).\n";
+
+static const char HELP_PINS[] =
+    "Usage: tlspath pins learn --path ID|SPEC --output FILE [--config FILE] [run options]\n"
+    "\n"
+    "Probes the selection over one path (run it from a trusted vantage point) and writes\n"
+    "the SPKI hashes of the CA certificates of every chain that verified, per pin set, as\n"
+    "{\"tls\": {\"pinsets\": {...}}}: a config file (--config) or a block to paste into one.\n";
 
 static const char HELP_VERSION[] = "Usage: tlspath version\n";
 
@@ -107,6 +129,8 @@ const char *tp_cli_help(tp_cmd cmd)
     case TP_CMD_RUN: return HELP_RUN;
     case TP_CMD_CATALOG_LIST:
     case TP_CMD_CATALOG_IMPORT: return HELP_CATALOG;
+    case TP_CMD_CATALOG_DIFF: return HELP_CATALOG;
+    case TP_CMD_PINS_LEARN: return HELP_PINS;
     case TP_CMD_VERSION: return HELP_VERSION;
     default: return HELP_TOP;
     }
@@ -134,7 +158,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 /* Which options each command accepts. */
-enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4 };
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_DIFF = 8, O_LEARN = 16 };
 
 typedef struct opt_def {
     const char *name;
@@ -149,15 +173,18 @@ static const opt_def OPTS[] = {
     {"catalog", true, O_RUN | O_LIST, 0},
     {"path", true, O_RUN, 'p'},
     {"resolver", true, O_RUN, 0},
-    {"service", true, O_RUN | O_LIST, 0},
-    {"geo", true, O_RUN | O_LIST, 0},
-    {"os", true, O_RUN | O_LIST, 0},
-    {"onboarding", true, O_RUN | O_LIST, 0},
-    {"required-only", false, O_RUN | O_LIST, 0},
-    {"format", true, O_RUN | O_LIST, 'f'},
+    {"service", true, O_RUN | O_LIST | O_DIFF, 0},
+    {"geo", true, O_RUN | O_LIST | O_DIFF, 0},
+    {"os", true, O_RUN | O_LIST | O_DIFF, 0},
+    {"onboarding", true, O_RUN | O_LIST | O_IMPORT | O_DIFF, 0},
+    {"required-only", false, O_RUN | O_LIST | O_DIFF, 0},
+    {"format", true, O_RUN | O_LIST | O_DIFF, 'f'},
+    {"cloud", true, O_RUN | O_LIST | O_DIFF, 0},
+    {"mma-workspace", true, O_RUN | O_LIST, 0},
+    {"onboarding-package", true, O_RUN | O_LIST, 0},
     {"cacert", true, O_RUN, 0},
     {"crl-via", true, O_RUN, 0},
-    {"output", true, O_RUN | O_IMPORT, 'o'},
+    {"output", true, O_RUN | O_IMPORT | O_LEARN, 'o'},
     {"output-dir", true, O_RUN, 0},
     {"concurrency", true, O_RUN, 0},
     {"timeout", true, O_RUN, 0},
@@ -203,8 +230,10 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
             known |= !strcmp(val, FORMATS[i]);
         if (!known)
             return fail(err, errlen, "--format: expected table, json, junit, prom or html, got \"%s\"", val);
-        if (c->cmd == TP_CMD_CATALOG_LIST && strcmp(val, "table") && strcmp(val, "json"))
-            return fail(err, errlen, "catalog list --format: expected table or json, got \"%s\"", val);
+        if ((c->cmd == TP_CMD_CATALOG_LIST || c->cmd == TP_CMD_CATALOG_DIFF) && strcmp(val, "table") &&
+            strcmp(val, "json"))
+            return fail(err, errlen, "%s --format: expected table or json, got \"%s\"",
+                        c->cmd == TP_CMD_CATALOG_DIFF ? "catalog diff" : "catalog list", val);
         if (!tp_strlist_has(&c->formats, val))
             rc = tp_strlist_add(&c->formats, val);
     } else if (!strcmp(name, "cacert")) rc = tp_strlist_add(&c->cacerts, val);
@@ -234,6 +263,9 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
                         runs ? 10000000 : 36500, val);
         *(runs ? &c->keep_runs_set : &c->keep_days_set) = true;
     }
+    else if (!strcmp(name, "cloud")) rc = set_once(&c->cloud, name, val, err, errlen);
+    else if (!strcmp(name, "mma-workspace")) rc = set_once(&c->mma_workspace, name, val, err, errlen);
+    else if (!strcmp(name, "onboarding-package")) rc = set_once(&c->onboarding_package, name, val, err, errlen);
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -243,6 +275,8 @@ static int cmd_mask(tp_cmd cmd)
 {
     switch (cmd) {
     case TP_CMD_RUN: return O_RUN;
+    case TP_CMD_PINS_LEARN: return O_RUN | O_LEARN;
+    case TP_CMD_CATALOG_DIFF: return O_DIFF;
     case TP_CMD_CATALOG_LIST: return O_LIST;
     case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
     default: return 0;
@@ -255,6 +289,8 @@ static const char *cmd_name(tp_cmd cmd)
     case TP_CMD_RUN: return "run";
     case TP_CMD_CATALOG_LIST: return "catalog list";
     case TP_CMD_CATALOG_IMPORT: return "catalog import";
+    case TP_CMD_CATALOG_DIFF: return "catalog diff";
+    case TP_CMD_PINS_LEARN: return "pins learn";
     case TP_CMD_VERSION: return "version";
     default: return "tlspath";
     }
@@ -278,7 +314,8 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
             if (!strcmp(argv[2], "run")) c->help_for = TP_CMD_RUN;
             else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
             else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
-            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, version)", argv[2]);
+            else if (!strcmp(argv[2], "pins")) c->help_for = TP_CMD_PINS_LEARN;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, pins, version)", argv[2]);
         }
         return argc;
     }
@@ -289,13 +326,23 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
                 c->help_for = TP_CMD_CATALOG_LIST;
                 return argc;
             }
-            return fail(err, errlen, "catalog: expected a sub-command: list or import");
+            return fail(err, errlen, "catalog: expected a sub-command: list, import or diff");
         }
         if (!strcmp(argv[2], "list")) { c->cmd = TP_CMD_CATALOG_LIST; return 3; }
         if (!strcmp(argv[2], "import")) { c->cmd = TP_CMD_CATALOG_IMPORT; return 3; }
-        return fail(err, errlen, "catalog: unknown sub-command \"%s\" (expected list or import)", argv[2]);
+        if (!strcmp(argv[2], "diff")) { c->cmd = TP_CMD_CATALOG_DIFF; return 3; }
+        return fail(err, errlen, "catalog: unknown sub-command \"%s\" (expected list, import or diff)", argv[2]);
     }
-    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, version or help)", w);
+    if (!strcmp(w, "pins")) {
+        if (argc >= 3 && !strcmp(argv[2], "learn")) { c->cmd = TP_CMD_PINS_LEARN; return 3; }
+        if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            c->cmd = TP_CMD_HELP;
+            c->help_for = TP_CMD_PINS_LEARN;
+            return argc;
+        }
+        return fail(err, errlen, "pins: expected the sub-command learn");
+    }
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, pins, version or help)", w);
 }
 
 static const opt_def *opt_by_val(int val)
@@ -312,7 +359,8 @@ static int unknown_opt(const tp_cli *c, const char *text, char *err, size_t errl
     size_t nlen = strncmp(text, "--", 2) == 0 ? strcspn(text, "=") : strlen(text);
     return fail(err, errlen, "%s: unknown option \"%.*s\" (see `tlspath %s --help`)",
                 cmd_name(c->cmd), (int)nlen, text,
-                c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version" : "catalog");
+                c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version"
+                : c->cmd == TP_CMD_PINS_LEARN ? "pins" : "catalog");
 }
 
 /* getopt_long over the words after the sub-command, with only the options that
@@ -366,6 +414,14 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
         if (val == -1)
             break;
         const char *text = at < sub_argc ? sub_argv[at] : "";
+        if (val == 1 && c->cmd == TP_CMD_CATALOG_DIFF) { /* catalog diff A B */
+            char **slot = !c->diff_a ? &c->diff_a : !c->diff_b ? &c->diff_b : NULL;
+            if (!slot)
+                return fail(err, errlen, "catalog diff: expected two catalogs, got a third \"%s\"", optarg);
+            if (set_once(slot, "catalog", optarg, err, errlen))
+                return -1;
+            continue;
+        }
         if (val == 1)
             return fail(err, errlen, "%s: unexpected argument \"%s\"", cmd_name(c->cmd), optarg);
         if (val == '?' || val == ':') {
@@ -403,6 +459,10 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
 checks:
     if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
         return fail(err, errlen, "catalog import: expected --csv FILE");
+    if (c->cmd == TP_CMD_CATALOG_DIFF && !c->diff_b)
+        return fail(err, errlen, "catalog diff: expected two catalogs (each builtin:mde or a file)");
+    if (c->cmd == TP_CMD_PINS_LEARN && (c->path_specs.n != 1 || !c->output))
+        return fail(err, errlen, "pins learn: expected one --path ID and --output FILE");
     if (c->cmd == TP_CMD_RUN && c->output && c->output_dir)
         return fail(err, errlen, "--output and --output-dir: give one or the other");
     return 0;
@@ -432,6 +492,11 @@ void tp_cli_free(tp_cli *c)
     free(c->state_dir);
     free(c->fail_on);
     free(c->on_change);
+    free(c->cloud);
+    free(c->mma_workspace);
+    free(c->onboarding_package);
+    free(c->diff_a);
+    free(c->diff_b);
     memset(c, 0, sizeof *c);
 }
 
@@ -536,6 +601,16 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     }
     if (cli->required_only)
         cfg->select.include_optional = false;
+    if (cli->cloud) {
+        free(cfg->select.cloud);
+        if (!(cfg->select.cloud = tp_strdup(cli->cloud)))
+            return fail(err, errlen, "out of memory");
+    }
+    if (cli->mma_workspace) {
+        free(cfg->select.mma_workspace);
+        if (!(cfg->select.mma_workspace = tp_strdup(cli->mma_workspace)))
+            return fail(err, errlen, "out of memory");
+    }
     if (cli->output) {
         free(cfg->output);
         free(cfg->output_dir);

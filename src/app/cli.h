@@ -6,7 +6,7 @@
 
 typedef enum tp_cmd {
     TP_CMD_NONE = 0, TP_CMD_RUN, TP_CMD_CATALOG_LIST, TP_CMD_CATALOG_IMPORT, TP_CMD_VERSION,
-    TP_CMD_HELP
+    TP_CMD_HELP, TP_CMD_CATALOG_DIFF, TP_CMD_PINS_LEARN
 } tp_cmd;
 
 typedef struct tp_cli {
@@ -36,6 +36,10 @@ typedef struct tp_cli {
     bool keep_runs_set, keep_days_set;
     char *fail_on;            /* --fail-on any|regression */
     char *on_change;          /* --on-change CMD */
+    char *cloud;              /* --cloud */
+    char *mma_workspace;      /* --mma-workspace */
+    char *onboarding_package; /* --onboarding-package */
+    char *diff_a, *diff_b;    /* catalog diff A B */
 } tp_cli;
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a usage message in err. */

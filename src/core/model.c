@@ -14,6 +14,8 @@ void tp_endpoint_free(tp_endpoint *e)
     free(e->id); free(e->service); free(e->url); free(e->scheme); free(e->host);
     free(e->path); free(e->method); free(e->geography); free(e->pinset);
     free(e->wildcard); free(e->source); free(e->description);
+    free(e->condition); free(e->placeholder);
+    tp_strlist_free(&e->clouds);
     tp_strlist_free(&e->os);
     tp_strlist_free(&e->onboarding);
     memset(e, 0, sizeof *e);
@@ -26,7 +28,7 @@ void tp_catalog_free(tp_catalog *c)
     for (size_t i = 0; i < c->n; i++)
         tp_endpoint_free(&c->endpoints[i]);
     free(c->endpoints);
-    free(c->file); free(c->name); free(c->source);
+    free(c->file); free(c->name); free(c->source); free(c->version); free(c->date);
     memset(c, 0, sizeof *c);
 }
 
@@ -48,6 +50,8 @@ void tp_config_free(tp_config *c)
     tp_strlist_free(&c->select.geography);
     free(c->select.os);
     free(c->select.onboarding);
+    free(c->select.cloud);
+    free(c->select.mma_workspace);
     tp_strlist_free(&c->resolvers);
     for (size_t i = 0; i < c->n_paths; i++)
         path_free(&c->paths[i]);

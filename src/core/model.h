@@ -27,6 +27,8 @@
 
 #define TP_MAX_EXPECT_STATUS 8
 
+enum { TP_REQ_REQUIRED = 0, TP_REQ_OPTIONAL = 1, TP_REQ_CONDITIONAL = 2 };
+
 typedef struct tp_endpoint {
     char *id;            /* unique within the loaded catalogs, e.g. "maps-cp-us" */
     char *service;       /* maps | update | adl | submission | crl | diagnostics | edr | mma | ... */
@@ -36,8 +38,13 @@ typedef struct tp_endpoint {
     int port;            /* explicit or scheme default */
     char *path;          /* path + query, at least "/" */
     char *method;        /* "GET" (default) or "HEAD" */
-    bool required;
-    char *geography;     /* WW, US, EU, UK, AU, ... */
+    bool required;       /* counts toward the exit status (requirement == TP_REQ_REQUIRED) */
+    int requirement;     /* TP_REQ_REQUIRED, TP_REQ_OPTIONAL or TP_REQ_CONDITIONAL */
+    char *condition;     /* when a conditional endpoint is needed (Microsoft's words), or NULL */
+    tp_strlist clouds;   /* commercial, gcc, gcc-high, dod; empty = every cloud */
+    bool direct_only;    /* Microsoft: cannot be used through a proxy (WNS) */
+    char *placeholder;   /* tenant value the host's first label stands for ("mma_workspace") */
+    char *geography;     /* WW, US, EU, UK, AU, AEC, AEN, ... */
     tp_strlist os;       /* windows, macos, linux, ... */
     tp_strlist onboarding; /* standard, streamlined */
     char *pinset;        /* pin set name or NULL */
@@ -53,6 +60,8 @@ typedef struct tp_catalog {
     char *file;          /* where it was loaded from ("<built-in>" allowed) */
     char *name;
     char *source;
+    char *version;       /* optional: the catalog's version and date (built-in: always set) */
+    char *date;
     tp_endpoint *endpoints;
     size_t n;
 } tp_catalog;
@@ -97,6 +106,8 @@ typedef struct tp_select {
     char *os;                /* NULL = all */
     char *onboarding;        /* NULL = all */
     bool include_optional;   /* default true */
+    char *cloud;             /* commercial (default when NULL), gcc, gcc-high, dod */
+    char *mma_workspace;     /* Log Analytics workspace id for MMA placeholder hosts, or NULL */
 } tp_select;
 
 /* History and regressions (store/history.h): off unless state_dir is set. */

@@ -17,8 +17,14 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
 /* The catalog compiled into the binary (endpoints/mde.json). */
 int tp_catalog_load_builtin(tp_catalog *out, char *err, size_t errlen);
 
-/* True when the endpoint passes the selection (services, geography, os, onboarding,
- * include_optional). Empty selection fields select everything. */
+/* The values an endpoint's "cloud" may name (NULL-terminated); select.cloud takes one. */
+extern const char *const tp_known_clouds[];
+
+/* True when the endpoint passes the selection (cloud, services, geography, os,
+ * onboarding, include_optional). Empty selection fields select everything, except the
+ * cloud: NULL means "commercial". An endpoint with no cloud list serves every cloud.
+ * Conditional and optional endpoints (required == false) are dropped by
+ * include_optional == false. */
 bool tp_endpoint_selected(const tp_endpoint *e, const tp_select *sel);
 
 /* Microsoft's URL spreadsheet saved as CSV -> catalog JSON text (malloc'ed, in *json_out).
@@ -32,5 +38,20 @@ int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, ch
  * target replaced; a device or FIFO (/dev/null, a pipe) is written in place, never
  * replaced. Write errors read "cannot write FILE: reason". */
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen);
+
+/* The same with options. A row that cannot be mapped (prose in the URL cell, a bad port, an
+ * unknown geography...) is skipped; its message (the same text the error would be, plus
+ * " (row skipped)") is appended to *warnings when given. The import fails only when no
+ * row is usable (err is then the first row's message) or the file itself is unreadable.
+ * onboarding forces the mode ("standard"/"streamlined"): the US Government streamlined
+ * sheet has the standard sheet's columns. */
+typedef struct tp_import_opts {
+    const char *onboarding;
+    tp_strlist *warnings;
+} tp_import_opts;
+int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file, const tp_import_opts *opts,
+                                 char **json_out, char *err, size_t errlen);
+int tp_catalog_import_csv_ex(const char *csv_file, const char *out_file, const tp_import_opts *opts, char *err,
+                             size_t errlen);
 
 #endif

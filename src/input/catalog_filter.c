@@ -14,6 +14,9 @@ bool tp_endpoint_selected(const tp_endpoint *e, const tp_select *sel)
         return true;
     if (!sel->include_optional && !e->required)
         return false;
+    /* an endpoint without a cloud list serves every cloud (catalogs older than clouds) */
+    if (e->clouds.n > 0 && !tp_strlist_has_ci(&e->clouds, sel->cloud && sel->cloud[0] ? sel->cloud : "commercial"))
+        return false;
     if (sel->services.n > 0 && !(e->service && tp_strlist_has_ci(&sel->services, e->service)))
         return false;
     if (sel->geography.n > 0) {

@@ -175,10 +175,66 @@ bool tp_cat_wildcard_covers(const char *wildcard, const char *host)
 
 static const char *const k_endpoint_keys[] = {
     "id", "service", "url", "method", "required", "geography", "os", "onboarding", "pinset",
-    "inspection_allowed", "expect_status", "wildcard", "source", "description"};
+    "inspection_allowed", "expect_status", "wildcard", "source", "description", "cloud",
+    "condition", "direct_only", "placeholder"};
 
 static const char *const k_os_values[] = {"windows", "macos", "linux", NULL};
 static const char *const k_onboarding_values[] = {"standard", "streamlined", NULL};
+
+const char *const tp_known_clouds[] = {"commercial", "gcc", "gcc-high", "dod", NULL};
+
+/* "required" is true/false (older catalogs) or Microsoft's own word: "required",
+ * "optional" or "conditional" (needed in some set-ups; "condition" says which). Only
+ * "required" counts toward the exit status. "cloud" is one name or an array of them. */
+static int load_requirement(load_ctx *c, const cJSON *o, tp_endpoint *e)
+{
+    static const char what[] = "true, false, \"required\", \"optional\" or \"conditional\"";
+    static const char clouds[] = "\"commercial\", \"gcc\", \"gcc-high\" or \"dod\"";
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "required");
+    e->requirement = TP_REQ_REQUIRED;
+    if (v && cJSON_IsBool(v))
+        e->requirement = cJSON_IsTrue(v) ? TP_REQ_REQUIRED : TP_REQ_OPTIONAL;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "required"))
+        e->requirement = TP_REQ_REQUIRED;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "optional"))
+        e->requirement = TP_REQ_OPTIONAL;
+    else if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "conditional"))
+        e->requirement = TP_REQ_CONDITIONAL;
+    else if (v)
+        return expected(c, "required", what, v);
+    e->required = e->requirement == TP_REQ_REQUIRED;
+    if (get_str(c, o, "condition", false, true, true, &e->condition) != 0)
+        return -1;
+    if (e->requirement == TP_REQ_CONDITIONAL && !e->condition)
+        return missing(c, "condition", "a non-empty string saying when a conditional endpoint is needed");
+    if (get_bool(c, o, "direct_only", false, &e->direct_only) != 0)
+        return -1;
+    v = cJSON_GetObjectItemCaseSensitive(o, "cloud");
+    if (v && cJSON_IsString(v)) {
+        size_t k = 0;
+        while (tp_known_clouds[k] && strcmp(tp_known_clouds[k], v->valuestring) != 0)
+            k++;
+        if (!tp_known_clouds[k])
+            return expected(c, "cloud", clouds, v);
+        if (tp_strlist_add(&e->clouds, v->valuestring) != 0)
+            return oom(c);
+    } else if (v) {
+        char arr[80];
+        snprintf(arr, sizeof arr, "an array of %s", clouds);
+        if (get_strlist(c, o, "cloud", tp_known_clouds, arr, &e->clouds) != 0)
+            return -1;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(o, "placeholder");
+    if (v && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, "mma_workspace") != 0)
+            return expected(c, "placeholder", "\"mma_workspace\" or null", v);
+        if (!strchr(e->host, '.'))
+            return expected(c, "placeholder", "a URL whose host has a first label to replace", v);
+        if (!(e->placeholder = tp_strdup(v->valuestring)))
+            return oom(c);
+    }
+    return 0;
+}
 
 static int load_endpoint(load_ctx *c, const cJSON *o, tp_endpoint *e)
 {
@@ -217,7 +273,7 @@ static int load_endpoint(load_ctx *c, const cJSON *o, tp_endpoint *e)
                         cJSON_GetObjectItemCaseSensitive(o, "method"));
     if (!e->method && !(e->method = tp_strdup("GET")))
         goto oom;
-    if (get_bool(c, o, "required", true, &e->required) != 0 ||
+    if (load_requirement(c, o, e) != 0 ||
         get_bool(c, o, "inspection_allowed", false, &e->inspection_allowed) != 0)
         return -1;
     if (get_str(c, o, "geography", false, false, true, &e->geography) != 0)
@@ -293,7 +349,7 @@ static int check_unique_ids(load_ctx *c, const tp_catalog *cat)
 }
 
 static const char *const k_catalog_keys[] = {"name", "source", "description", "version",
-                                            "endpoints"};
+                                            "date", "endpoints"};
 
 int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catalog *out,
                         char *err, size_t errlen)
@@ -316,7 +372,9 @@ int tp_catalog_load_mem(const char *text, size_t len, const char *file, tp_catal
     if (tp_jr_check_keys(&c.jr, root, "", k_catalog_keys,
                          sizeof k_catalog_keys / sizeof k_catalog_keys[0]) != 0 ||
         get_str(&c, root, "name", true, false, true, &out->name) != 0 ||
-        get_str(&c, root, "source", true, false, true, &out->source) != 0)
+        get_str(&c, root, "source", true, false, true, &out->source) != 0 ||
+        get_str(&c, root, "version", false, false, true, &out->version) != 0 ||
+        get_str(&c, root, "date", false, false, true, &out->date) != 0)
         goto done;
     eps = cJSON_GetObjectItemCaseSensitive(root, "endpoints");
     if (!cJSON_IsArray(eps)) {

@@ -78,6 +78,8 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->select.geography, &src->select.geography) ||
         (src->select.os && !(dst->select.os = strdup(src->select.os))) ||
         (src->select.onboarding && !(dst->select.onboarding = strdup(src->select.onboarding))) ||
+        (src->select.cloud && !(dst->select.cloud = strdup(src->select.cloud))) ||
+        (src->select.mma_workspace && !(dst->select.mma_workspace = strdup(src->select.mma_workspace))) ||
         tp_strlist_copy(&dst->resolvers, &src->resolvers) ||
         tp_strlist_copy(&dst->ca_files, &src->ca_files) ||
         tp_strlist_copy(&dst->formats, &src->formats) ||
@@ -251,12 +253,24 @@ static bool is_onboarding(const char *s)
 static int parse_select(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
     static const char *const keys[] = {"services", "geography", "os", "onboarding",
-                                       "include_optional"};
+                                       "include_optional", "cloud", "mma_workspace"};
     const cJSON *v;
     const char *s = NULL;
 
-    if (tp_jr_object(&x->jr, o, "select") || tp_jr_check_keys(&x->jr, o, "select", keys, 5))
+    if (tp_jr_object(&x->jr, o, "select") || tp_jr_check_keys(&x->jr, o, "select", keys, 7))
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "cloud"))) {
+        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "commercial") && strcmp(v->valuestring, "gcc") &&
+                                   strcmp(v->valuestring, "gcc-high") && strcmp(v->valuestring, "dod")))
+            return tp_jr_fail_got(&x->jr, "select.cloud", "one of commercial, gcc, gcc-high, dod", v, false);
+        if (cfg_set_str(x, "select.cloud", &c->select.cloud, v->valuestring))
+            return -1;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "mma_workspace"))) {
+        if (cfg_get_token(x, v, "select.mma_workspace", "a Log Analytics workspace id", &s) ||
+            cfg_set_str(x, "select.mma_workspace", &c->select.mma_workspace, s))
+            return -1;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "services")) &&
         get_strlist(x, v, "select.services", "a service name such as \"maps\"", cfg_is_token, false,
                     true, &c->select.services))

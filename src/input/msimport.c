@@ -239,6 +239,10 @@ static int split_token(const csv_rowinfo *ri, const char *tok, char **scheme, ch
     ascii_lower(w);
     if (strchr(path, '*') || strchr(h, '*'))
         goto bad;
+    /* Microsoft's tables hold only DNS names and IP literals: a word without a dot is
+     * prose ("Root URL for public Microsoft CDN endpoints ..."), not a host */
+    if (!strchr(h, '.') && !strchr(h, ':'))
+        goto bad;
     *scheme = sc;
     *host = h;
     *pathq = path;
@@ -325,16 +329,36 @@ static int emit_endpoint(cJSON *eps, struct id_set *ids, const csv_rowinfo *ri, 
     add_str(o, "service", ri->service, &ok);
     add_str(o, "url", url, &ok);
     add_str(o, "method", "GET", &ok);
-    add_bool(o, "required", ri->required, &ok);
+    if (ri->required && ri->conditional) {
+        char cond[512] = "";
+        fold_append(cond, sizeof cond, ri->comments[0] ? ri->comments : "marked Yes* in the spreadsheet");
+        add_str(o, "required", "conditional", &ok);
+        add_str(o, "condition", cond, &ok);
+    } else {
+        add_str(o, "required", ri->required ? "required" : "optional", &ok);
+    }
+    {
+        static const struct {
+            unsigned bit;
+            const char *name;
+        } k[] = {{CLOUD_COMMERCIAL, "commercial"}, {CLOUD_GCC, "gcc"}, {CLOUD_GCCH, "gcc-high"}, {CLOUD_DOD, "dod"}};
+        cJSON *cl = ri->clouds ? cJSON_AddArrayToObject(o, "cloud") : NULL;
+        if (ri->clouds && !cl)
+            ok = false;
+        for (size_t k_i = 0; cl && k_i < 4; k_i++)
+            if ((ri->clouds & k[k_i].bit) && !cJSON_AddItemToArray(cl, cJSON_CreateString(k[k_i].name)))
+                ok = false;
+    }
     add_str(o, "geography", ri->geography, &ok);
     add_os(o, ri->os, &ok);
     a = cJSON_AddArrayToObject(o, "onboarding");
-    if (!a || !cJSON_AddItemToArray(a, cJSON_CreateString(streamlined ? "streamlined" : "standard")))
+    if (!a || !cJSON_AddItemToArray(a, cJSON_CreateString(ri->onboarding ? ri->onboarding
+                                                          : streamlined ? "streamlined" : "standard")))
         ok = false;
     add_str(o, "pinset", NULL, &ok);
-    /* Microsoft asks that *.blob.core.windows.net stay under inspection; everything else
-     * must be excluded from it. */
-    add_bool(o, "inspection_allowed", blob, &ok);
+    /* Microsoft's current lists: exclude the MDE-specific storage accounts from inspection
+     * too. Only a bare *.blob.core.windows.net rule (MMA, portal downloads) stays allowed. */
+    add_bool(o, "inspection_allowed", blob && wildcard != NULL, &ok);
     if (!cJSON_AddArrayToObject(o, "expect_status"))
         ok = false;
     add_str(o, "wildcard", wildcard, &ok);
@@ -363,9 +387,13 @@ done:
 int ms_emit_row_urls(cJSON *eps, struct id_set *ids, const csv_rowinfo *ri, char *urls,
                          bool streamlined, char *err, size_t errlen)
 {
-    static const char seps[] = " \t\r\n,;";
-    char *save = NULL, *tok;
+    static const char seps[] = " \t\r\n,;`";
+    char *save = NULL, *tok, *br;
     const char *q;
+    /* a cell copied from the published page keeps its HTML line breaks */
+    while ((br = strstr(urls, "<br>")) != NULL || (br = strstr(urls, "<br/>")) != NULL ||
+           (br = strstr(urls, "<br />")) != NULL)
+        memset(br, ' ', strcspn(br, ">") + 1);
     for (q = urls + strspn(urls, seps); *q; q += strspn(q, seps)) {
         size_t n = strcspn(q, seps);
         char *one = tp_strndup(q, n), red[TP_JR_SHOW_BUF];
@@ -421,7 +449,25 @@ static const char *base_name(const char *path)
 int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, char **json_out,
                               char *err, size_t errlen)
 {
+    return tp_catalog_import_csv_mem_ex(data, len, file, NULL, json_out, err, errlen);
+}
+
+/* A US Government list is told by its Geography cells (GCC, GCC High, DoD, US Gov). */
+static bool csv_is_gov(const csv_doc *doc, const csv_map *m, size_t hdr)
+{
+    for (size_t i = hdr + 1; m->col[COL_GEO] >= 0 && i < doc->n; i++) {
+        const csv_row *r = &doc->rows[i];
+        if ((size_t)m->col[COL_GEO] < r->n && ms_geo_is_gov(r->f[m->col[COL_GEO]]))
+            return true;
+    }
+    return false;
+}
+
+int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file, const tp_import_opts *opts,
+                                 char **json_out, char *err, size_t errlen)
+{
     csv_doc doc = {0};
+    char first_err[512] = "";
     csv_map m;
     id_set ids = {0};
     cJSON *root = NULL, *eps;
@@ -454,15 +500,41 @@ int tp_catalog_import_csv_mem(const char *data, size_t len, const char *file, ch
         goto done;
     if (!(root = cJSON_CreateObject()) || !(eps = cJSON_CreateArray()))
         goto oom;
-    for (i = hdr + 1; i < doc.n; i++)
-        if (ms_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, err, errlen) != 0) {
+    m.gov = csv_is_gov(&doc, &m, hdr);
+    m.onboarding = opts ? opts->onboarding : NULL;
+    if (m.onboarding)
+        m.streamlined = strcmp(m.onboarding, "streamlined") == 0;
+    /* A row that cannot be mapped is reported and skipped: Microsoft's tables carry prose
+     * rows ("Root URL for public Microsoft CDN endpoints ... see ...") among the hosts. Its
+     * endpoints already emitted (an earlier host of the same cell) are taken back. */
+    for (i = hdr + 1; i < doc.n; i++) {
+        int before = cJSON_GetArraySize(eps);
+        char rerr[512] = "";
+        if (ms_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, rerr, sizeof rerr) == 0)
+            continue;
+        if (strstr(rerr, "out of memory")) {
             cJSON_Delete(eps);
-            goto done;
+            goto oom;
         }
+        while (cJSON_GetArraySize(eps) > before)
+            cJSON_DeleteItemFromArray(eps, before);
+        if (!first_err[0])
+            snprintf(first_err, sizeof first_err, "%s", rerr);
+        if (opts && opts->warnings) {
+            char w[600];
+            snprintf(w, sizeof w, "%s (row skipped)", rerr);
+            if (tp_strlist_add(opts->warnings, w) != 0) {
+                cJSON_Delete(eps);
+                goto oom;
+            }
+        }
+    }
     if (cJSON_GetArraySize(eps) == 0) {
         cJSON_Delete(eps);
-        tp_csv_err(err, errlen, "%s: line %zu: no endpoint rows below the header", file,
-                m.header_line);
+        if (first_err[0]) /* nothing usable: the first row's own error says why */
+            tp_csv_err(err, errlen, "%s", first_err);
+        else
+            tp_csv_err(err, errlen, "%s: line %zu: no endpoint rows below the header", file, m.header_line);
         goto done;
     }
     desc = tp_asprintf("Imported from the Microsoft Defender for Endpoint URL spreadsheet (%s "
@@ -536,6 +608,12 @@ static int write_output(const char *file, const char *text, char *err, size_t er
 
 int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err, size_t errlen)
 {
+    return tp_catalog_import_csv_ex(csv_file, out_file, NULL, err, errlen);
+}
+
+int tp_catalog_import_csv_ex(const char *csv_file, const char *out_file, const tp_import_opts *opts, char *err,
+                             size_t errlen)
+{
     tp_buf data;
     char *json = NULL;
     int rc = -1;
@@ -547,7 +625,7 @@ int tp_catalog_import_csv(const char *csv_file, const char *out_file, char *err,
     tp_jr jr = {csv_file, err, errlen};
     if (tp_jr_read_file(&jr, CSV_MAX_FILE_BYTES, false, &data) != 0)
         return -1;
-    if (tp_catalog_import_csv_mem(tp_buf_str(&data), data.len, csv_file, &json, err, errlen) != 0)
+    if (tp_catalog_import_csv_mem_ex(tp_buf_str(&data), data.len, csv_file, opts, &json, err, errlen) != 0)
         goto done;
     if (!out_file || strcmp(out_file, "-") == 0) {
         if (fputs(json, stdout) == EOF || fflush(stdout) != 0) {

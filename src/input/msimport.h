@@ -33,6 +33,8 @@ typedef struct csv_map {
     unsigned os_kind[MAX_OS_COLS];
     size_t n_os;
     bool streamlined;
+    bool gov;               /* a US Government list: its WW rows serve GCC, GCC High and DoD */
+    const char *onboarding; /* forced by the caller, or NULL */
     size_t header_line;
 } csv_map;
 
@@ -48,7 +50,15 @@ typedef struct csv_rowinfo {
     const char *comments;
     int ports[CSV_MAX_PORTS];
     size_t n_ports;
+    unsigned clouds;        /* CLOUD_* bits; 0 = not said */
+    bool conditional;       /* "Yes*" cells: required unless (the comment says when) */
+    const char *onboarding; /* forced mode ("standard"/"streamlined") or NULL */
 } csv_rowinfo;
+
+enum { CLOUD_COMMERCIAL = 1, CLOUD_GCC = 2, CLOUD_GCCH = 4, CLOUD_DOD = 8, CLOUD_GOV = 14 };
+
+/* True when a Geography cell names a US Government cloud (GCC, GCC High, DoD, US Gov). */
+bool ms_geo_is_gov(const char *cell);
 
 
 struct id_set;

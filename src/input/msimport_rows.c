@@ -140,6 +140,15 @@ static const struct {
     const char *kw;
     const char *svc;
 } k_service_kw[] = {
+    /* the services Microsoft's current lists name on their own rows */
+    {"smartscreen", "smartscreen"},
+    {"web & network protection", "smartscreen"},
+    {"live response", "live-response"},
+    {"network scanner", "vm-scanner"},
+    {"defender core", "defender-core"},
+    {"ecs", "defender-core"},
+    {"security management", "security-management"},
+    {"ipv6", "reflector"},
     {"mma", "mma"},
     {"monitoring agent", "mma"},
     {"log analytics", "mma"},
@@ -269,12 +278,44 @@ static int parse_required(const char *s, const char *col, csv_rowinfo *ri, char 
     return 0;
 }
 
+static const struct {
+    const char *name;
+    unsigned clouds;
+} k_gov_geo[] = {{"gcc", CLOUD_GCC}, {"gcchigh", CLOUD_GCCH}, {"gcch", CLOUD_GCCH}, {"dod", CLOUD_DOD},
+                 {"usgov", CLOUD_GOV}, {"usgovernment", CLOUD_GOV}};
+
+bool ms_geo_is_gov(const char *cell)
+{
+    char norm[32];
+    norm_header(cell, norm, sizeof norm);
+    for (size_t i = 0; i < sizeof k_gov_geo / sizeof k_gov_geo[0]; i++)
+        if (strcmp(norm, k_gov_geo[i].name) == 0)
+            return true;
+    return false;
+}
+
+/* Microsoft's Geography cells: a code (WW, US, EU, UK, AU), "All", a name with the code in
+ * parentheses ("Azure UAE Central (AEC)"), or a US Government cloud ("GCC", "GCC High",
+ * "DoD", "US Gov": geography US, and the cloud the row serves). */
 static int parse_geography(const char *s, csv_rowinfo *ri, char *err, size_t errlen)
 {
     size_t i, n = strlen(s);
-    if (n == 0) {
+    const char *lp = strrchr(s, '('), *rp = lp ? strchr(lp, ')') : NULL;
+    char norm[32];
+    if (n == 0 || strcasecmp(s, "all") == 0) {
         snprintf(ri->geography, sizeof ri->geography, "WW");
         return 0;
+    }
+    norm_header(s, norm, sizeof norm);
+    for (i = 0; i < sizeof k_gov_geo / sizeof k_gov_geo[0]; i++)
+        if (strcmp(norm, k_gov_geo[i].name) == 0) {
+            snprintf(ri->geography, sizeof ri->geography, "US");
+            ri->clouds = k_gov_geo[i].clouds;
+            return 0;
+        }
+    if (lp && rp && rp > lp + 1 && (size_t)(rp - lp - 1) < 16) {
+        s = lp + 1; /* "Azure UAE Central (AEC)" -> AEC */
+        n = (size_t)(rp - lp - 1);
     }
     if (n >= 17)
         goto bad;
@@ -287,8 +328,8 @@ static int parse_geography(const char *s, csv_rowinfo *ri, char *err, size_t err
     ri->geography[n] = '\0';
     return 0;
 bad:
-    return ms_col_error(ri, "Geography", "a geography code such as WW, US, EU, UK or AU", s, err,
-                     errlen);
+    return ms_col_error(ri, "Geography", "a geography code such as WW, US, EU, UK or AU", lp && rp ? lp : s,
+                        err, errlen);
 }
 
 /* Standard list: a cell per OS family, marked Yes / Y / x / a check mark, or a note. */
@@ -365,9 +406,16 @@ int ms_row_to_endpoints(const csv_map *m, const csv_row *r, const char *file,
     }
     if (m->col[COL_OS] >= 0 && parse_os_list(cell(r, m->col[COL_OS]), &ri, err, errlen) != 0)
         return -1;
-    for (i = 0; i < m->n_os; i++)
-        if (cell_yes(cell(r, m->os_col[i])))
+    for (i = 0; i < m->n_os; i++) {
+        const char *v = cell(r, m->os_col[i]);
+        if (cell_yes(v))
             ri.os |= m->os_kind[i];
+        if (cell_yes(v) && strchr(v, '*'))
+            ri.conditional = true; /* "Yes*": "*Optional if updates are managed internally" */
+    }
+    if (!ri.clouds)
+        ri.clouds = m->gov ? CLOUD_GOV : CLOUD_COMMERCIAL;
+    ri.onboarding = m->onboarding;
     ri.desc = cell(r, m->col[COL_DESC]);
     ri.comments = cell(r, m->col[COL_COMMENTS]);
     return ms_emit_row_urls(eps, ids, &ri, urls, m->streamlined, err, errlen);

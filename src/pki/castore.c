@@ -55,7 +55,11 @@ int tp_castore_init(tp_castore *s, const tp_config *cfg, const tp_path *path, mb
     if (cfg->system_ca && access(TP_SYSTEM_CA_BUNDLE, R_OK) == 0)
         (void)mbedtls_x509_crt_parse_file(&s->ca, TP_SYSTEM_CA_BUNDLE); /* > 0: some skipped; fine */
     if (load_embedded(s, tp_embed_ms_root_2011, tp_embed_ms_root_2011_len, "Microsoft Root 2011", err, errlen) ||
-        load_embedded(s, tp_embed_ms_ca_2011, tp_embed_ms_ca_2011_len, "Microsoft CA 2011", err, errlen))
+        load_embedded(s, tp_embed_ms_ca_2011, tp_embed_ms_ca_2011_len, "Microsoft CA 2011", err, errlen) ||
+        /* Microsoft's current chains (2017 roots, DigiCert G2): trusted even where the
+         * system bundle is off or absent, like the 2011 anchors */
+        load_embedded(s, tp_embed_current_anchors, tp_embed_current_anchors_len, "current Microsoft anchors", err,
+                      errlen))
         goto fail;
     for (size_t i = 0; i < cfg->ca_files.n; i++)
         if (load_file(s, cfg->ca_files.v[i], err, errlen) != 0)

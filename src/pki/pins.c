@@ -30,9 +30,14 @@ static const builtin_pin MICROSOFT_PINS[] = {
     /* notAfter 2026-10-18: expired; kept so chains still presenting it are recognised. */
     {"Microsoft Secure Server CA 2011 (certs/microsoft-secure-server-ca-2011.pem)",
      "LGeFnfXVZQ2JS9JdVa4Pa+zTnnRRhtcK8U0h4DSJgnY="},
-    {"Microsoft RSA Root Certificate Authority 2017", "svcpi1K/LDysTd/nLeTWgqxYlXWVmC8rYjAa9ZfGmcU="},
-    {"Microsoft ECC Root Certificate Authority 2017", "NfU84SZGEeAzQP434ex9TMmGxWE9ynD9BKpEVF8tryg="},
-    {"DigiCert Global Root G2", "i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY="},
+    /* The current anchors (certs/README.md): Azure's 2026 chains run DigiCert Global Root G2
+     * -> Microsoft TLS RSA Root G2 -> Microsoft TLS G2 RSA CA OCSP nn -> leaf, older ones end
+     * in the 2017 roots. Compiled in (certs/current-anchors.pem) as well as pinned. */
+    {"Microsoft RSA Root Certificate Authority 2017 (certs/microsoft-rsa-root-ca-2017.pem)",
+     "svcpi1K/LDysTd/nLeTWgqxYlXWVmC8rYjAa9ZfGmcU="},
+    {"Microsoft ECC Root Certificate Authority 2017 (certs/microsoft-ecc-root-ca-2017.pem)",
+     "NfU84SZGEeAzQP434ex9TMmGxWE9ynD9BKpEVF8tryg="},
+    {"DigiCert Global Root G2 (certs/digicert-global-root-g2.pem)", "i7WTqTvh0OioIruIfFR4kMPnBqrS2rdiVPl/s2uC/CY="},
     {"DigiCert Global Root CA", "r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E="},
     {"DigiCert Global Root G3", "uUwZgwDOxcBXrQcntwu+kYFpkiVkOaezL0WYEZ3anJc="},
     /* notAfter 2025-05-12: expired; cross-signed chains may still present it. */

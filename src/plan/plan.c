@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "input/catalog.h"
+#include "input/tenant.h"
 
 #define BUILTIN_MDE "builtin:mde"
 
@@ -73,21 +74,43 @@ int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats, t
         return -1;
     }
     size_t k = 0;
-    for (size_t c = 0; c < n_cats; c++)
-        for (size_t i = 0; i < cats[c].n; i++) {
-            const tp_endpoint *e = &cats[c].endpoints[i];
-            if (!tp_endpoint_selected(e, &cfg->select))
-                continue;
-            for (size_t p = 0; p < cfg->n_paths; p++, k++) {
-                r[k].ep = e;
-                r[k].path = r[k].used_path = &cfg->paths[p];
-                r[k].status = TP_ST_SKIPPED;
-                r[k].t = (tp_timings){-1, -1, -1, -1, -1, -1, -1};
+    /* Two passes: endpoints that can be probed first, then those whose host still needs a
+     * tenant value, already skipped with the reason (the engine only sees the first part:
+     * tp_plan_probe_count). */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t c = 0; c < n_cats; c++)
+            for (size_t i = 0; i < cats[c].n; i++) {
+                const tp_endpoint *e = &cats[c].endpoints[i];
+                if (!tp_endpoint_selected(e, &cfg->select))
+                    continue;
+                const char *why = tp_endpoint_unresolved(e, &cfg->select);
+                if ((why != NULL) != (pass == 1))
+                    continue;
+                for (size_t p = 0; p < cfg->n_paths; p++, k++) {
+                    r[k].ep = e;
+                    r[k].path = r[k].used_path = &cfg->paths[p];
+                    r[k].status = TP_ST_SKIPPED;
+                    r[k].t = (tp_timings){-1, -1, -1, -1, -1, -1, -1};
+                    if (why)
+                        r[k].error_code = TP_OC_PLACEHOLDER;
+                    if (why && !(r[k].error_message = strdup(why))) {
+                        tp_plan_free(r, n);
+                        snprintf(err, errlen, "out of memory");
+                        return -1;
+                    }
+                }
             }
-        }
     *out = r;
     *n_out = n;
     return 0;
+}
+
+size_t tp_plan_probe_count(const tp_result *results, size_t n)
+{
+    size_t k = 0;
+    while (k < n && results[k].error_code != TP_OC_PLACEHOLDER)
+        k++;
+    return k;
 }
 
 void tp_plan_free(tp_result *results, size_t n)

@@ -13,4 +13,9 @@ void tp_catalogs_free(tp_catalog *cats, size_t n);
 int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats,
                   tp_result **out, size_t *n_out, char *err, size_t errlen);
 void tp_plan_free(tp_result *results, size_t n);
+
+/* The plan lists the probes first, then the results of endpoints whose host needs a
+ * tenant value nobody gave (status skipped, error_code "placeholder", the reason in
+ * error_message). Returns how many leading results are to be probed. */
+size_t tp_plan_probe_count(const tp_result *results, size_t n);
 #endif

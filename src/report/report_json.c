@@ -176,6 +176,12 @@ static cJSON *json_endpoint(jb *b, const tp_endpoint *e)
     add(b, o, "host", jstr(b, e->host));
     add(b, o, "port", jnum(b, e->port));
     add(b, o, "required", jbool(b, e->required));
+    add(b, o, "requirement", jstr(b, e->requirement == TP_REQ_CONDITIONAL ? "conditional"
+                                     : e->requirement == TP_REQ_OPTIONAL  ? "optional" : "required"));
+    if (e->condition)
+        add(b, o, "condition", jstr(b, e->condition));
+    if (e->direct_only)
+        add(b, o, "direct_only", jbool(b, true));
     add(b, o, "geography", jstr(b, e->geography));
     return o;
 }

@@ -170,9 +170,17 @@ def case(fn):
     return fn
 
 
-def build_cases(lab, runs, password):
+def run_in_client(lab, args, timeout=60):
+    """One more tlspath invocation in the client namespace, outside the parallel runs."""
+    p = subprocess.run(["ip", "netns", "exec", lab["NS_CLIENT"]] + args, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
     main, managed, sysres, deadres, clicreds, cliflags, clicrl = (runs[n] for n in (
         "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
+    healthy, placeholder, tenant = runs["healthy"], runs["placeholder"], runs["tenant"]
     gw = lab["GW_CLIENT_IP"]
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
@@ -621,6 +629,76 @@ def build_cases(lab, runs, password):
             raise Fail(f"exit status {cliflags.rc} != 1")
         return "--cacert trusts the lab root; built-in pins -> pin_mismatch on the pinned host"
 
+    # ---------------- catalog truth: a healthy network exits 0; placeholders are skipped
+    @case
+    def healthy_catalog_exit_0():
+        rep = healthy.need()
+        bad = [brief(r) for r in rep["results"] if r.get("status") != "ok"]
+        if bad:
+            raise Fail("not ok: " + "; ".join(bad[:3]))
+        if healthy.rc != 0:
+            raise Fail(f"exit status {healthy.rc} != 0 with every endpoint healthy")
+        return f"{len(rep['results'])} probes ok, exit 0"
+
+    @case
+    def placeholder_skipped_with_reason():
+        rep = placeholder.need()
+        r = placeholder.result("mma-ods-lab", "direct")
+        expect(r, "mma-ods-lab@direct (no --mma-workspace)", "skipped", None, "placeholder")
+        msg = ((r.get("error") or {}).get("message") or "")
+        if "workspace" not in msg or "--mma-workspace" not in msg:
+            raise Fail(f"reason does not say what is missing: {msg!r}")
+        if (r.get("timings_ms") or {}).get("dns") not in (None, -1) and (r.get("dns") or {}).get("addresses"):
+            raise Fail("a placeholder host was resolved: it must never be probed")
+        others = [x for x in rep["results"] if x["endpoint"]["id"] != "mma-ods-lab" and x["path"] == "direct"]
+        bad = [brief(x) for x in others if x.get("status") != "ok"]
+        if bad:
+            raise Fail("not ok: " + "; ".join(bad[:3]))
+        if placeholder.rc != 0:
+            raise Fail(f"exit status {placeholder.rc} != 0 (a required placeholder must not fail the run)")
+        return "skipped: " + msg[:70] + "...; exit 0"
+
+    @case
+    def direct_only_via_proxy_warns():
+        r = placeholder.result("wns-lab", "proxy")
+        expect(r, "wns-lab@proxy", "warn", None, "direct_only_via_proxy")
+        expect(placeholder.result("wns-lab", "direct"), "wns-lab@direct", "ok", "done", None)
+        return "direct-only endpoint: ok direct, warn through the proxy (devices cannot use it)"
+
+    @case
+    def placeholder_value_substituted():
+        r = tenant.result("mma-ods-lab", "direct")
+        ep = r.get("endpoint") or {}
+        if ep.get("host") != "0f1e2d3c-aaaa-bbbb-cccc-112233445566.ods.opinsights.azure.com":
+            raise Fail(f"host not substituted: {ep.get('host')!r}")
+        if r.get("status") == "skipped":
+            raise Fail(f"still skipped with --mma-workspace [{brief(r)}]")
+        return f"--mma-workspace probes {ep.get('host')} ({r.get('status')}, {(r.get('error') or {}).get('code')})"
+
+    @case
+    def pins_learn_then_pinned_run():
+        # learn the lab chain's CA keys from a trusted vantage point, then run with them
+        healthy_cat = os.path.join(lab_dir, "configs", "catalog-healthy.json")
+        learned = os.path.join(reports, "learned-pins.json")
+        if os.path.exists(learned):
+            os.unlink(learned)
+        flags = ["--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"], "--timeout", "5000"]
+        rc, out, err = run_in_client(lab, [binary, "pins", "learn", "--catalog", healthy_cat, "--path", "direct",
+                                           "--output", learned] + flags)
+        if rc != 0:
+            raise Fail(f"pins learn exit {rc}: {err.strip()[-300:]}")
+        pins = json.load(open(learned))["tls"]["pinsets"].get("microsoft") or []
+        if not pins or not all(p.startswith("sha256/") and len(p) == 51 for p in pins):
+            raise Fail(f"learned pins look wrong: {pins!r}")
+        out_json = os.path.join(reports, "pinned-with-learned.json")
+        rc, out, err = run_in_client(lab, [binary, "run", "--config", learned, "--catalog", healthy_cat,
+                                           "--path", "direct", "--format", "json", "--output", out_json] + flags)
+        rep = json.load(open(out_json))
+        r = next(x for x in rep["results"] if x["endpoint"]["id"] == "maps-cp-us")
+        if not (r.get("pinning") or {}).get("matched") or r.get("status") != "ok" or rc != 0:
+            raise Fail(f"run with learned pins: exit {rc}, maps-cp-us {brief(r)} pinning={r.get('pinning')}")
+        return f"learned {len(pins)} CA key(s); maps-cp-us pinned and ok with them, exit 0"
+
     @case
     def password_never_printed():
         leaks = []
@@ -689,7 +767,34 @@ def main():
               "no_proxy", "NO_PROXY", "TLSPATH_PROXY_USER", "TLSPATH_PROXY_PASSWORD", "LAB_PROXY_PASS"):
         os.environ.pop(k, None)
 
+    # Catalogs for the catalog-truth cases: the lab's healthy endpoints unpinned (the lab PKI
+    # is not Microsoft's), then the same plus an MMA placeholder host and a direct-only copy.
+    healthy_cat = json.load(open(os.path.join(a.lab_dir, "configs", "catalog-healthy.json")))
+    healthy_cat["name"] = "tlspath-lab-all-healthy"
+    for e in healthy_cat["endpoints"]:
+        e["pinset"] = None
+        e["cloud"] = ["commercial"]
+    healthy_file = os.path.join(a.reports, "catalog-all-healthy.json")
+    json.dump(healthy_cat, open(healthy_file, "w"), indent=1)
+    ph_cat = json.loads(json.dumps(healthy_cat))
+    ph_cat["name"] = "tlspath-lab-placeholder"
+    wns = dict(next(e for e in ph_cat["endpoints"] if e["id"] == "edr-cus"), id="wns-lab",
+               service="live-response", required="optional", direct_only=True,
+               source="lab: a direct-only service (like WNS) on a healthy origin")
+    mma = {"id": "mma-ods-lab", "service": "mma", "cloud": "commercial", "required": "required",
+           "url": "https://workspaceid.ods.opinsights.azure.com/", "placeholder": "mma_workspace",
+           "source": "lab: an MMA host whose first label is the tenant's workspace id"}
+    ph_cat["endpoints"] += [wns, mma]
+    ph_file = os.path.join(a.reports, "catalog-placeholder.json")
+    json.dump(ph_cat, open(ph_file, "w"), indent=1)
+    lab_flags = ["--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"], "--timeout", "5000"]
+
     runs = {
+        "healthy": Run("healthy", ["--catalog", healthy_file, "--path", "direct"] + lab_flags),
+        "placeholder": Run("placeholder", ["--catalog", ph_file, "--path", "direct",
+                                           "--path", f"proxy=http://{lab['PROXY_PLAIN']}"] + lab_flags),
+        "tenant": Run("tenant", ["--catalog", ph_file, "--path", "direct", "--service", "mma",
+                                 "--mma-workspace", "0F1E2D3C-aaaa-bbbb-cccc-112233445566"] + lab_flags),
         "main": Run("main", ["--config", lab["CONFIG_MAIN"]], {"LAB_PROXY_PASS": password}),
         "managed": Run("managed", ["--config", lab["CONFIG_MANAGED"]]),
         "sysresolver": Run("sysresolver", ["--config", lab["CONFIG_SYSRESOLVER"]]),
@@ -715,7 +820,7 @@ def main():
         print(f"# run {r.name}: exit {r.rc}, {r.seconds:.1f} s" + (f", {r.error}" if r.error else ""))
     print(f"# runs took {time.monotonic() - t0:.1f} s; reports in {a.reports}")
 
-    build_cases(lab, runs, password)
+    build_cases(lab, runs, password, binary, a.reports, a.lab_dir)
     # history and regressions: sequential runs with firewall changes, after the parallel runs
     import scenario_history
     scenario_history.add_cases(case, Fail, lab, binary, a.reports)

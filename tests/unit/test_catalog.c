@@ -113,7 +113,9 @@ static const tp_endpoint *find_id(const tp_catalog *c, const char *id)
 static void test_builtin_loads(void **state)
 {
     static const char *const services[] = {"maps", "update", "adl", "submission", "crl",
-                                           "diagnostics", "edr", "mma"};
+                                           "diagnostics", "edr", "mma", "smartscreen",
+                                           "defender-core", "live-response", "vm-scanner",
+                                           "reflector", "security-management"};
     tp_catalog c;
     char err[512] = "";
     (void)state;
@@ -122,9 +124,16 @@ static void test_builtin_loads(void **state)
     assert_true(c.n >= 100);
     assert_string_equal(c.file, "<built-in>");
     assert_non_null(c.name);
+    assert_non_null(c.version);
+    assert_non_null(c.date);
     for (size_t i = 0; i < c.n; i++) {
         const tp_endpoint *e = &c.endpoints[i];
         bool known = false;
+        /* every built-in endpoint names its clouds, and a conditional one its condition */
+        assert_true(e->clouds.n > 0);
+        if (e->requirement == TP_REQ_CONDITIONAL)
+            assert_non_null(e->condition);
+        assert_true(e->required == (e->requirement == TP_REQ_REQUIRED));
         assert_non_null(e->source);
         assert_true(strlen(e->source) > 10);
         for (size_t k = 0; k < sizeof services / sizeof services[0]; k++)
@@ -163,7 +172,8 @@ static void test_builtin_content(void **state)
         if (!e)
             fail_msg("missing submission host %s", url);
         assert_string_equal(e->service, "submission");
-        assert_true(e->inspection_allowed);
+        /* Microsoft: exclude the MDE-specific storage accounts from inspection */
+        assert_false(e->inspection_allowed);
         assert_null(e->pinset);
         assert_string_equal(e->wildcard, "*.blob.core.windows.net");
     }
@@ -201,7 +211,7 @@ static void test_builtin_content(void **state)
     e = find_id(&c, "mma-ods");
     assert_non_null(e);
     assert_string_equal(e->host, "workspaceid.ods.opinsights.azure.com");
-    assert_non_null(strstr(e->description, "laceholder"));
+    assert_non_null(strstr(e->description, "workspace ID"));
     /* standard EDR for at least US, EU, UK */
     assert_non_null(find_url(&c, "https://us-v20.events.data.microsoft.com/"));
     assert_non_null(find_url(&c, "https://eu-v20.events.data.microsoft.com/"));
@@ -341,7 +351,22 @@ static void test_load_field_errors(void **state)
     expect_field_error("method", "\"POST\"",
                        "x.json: endpoints[1].method: expected \"GET\" or \"HEAD\", got \"POST\"");
     expect_field_error("required", "\"yes\"",
-                       "x.json: endpoints[1].required: expected true or false, got \"yes\"");
+                       "x.json: endpoints[1].required: expected true, false, \"required\", "
+                       "\"optional\" or \"conditional\", got \"yes\"");
+    expect_field_error("required", "\"conditional\"",
+                       "x.json: endpoints[1].condition: expected a non-empty string saying when a "
+                       "conditional endpoint is needed, got nothing");
+    expect_field_error("cloud", "\"azure-china\"",
+                       "x.json: endpoints[1].cloud: expected \"commercial\", \"gcc\", "
+                       "\"gcc-high\" or \"dod\", got \"azure-china\"");
+    expect_field_error("cloud", "[\"gcc\",\"mars\"]",
+                       "x.json: endpoints[1].cloud[1]: expected an array of \"commercial\", "
+                       "\"gcc\", \"gcc-high\" or \"dod\", got \"mars\"");
+    expect_field_error("placeholder", "\"tenant\"",
+                       "x.json: endpoints[1].placeholder: expected \"mma_workspace\" or null, "
+                       "got \"tenant\"");
+    expect_field_error("direct_only", "\"yes\"",
+                       "x.json: endpoints[1].direct_only: expected true or false, got \"yes\"");
     expect_field_error("inspection_allowed", "1",
                        "x.json: endpoints[1].inspection_allowed: expected true or false, got 1");
     expect_field_error("expect_status", "[200, 600]",
@@ -374,7 +399,7 @@ static void test_load_field_errors(void **state)
                        "host \"b.example\", got \"*.other.example\"");
     expect_field_error("requried", "true", "x.json: endpoints[1].requried: unknown key: expected "
                        "one of id, service, url, method, required, geography, os, onboarding, "
-                       "pinset, inspection_allowed, expect_status, wildcard, source, description");
+                       "pinset, inspection_allowed, expect_status, wildcard, source, description, cloud, condition, direct_only, placeholder");
     expect_field_error("service", "\"edr\"",
                        "x.json: endpoints[1].service: expected each key once, got it twice");
     expect_field_error("source", "null", "x.json: endpoints[1].source: expected a non-empty string, got null");
@@ -391,7 +416,7 @@ static void test_load_structure_errors(void **state)
     expect_error("{\"source\":\"s\",\"endpoints\":[]}",
                  "x.json: name: expected a non-empty string, got nothing");
     expect_error("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[],\"extra\":1}",
-                 "x.json: extra: unknown key: expected one of name, source, description, version, endpoints");
+                 "x.json: extra: unknown key: expected one of name, source, description, version, date, endpoints");
     expect_error("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[7]}",
                  "x.json: endpoints[0]: expected an object, got 7");
     expect_error("{\"name\":\"n\",\"source\":\"s\",\"endpoints\":[{\"service\":\"m\",\"url\":\"https://a/\"}]}",
@@ -650,6 +675,120 @@ static void test_selection(void **state)
     unmk(&eu);
 }
 
+
+/* Microsoft's words for a row: required / optional / conditional (with the condition),
+ * the clouds it serves, direct-only routes and tenant placeholders. Booleans still load. */
+static void test_load_requirement_cloud(void **state)
+{
+    static const char j[] =
+        "{\"name\":\"n\",\"source\":\"s\",\"version\":\"1\",\"date\":\"2026-12-01\",\"endpoints\":["
+        "{\"id\":\"a\",\"service\":\"maps\",\"url\":\"https://a.example/\",\"required\":false},"
+        "{\"id\":\"b\",\"service\":\"adl\",\"url\":\"https://b.example/\",\"required\":\"conditional\","
+        "\"condition\":\"unless WSUS\",\"cloud\":\"gcc\"},"
+        "{\"id\":\"c\",\"service\":\"live-response\",\"url\":\"https://c.example/\",\"required\":\"optional\","
+        "\"direct_only\":true,\"cloud\":[\"commercial\",\"dod\"]},"
+        "{\"id\":\"d\",\"service\":\"mma\",\"url\":\"https://workspaceid.d.example/\",\"required\":\"required\","
+        "\"placeholder\":\"mma_workspace\"}]}";
+    tp_catalog c;
+    tp_select sel;
+    char err[512] = "";
+    (void)state;
+    if (tp_catalog_load_mem(j, strlen(j), "x.json", &c, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(c.version, "1");
+    assert_string_equal(c.date, "2026-12-01");
+    assert_int_equal(c.endpoints[0].requirement, TP_REQ_OPTIONAL);
+    assert_false(c.endpoints[0].required);
+    assert_int_equal(c.endpoints[1].requirement, TP_REQ_CONDITIONAL);
+    assert_false(c.endpoints[1].required); /* conditional rows never fail a run */
+    assert_string_equal(c.endpoints[1].condition, "unless WSUS");
+    assert_true(c.endpoints[2].direct_only);
+    assert_int_equal(c.endpoints[2].clouds.n, 2);
+    assert_true(c.endpoints[3].required);
+    assert_string_equal(c.endpoints[3].placeholder, "mma_workspace");
+    /* cloud selection: NULL = commercial; no list = every cloud */
+    memset(&sel, 0, sizeof sel);
+    sel.include_optional = true;
+    assert_true(tp_endpoint_selected(&c.endpoints[0], &sel));
+    assert_false(tp_endpoint_selected(&c.endpoints[1], &sel));
+    assert_true(tp_endpoint_selected(&c.endpoints[2], &sel));
+    sel.cloud = "gcc";
+    assert_true(tp_endpoint_selected(&c.endpoints[0], &sel));
+    assert_true(tp_endpoint_selected(&c.endpoints[1], &sel));
+    assert_false(tp_endpoint_selected(&c.endpoints[2], &sel));
+    sel.cloud = "DoD";
+    assert_true(tp_endpoint_selected(&c.endpoints[2], &sel));
+    /* --required-only keeps only what counts toward the exit status */
+    sel.cloud = "gcc";
+    sel.include_optional = false;
+    assert_false(tp_endpoint_selected(&c.endpoints[1], &sel));
+    assert_true(tp_endpoint_selected(&c.endpoints[3], &sel));
+    tp_catalog_free(&c);
+}
+
+/* Facts from Microsoft's current pages that the catalog once had wrong. */
+static void test_builtin_current_truth(void **state)
+{
+    tp_catalog c;
+    tp_select sel;
+    char err[256];
+    size_t crl_linux = 0, gcc = 0, gcc_gw = 0, commercial_gov_host = 0;
+    const tp_endpoint *e;
+    (void)state;
+    assert_int_equal(tp_catalog_load_builtin(&c, err, sizeof err), 0);
+    memset(&sel, 0, sizeof sel);
+    sel.include_optional = true;
+    sel.os = "linux";
+    assert_int_equal(tp_strlist_add(&sel.geography, "US"), 0);
+    for (size_t i = 0; i < c.n; i++) {
+        e = &c.endpoints[i];
+        if (tp_endpoint_selected(e, &sel) && !strcmp(e->service, "crl"))
+            crl_linux++;
+        if (tp_endpoint_selected(e, &sel) && strstr(e->host, ".us") &&
+            e->host[strlen(e->host) - 1] == 's')
+            commercial_gov_host++;
+    }
+    assert_true(crl_linux >= 4); /* crl.microsoft.com, pkiops, pki: Windows, Mac, Linux */
+    assert_int_equal(commercial_gov_host, 0);
+    sel.os = NULL;
+    sel.cloud = "gcc";
+    for (size_t i = 0; i < c.n; i++) {
+        e = &c.endpoints[i];
+        if (!tp_endpoint_selected(e, &sel))
+            continue;
+        gcc++;
+        gcc_gw += !strcmp(e->host, "winatp-gw-usmt.microsoft.com") ||
+                  !strcmp(e->host, "winatp-gw-usmv.microsoft.com");
+        assert_null(strstr(e->host, "wdcp.microsoft.com")); /* commercial MAPS only */
+    }
+    assert_true(gcc > 20);
+    assert_int_equal(gcc_gw, 2);
+    tp_strlist_free(&sel.geography);
+    e = find_id(&c, "edr-login-windows-net");
+    assert_non_null(e);
+    assert_string_equal(e->service, "vm-scanner"); /* not EDR */
+    e = find_id(&c, "edr-wns");
+    assert_true(e->direct_only);
+    assert_string_equal(e->service, "live-response");
+    e = find_id(&c, "mma-ods");
+    assert_false(e->required);
+    assert_string_equal(e->placeholder, "mma_workspace");
+    e = find_id(&c, "update-sls");
+    assert_int_equal(e->requirement, TP_REQ_OPTIONAL);
+    e = find_id(&c, "adl-definitionupdates");
+    assert_int_equal(e->requirement, TP_REQ_CONDITIONAL);
+    assert_true(tp_strlist_has(&e->os, "linux"));
+    e = find_url(&c, "https://us-v20.events.data.microsoft.com/");
+    assert_true(tp_strlist_has(&e->os, "macos"));
+    assert_non_null(find_url(&c, "https://winatp-gw-aec0a.microsoft.com/commands/test"));
+    assert_non_null(find_url(&c, "https://unitedstates2.cp.wd.microsoft.us/"));
+    for (size_t i = 0; i < c.n; i++)
+        if (!strcmp(c.endpoints[i].service, "submission") ||
+            strstr(c.endpoints[i].id, "autoir"))
+            assert_false(c.endpoints[i].inspection_allowed);
+    tp_catalog_free(&c);
+}
+
 static void test_selection_builtin(void **state)
 {
     tp_catalog c;
@@ -699,6 +838,8 @@ int main(void)
         cmocka_unit_test(test_load_hostile),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_selection_builtin),
+        cmocka_unit_test(test_load_requirement_cloud),
+        cmocka_unit_test(test_builtin_current_truth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,7 +118,7 @@ static void test_standard_list(void **state)
     /* wildcard row: the wildcard's parent stands in, flagged in wildcard + description */
     e = by_url(&c, "https://wns.windows.com/");
     assert_string_equal(e->wildcard, "*.wns.windows.com");
-    assert_string_equal(e->service, "common"); /* no keyword anywhere: slug of Category */
+    assert_string_equal(e->service, "live-response"); /* from the description */
     assert_false(e->required);
     assert_non_null(strstr(e->description, "Wildcard rule *.wns.windows.com"));
     /* Comments joined to the description */
@@ -135,7 +135,10 @@ static void test_standard_list(void **state)
 
     e = by_url(&c, "https://ussus1eastprod.blob.core.windows.net/");
     assert_string_equal(e->service, "submission");
-    assert_true(e->inspection_allowed);
+    /* Microsoft: exclude the MDE-specific storage accounts from inspection */
+    assert_false(e->inspection_allowed);
+    assert_int_equal(e->clouds.n, 1);
+    assert_string_equal(e->clouds.v[0], "commercial");
 
     /* a line break inside a quoted description is folded */
     e = by_url(&c, "https://winatp-gw-cus.microsoft.com/");
@@ -404,8 +407,8 @@ static void test_wildcards(void **state)
     (void)state;
     import_err_s("Service,Endpoint/URL\nS,*.com\n", "w.csv",
                "w.csv: line 2: column \"Endpoint/URL\": wildcard \"*.com\" names no concrete host");
-    import_err_s("Service,Endpoint/URL\nS,a.example\nS,https://*.COM/x\n", "w.csv",
-               "w.csv: line 3: column \"Endpoint/URL\": wildcard \"*.COM\" names no concrete host");
+    import_err_s("Service,Endpoint/URL\nS,https://*.COM/x\n", "w.csv",
+               "w.csv: line 2: column \"Endpoint/URL\": wildcard \"*.COM\" names no concrete host");
     import_err_s("Service,Endpoint/URL\nS,gw-*.com\n", "w.csv",
                "w.csv: line 2: column \"Endpoint/URL\": wildcard \"gw-*.com\" names no concrete host");
     import_err_s("Service,Endpoint/URL\nS,*.\n", "w.csv",
@@ -457,8 +460,21 @@ static void test_errors(void **state)
     import_err(t, len, "x.csv", "x.csv: line 1: missing column \"Endpoint/URL\"");
     free(t);
     t = slurp(CSV("bad-port.csv"), &len);
-    import_err(t, len, "x.csv",
-               "x.csv: line 3: column \"Port\": expected a port number, got \"abc\"");
+    {
+        /* one good row, one bad: the bad one is skipped with the message an error would give */
+        tp_strlist w = {0};
+        tp_import_opts o = {.warnings = &w};
+        char *json = NULL, err[512] = "";
+        assert_int_equal(tp_catalog_import_csv_mem_ex(t, len, "x.csv", &o, &json, err, sizeof err), 0);
+        assert_int_equal(w.n, 1);
+        assert_string_equal(w.v[0], "x.csv: line 3: column \"Port\": expected a port number, got \"abc\" "
+                                    "(row skipped)");
+        free(json);
+        tp_strlist_free(&w);
+        /* only bad rows: nothing usable, the first row's message is the error */
+        import_err_s("Service,Port,Endpoint/URL\nS,abc,a.example\nS,443,Root URL for the CDN\n", "x.csv",
+                     "x.csv: line 2: column \"Port\": expected a port number, got \"abc\"");
+    }
     free(t);
     t = slurp(CSV("unterminated.csv"), &len);
     import_err(t, len, "u.csv",
@@ -513,6 +529,110 @@ static void test_errors(void **state)
     }
     import_err("Service,Endpoint/URL\nS,\"a.example\"x\n", 35, "q.csv",
                "q.csv: line 2: unexpected character after a closing quote (a quote inside a quoted field must be doubled)");
+}
+
+/* Microsoft's tables as published (tests/data/csv/ms-*.csv, copied from the current
+ * pages): every row that names a host maps; prose rows are skipped with a warning. */
+static const tp_endpoint *by_url_cloud(const tp_catalog *c, const char *url, const char *cloud)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->endpoints[i].url, url) == 0 && tp_strlist_has(&c->endpoints[i].clouds, cloud))
+            return &c->endpoints[i];
+    fail_msg("no endpoint %s for %s", url, cloud);
+    return NULL;
+}
+
+static void import_ms(const char *name, const char *onboarding, tp_catalog *c, tp_strlist *w)
+{
+    size_t len;
+    char *t, *json = NULL, err[512] = "", path[512];
+    tp_import_opts o = {.onboarding = onboarding, .warnings = w};
+    snprintf(path, sizeof path, "%s", CSV(""));
+    strncat(path, name, sizeof path - strlen(path) - 1);
+    t = slurp(path, &len);
+    if (tp_catalog_import_csv_mem_ex(t, len, name, &o, &json, err, sizeof err) != 0)
+        fail_msg("%s: %s", name, err);
+    if (tp_catalog_load_mem(json, strlen(json), name, c, err, sizeof err) != 0)
+        fail_msg("%s: round trip: %s", name, err);
+    free(json);
+    free(t);
+}
+
+static void test_microsoft_published_tables(void **state)
+{
+    tp_catalog c;
+    tp_strlist w = {0};
+    const tp_endpoint *e;
+    (void)state;
+    /* standard, commercial (2026-07-03) */
+    import_ms("ms-standard-commercial-2026-07.csv", NULL, &c, &w);
+    assert_int_equal(w.n, 1); /* the ChannelURL prose row */
+    assert_non_null(strstr(w.v[0], "line 13: column \"Endpoint/URL\""));
+    assert_non_null(strstr(w.v[0], "(row skipped)"));
+    assert_true(c.n >= 100);
+    e = by_url(&c, "https://winatp-gw-aec0a.microsoft.com/");
+    assert_string_equal(e->geography, "AEC"); /* "Azure UAE Central (AEC)" */
+    assert_string_equal(e->service, "edr");
+    e = by_url(&c, "https://go.microsoft.com/"); /* Yes* cells */
+    assert_int_equal(e->requirement, TP_REQ_CONDITIONAL);
+    assert_non_null(strstr(e->condition, "Optional if updates are being managed internally"));
+    assert_int_equal(e->os.n, 3);
+    e = by_url(&c, "https://smartscreen-prod.microsoft.com/");
+    assert_string_equal(e->service, "smartscreen");
+    e = by_url(&c, "https://login.live.com/");
+    assert_string_equal(e->service, "live-response");
+    assert_false(e->required);
+    e = by_url(&c, "https://login.windows.net/");
+    assert_string_equal(e->service, "vm-scanner");
+    e = by_url(&c, "https://office.com/config/v1/MicrosoftWindowsDefenderClient"); /* "*ecs.office.com/..." */
+    assert_string_equal(e->service, "defender-core");
+    assert_string_equal(e->wildcard, "*ecs.office.com");
+    e = by_url(&c, "http://ctldl.windowsupdate.com/");
+    assert_int_equal(e->os.n, 1);
+    assert_string_equal(e->clouds.v[0], "commercial");
+    tp_catalog_free(&c);
+    tp_strlist_free(&w);
+    /* streamlined, commercial: multi-host cells, OS column, Type column */
+    import_ms("ms-streamlined-commercial-2026-07.csv", NULL, &c, &w);
+    assert_int_equal(w.n, 0);
+    e = by_url(&c, "https://config.edge.skype.com/config/v1");
+    assert_string_equal(e->onboarding.v[0], "streamlined");
+    assert_int_equal(e->os.n, 1);
+    assert_string_equal(e->os.v[0], "linux");
+    e = by_url(&c, "https://definitionupdates.microsoft.com/");
+    assert_int_equal(e->os.n, 3);
+    tp_catalog_free(&c);
+    /* standard, US Government (2025-10-16): clouds from the Geography cells */
+    import_ms("ms-standard-gov-2025-10.csv", NULL, &c, &w);
+    assert_int_equal(w.n, 0);
+    e = by_url_cloud(&c, "https://winatp-gw-usgt.microsoft.com/", "gcc-high");
+    assert_string_equal(e->geography, "US");
+    e = by_url_cloud(&c, "https://winatp-gw-usgt.microsoft.com/", "dod");
+    e = by_url_cloud(&c, "http://crl.microsoft.com/pki/crl/", "gcc");
+    assert_int_equal(e->clouds.n, 3);
+    e = by_url_cloud(&c, "https://unitedstates4.cp.wd.microsoft.us/", "gcc");
+    assert_int_equal(e->clouds.n, 1);
+    e = by_url_cloud(&c, "https://endpoint.security.microsoft.com/", "dod"); /* a WW row of a gov list */
+    assert_int_equal(e->clouds.n, 3);
+    tp_catalog_free(&c);
+    /* streamlined, US Government: the standard sheet's columns, so the mode is given */
+    import_ms("ms-streamlined-gov-2025-10.csv", "streamlined", &c, &w);
+    assert_int_equal(w.n, 0);
+    e = by_url_cloud(&c, "https://endpoint.security.microsoft.us/", "gcc-high");
+    assert_string_equal(e->onboarding.v[0], "streamlined");
+    assert_string_equal(e->wildcard, "*.endpoint.security.microsoft.us");
+    tp_catalog_free(&c);
+    /* a cell copied from the page keeps its <br> and backticks */
+    {
+        static const char t[] = "Service,Port,Endpoint/URLs,Type,OS\n"
+                                "Updates,443,go.microsoft.com <br> `definitionupdates.microsoft.com`<br/>x.example,"
+                                "Required,All\n";
+        char *json = NULL;
+        import_ok(t, sizeof t - 1, "br.csv", &json, &c);
+        assert_int_equal(c.n, 3);
+        tp_catalog_free(&c);
+        free(json);
+    }
 }
 
 /* Random bytes and truncations of a valid file never crash or leak. */
@@ -625,8 +745,8 @@ static void test_file_not_written_on_error(void **state)
     tp_catalog c;
     (void)state;
     snprintf(out, sizeof out, "%s/new.json", g_dir);
-    assert_int_equal(tp_catalog_import_csv(CSV("bad-port.csv"), out, err, sizeof err), -1);
-    assert_non_null(strstr(err, "bad-port.csv: line 3: column \"Port\""));
+    assert_int_equal(tp_catalog_import_csv(CSV("unterminated.csv"), out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unterminated.csv: line 2: unterminated"));
     assert_int_equal(access(out, F_OK), -1);
     assert_int_equal(dir_entries(), 0);
     /* an existing catalog survives a failed import untouched */
@@ -761,6 +881,7 @@ static void test_output_to_dev_null(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_microsoft_published_tables),
         cmocka_unit_test(test_standard_list),
         cmocka_unit_test(test_bom_crlf_same_result),
         cmocka_unit_test(test_import_is_stable),

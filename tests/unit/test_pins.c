@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "pki/castore.h"
 #include "pki/pins.h"
 #include "pki/x509.h"
 
@@ -18,9 +19,9 @@
 static const char *const PINNED_FILES[] = {
     TLSPATH_SOURCE_DIR "/certs/microsoft-root-ca-2011.pem",
     TLSPATH_SOURCE_DIR "/certs/microsoft-secure-server-ca-2011.pem",
-    MOZ "Microsoft_RSA_Root_Certificate_Authority_2017.crt",
-    MOZ "Microsoft_ECC_Root_Certificate_Authority_2017.crt",
-    MOZ "DigiCert_Global_Root_G2.crt",
+    TLSPATH_SOURCE_DIR "/certs/microsoft-rsa-root-ca-2017.pem",
+    TLSPATH_SOURCE_DIR "/certs/microsoft-ecc-root-ca-2017.pem",
+    TLSPATH_SOURCE_DIR "/certs/digicert-global-root-g2.pem",
     MOZ "DigiCert_Global_Root_CA.crt",
     MOZ "DigiCert_Global_Root_G3.crt",
     MOZ "Baltimore_CyberTrust_Root.crt",
@@ -147,6 +148,21 @@ static void test_pinset_has(void **state)
     assert_false(tp_pinset_has(&empty, h));
 }
 
+/* The current anchors are compiled in: trusted with the system bundle off (a container
+ * without ca-certificates), alongside the two 2011 certificates. */
+static void test_current_anchors_compiled_in(void **state)
+{
+    (void)state;
+    tp_config cfg;
+    tp_castore cs;
+    char err[256] = "";
+    memset(&cfg, 0, sizeof cfg);
+    cfg.system_ca = false;
+    assert_int_equal(tp_castore_init(&cs, &cfg, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(cs.n_anchors, 5);
+    tp_castore_free(&cs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_builtin_matches_certificate_files),
         cmocka_unit_test(test_builtin_appends),
         cmocka_unit_test(test_pinset_has),
+        cmocka_unit_test(test_current_anchors_compiled_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
