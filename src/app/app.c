@@ -1,5 +1,6 @@
-/* app.c — the sub-commands: wires config, catalogs, plan, engine, verdicts and
- * report sinks together, and turns their outcome into the exit status. */
+/* app.c — the sub-commands: wires config, catalogs, plan, the pipeline (probes, CRL
+ * fetches, verdicts: pipeline.c) and report sinks together, and turns their outcome into
+ * the exit status. */
 #include "app/app.h"
 
 #include <cjson/cJSON.h>
@@ -21,7 +22,7 @@
 #include "input/catalog.h"
 #include "app/cli.h"
 #include "input/config.h"
-#include "net/engine.h"
+#include "app/pipeline.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
@@ -340,6 +341,9 @@ static int cmd_run(const tp_cli *cli)
     size_t n = 0;
     tp_run run;
     memset(&run, 0, sizeof run);
+    tp_plan plan;
+    memset(&plan, 0, sizeof plan);
+    tp_cancel cancel = {.cancelled = false, .why = ""};
     tp_history *hist = NULL;   /* --state-dir: app_history.c */
     bool hist_failed = false;
     int rc = EXIT_USAGE;
@@ -348,7 +352,8 @@ static int cmd_run(const tp_cli *cli)
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
+        tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
+        tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
@@ -365,7 +370,7 @@ static int cmd_run(const tp_cli *cli)
         for (size_t p = 0; p < cfg.n_paths; p++) {
             tp_castore cs;
             char cerr[900];
-            if (tp_castore_init(&cs, &cfg, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
+            if (tp_castore_init(&cs, &cfg.ca_files, cfg.system_ca, &cfg.paths[p], NULL, cerr, sizeof cerr) != 0) {
                 snprintf(err, sizeof err, "path %s: %s", cfg.paths[p].id, cerr);
                 usage_error(err);
                 goto done;
@@ -392,14 +397,14 @@ static int cmd_run(const tp_cli *cli)
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
     progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
-    if (tp_engine_run(&cfg, results, n_probe, on_progress, &prog, err, sizeof err) != 0) {
-        fprintf(stderr, "tlspath: %s\n", err);
-        rc = EXIT_USAGE;
-        goto done;
-    }
+    /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
+     * "cancelled" (skipped) and what completed is reported all the same. */
+    tp_pipeline_opts po = {.plan = &plan, .run = &run, .cancel = &cancel, .now = 0,
+                           .progress = on_progress, .progress_ud = &prog};
+    int prc = tp_pipeline_run(&po, err, sizeof err);
     if (prog.on)
         fprintf(stderr, "\n");
-    if (tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
+    if (prc != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;
         goto done;
@@ -414,9 +419,7 @@ static int cmd_run(const tp_cli *cli)
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
-    /* Ctrl-C (or SIGTERM) during the run: the engine ended what was in flight as
-     * "cancelled" (skipped); what completed is reported all the same. */
-    bool interrupted = tp_engine_interrupted();
+    bool interrupted = tp_cancelled(&cancel);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
         hist_failed = true;
@@ -440,6 +443,7 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;

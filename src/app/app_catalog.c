@@ -10,8 +10,7 @@
 #include "base/fileout.h"
 #include "input/catalog.h"
 #include "input/catdiff.h"
-#include "judge/verdict.h"
-#include "net/engine.h"
+#include "app/pipeline.h"
 #include "plan/plan.h"
 
 #define EXIT_SAME 0
@@ -174,10 +173,12 @@ int tp_app_pins_learn(const tp_cli *cli)
     tp_result *results = NULL;
     learned *sets = NULL;
     tp_run run;
+    tp_plan plan;
     int rc = EXIT_USAGE;
     const char *want = cli->path_specs.v[0];
     memset(&cfg, 0, sizeof cfg);
     memset(&run, 0, sizeof run);
+    memset(&plan, 0, sizeof plan);
     if (is_path_id(want))
         memset(&local.path_specs, 0, sizeof local.path_specs);
     if (tp_cli_build_config(&local, &cfg, err, sizeof err) != 0)
@@ -204,14 +205,15 @@ int tp_app_pins_learn(const tp_cli *cli)
     cfg.n_paths = 1;
     if (tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        tp_plan_build(&cfg, cats, n_cats, &results, &n, err, sizeof err) != 0) {
+        tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
+        tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         cfg.n_paths = all_paths;
         goto usage;
     }
     size_t n_probe = tp_plan_probe_count(results, n);
     run = (tp_run){.cfg = &cfg, .catalogs = cats, .n_catalogs = n_cats, .results = results, .n_results = n_probe};
-    if (tp_engine_run(&cfg, results, n_probe, NULL, NULL, err, sizeof err) != 0 ||
-        tp_verdict_apply(&cfg, &run, err, sizeof err) != 0) {
+    tp_pipeline_opts po = {.plan = &plan, .run = &run};
+    if (tp_pipeline_run(&po, err, sizeof err) != 0) {
         cfg.n_paths = all_paths;
         goto usage;
     }
@@ -257,6 +259,7 @@ done:
         tp_strlist_free(&sets[i].pins);
     free(sets);
     tp_plan_free(results, n);
+    tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;

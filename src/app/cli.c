@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/limits.h"
 #include "input/config.h"
 
 #ifndef TLSPATH_DEFAULT_CONFIG
@@ -242,11 +243,13 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "output")) rc = set_once(&c->output, name, val, err, errlen);
     else if (!strcmp(name, "output-dir")) rc = set_once(&c->output_dir, name, val, err, errlen);
     else if (!strcmp(name, "concurrency")) {
-        if (parse_int(val, 1, 100000, &c->concurrency))
-            return fail(err, errlen, "--concurrency: expected a number from 1 to 100000, got \"%s\"", val);
+        if (parse_int(val, 1, TP_LIMIT_CONCURRENCY_MAX, &c->concurrency))
+            return fail(err, errlen, "--concurrency: expected a number from 1 to %d, got \"%s\"",
+                        TP_LIMIT_CONCURRENCY_MAX, val);
     } else if (!strcmp(name, "timeout")) {
-        if (parse_int(val, 1, 3600000, &c->timeout_ms))
-            return fail(err, errlen, "--timeout: expected milliseconds from 1 to 3600000, got \"%s\"", val);
+        if (parse_int(val, 1, TP_LIMIT_TIMEOUT_MS_MAX, &c->timeout_ms))
+            return fail(err, errlen, "--timeout: expected milliseconds from 1 to %d, got \"%s\"",
+                        TP_LIMIT_TIMEOUT_MS_MAX, val);
     } else if (!strcmp(name, "no-color")) c->no_color = true;
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
@@ -638,14 +641,7 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     if (merge_history(cli, cfg, err, errlen))
         return -1;
 
-    /* The whole-probe deadline bounds every phase. */
-    int *phases[] = {&cfg->limits.dns_ms, &cfg->limits.connect_ms, &cfg->limits.proxy_ms,
-                     &cfg->limits.tls_ms, &cfg->limits.http_ms};
-    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
-        if (*phases[i] > cfg->limits.total_ms)
-            *phases[i] = cfg->limits.total_ms;
-    if (cfg->limits.crl_ms > cfg->limits.total_ms && cli->timeout_ms)
-        cfg->limits.crl_ms = cfg->limits.total_ms;
+    /* No clamping here: the plan resolves limits (core/limits.c) whatever the entry point. */
 
     return tp_config_validate(cfg, err, errlen);
 }

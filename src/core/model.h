@@ -139,6 +139,19 @@ typedef struct tp_config {
     tp_history_cfg history;
 } tp_config;
 
+/* A configured path with its references resolved, once, by the plan (plan/plan.h): nothing
+ * downstream looks a path up by name. */
+typedef struct tp_route {
+    const tp_path *path;             /* cfg->paths[i], or the plan's built-in "direct" */
+    const tp_path *anon;             /* the same path without credentials: CRLs are fetched
+                                        anonymously, as the OS does as SYSTEM */
+    const struct tp_route *fallback; /* where a probe goes when the proxy cannot be reached;
+                                        NULL = nowhere */
+    const struct tp_route *crl_via;  /* where this path's CRLs go (through crl_via->anon);
+                                        NULL = the route the probe really used */
+    bool crl_via_unknown;            /* path->crl_via names no path: CRLs cannot be fetched */
+} tp_route;
+
 void tp_config_free(tp_config *c);       /* frees members, not c itself */
 const tp_path *tp_config_find_path(const tp_config *c, const char *id);
 const tp_pinset *tp_config_find_pinset(const tp_config *c, const char *name);
@@ -195,6 +208,7 @@ typedef struct tp_result {
     const tp_endpoint *ep;   /* borrowed */
     const tp_path *path;     /* borrowed: the configured path */
     const tp_path *used_path;/* borrowed: the path actually used (fallback), == path normally */
+    const tp_route *route;   /* borrowed: the plan's resolution of path (fallback, crl_via) */
 
     tp_status status;
     tp_phase phase;          /* last phase reached */

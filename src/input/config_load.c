@@ -5,6 +5,7 @@
  * accepted: a failed load leaves *c untouched. The file's text and the parsed tree may
  * hold a proxy password: both are wiped before their memory is released. */
 #include "input/config_int.h"
+#include "core/limits.h"
 #include "pki/pins.h"
 
 #include <errno.h>
@@ -109,22 +110,7 @@ fail:
     return -1;
 }
 
-/* ---------- defaults ---------- */
-
-static void limits_defaults(tp_limits *l)
-{
-    l->concurrency = 128;
-    l->dns_ms = 5000;
-    l->connect_ms = 5000;
-    l->proxy_ms = 5000;
-    l->tls_ms = 10000;
-    l->http_ms = 10000;
-    l->crl_ms = 10000;
-    l->total_ms = 30000;
-    l->crl_max_bytes = (size_t)32 * 1024 * 1024;
-    l->header_max_bytes = (size_t)16 * 1024;
-    l->body_max_bytes = (size_t)64 * 1024;
-}
+/* ---------- defaults (limits: core/limits.c) ---------- */
 
 int tp_config_defaults(tp_config *c)
 {
@@ -134,7 +120,7 @@ int tp_config_defaults(tp_config *c)
     memset(&direct, 0, sizeof direct);
     c->system_ca = true;
     c->select.include_optional = true;
-    limits_defaults(&c->limits);
+    tp_limits_defaults(&c->limits);
     c->history.keep_runs = TP_HISTORY_KEEP_RUNS;
     c->history.keep_days = TP_HISTORY_KEEP_DAYS;
     direct.type = TP_PATH_DIRECT;
@@ -379,13 +365,12 @@ static int parse_tls(const cfg_ctx *x, const cJSON *o, tp_config *c)
     return 0;
 }
 
-/* Ranges: wide enough for any real network, narrow enough to catch a unit mistake
- * (seconds for milliseconds) and to keep every value in an int or size_t. */
-#define MAX_CONCURRENCY 100000
-#define MAX_TIMEOUT_MS 3600000
-#define MAX_CRL_BYTES (1024.0 * 1024 * 1024)
-#define MAX_HEADER_BYTES (1024.0 * 1024)
-#define MAX_BODY_BYTES (64.0 * 1024 * 1024)
+/* Ranges: the bounds of core/limits.h, where every limit is defined once. */
+#define MAX_CONCURRENCY TP_LIMIT_CONCURRENCY_MAX
+#define MAX_TIMEOUT_MS TP_LIMIT_TIMEOUT_MS_MAX
+#define MAX_CRL_BYTES ((double)TP_LIMIT_CRL_BYTES_MAX)
+#define MAX_HEADER_BYTES ((double)TP_LIMIT_HEADER_BYTES_MAX)
+#define MAX_BODY_BYTES ((double)TP_LIMIT_BODY_BYTES_MAX)
 
 static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 {
@@ -426,12 +411,12 @@ static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms")) && parse_timeouts(x, v, l))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "crl_max_bytes"))) {
-        if (tp_jr_int(&x->jr, v, "limits.crl_max_bytes", 1024, MAX_CRL_BYTES, &d))
+        if (tp_jr_int(&x->jr, v, "limits.crl_max_bytes", TP_LIMIT_CRL_BYTES_MIN, MAX_CRL_BYTES, &d))
             return -1;
         l->crl_max_bytes = (size_t)d;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "header_max_bytes"))) {
-        if (tp_jr_int(&x->jr, v, "limits.header_max_bytes", 1024, MAX_HEADER_BYTES, &d))
+        if (tp_jr_int(&x->jr, v, "limits.header_max_bytes", TP_LIMIT_HEADER_BYTES_MIN, MAX_HEADER_BYTES, &d))
             return -1;
         l->header_max_bytes = (size_t)d;
     }

@@ -1,26 +1,40 @@
 /* verdict.h — judgements over the engine's facts: trust, hostname, pinning, interception,
- * revocation (fetching CRLs through each path's crl_via), SSLOptions what-if, the Windows
- * error a device would show, one remediation line, and each result's final status. */
+ * revocation, SSLOptions what-if, the Windows error a device would show, one remediation
+ * line, and each result's final status.
+ *
+ * Judgement does no I/O: it says which CRLs it needs (prepare), the caller fetches them
+ * through net/ and hands the bytes back (finish). The clock and the cancellation token are
+ * options, not globals, so tests feed CRL bytes and times directly. */
 #ifndef TLSPATH_VERDICT_H
 #define TLSPATH_VERDICT_H
 #include <time.h>
+#include "core/cancel.h"
+#include "core/fetch.h"
 #include "core/model.h"
-#include "net/engine.h"
+#include "plan/plan.h"
 
-/* Applies every verdict to run->results. Fetches CRLs with tp_engine_fetch (cached per
- * (URL, path)). Returns 0, or -1 on a setup failure (err filled). */
-int tp_verdict_apply(const tp_config *cfg, tp_run *run, char *err, size_t errlen);
+typedef struct tp_verdict_opts {
+    time_t now;                /* the clock CRL freshness is judged against; 0 = time(NULL) */
+    const tp_cancel *cancel;   /* optional, the caller's: a cancelled run fetches no CRL and
+                                  checks no revocation (a partial set would mislead) */
+} tp_verdict_opts;
 
-/* ---- additions (verdict owner) ---- */
+/* What a judgement keeps between prepare and finish. */
+typedef struct tp_judge tp_judge;
 
-/* The CRL fetcher: tp_engine_fetch's signature. Tests substitute a stub that serves
- * files; NULL restores tp_engine_fetch. Not thread-safe (set it before a run). */
-typedef int (*tp_verdict_fetch_fn)(const tp_config *cfg, tp_fetch *f, size_t n, char *err,
-                                   size_t errlen);
-void tp_verdict_set_fetcher(tp_verdict_fetch_fn fn);
-
-/* The clock CRL freshness is judged against; 0 restores time(NULL). */
-void tp_verdict_set_clock(time_t now);
+/* Step 1: judges what needs no bytes (pinning, interception) and lists every CRL the run
+ * needs, deduplicated per (URL, route): *needs (n_needs entries, owned by the judge) has
+ * url, route and max_bytes (the plan's limits.crl_max_bytes) set and its outputs empty.
+ * The caller fills the outputs (tp_engine_fetch, or bytes of its own) — or marks them all
+ * failed with tp_fetch_fail_all when it cannot fetch — then calls tp_verdict_finish.
+ * pl must be the plan run's results were built from; o may be NULL. Returns 0, or -1 on
+ * a setup failure (err filled, *out NULL). */
+int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o, tp_judge **out,
+                       tp_fetch **needs, size_t *n_needs, char *err, size_t errlen);
+/* Step 2: judges revocation against the fetched bytes and decides every final status,
+ * message, Windows error and remediation. Returns 0 or -1 (out of memory, err filled). */
+int tp_verdict_finish(tp_judge *j, char *err, size_t errlen);
+void tp_verdict_free(tp_judge *j);
 
 /* The Windows error (HRESULT text, e.g. "0x80072F8F") a device would most likely show
  * for an outcome; proxy_status / http_status give the 0x8019xxxx HTTP forms. Returns NULL

@@ -1,43 +1,63 @@
-/* engine.h — the probe engine: one libuv loop, c-ares DNS, TCP, HTTP CONNECT,
- * mbedTLS over memory buffers, one small HTTP request; every phase with a deadline. */
+/* engine.h — the probe engine: c-ares DNS, TCP, HTTP CONNECT, mbedTLS over memory buffers,
+ * one small HTTP request; every phase with a deadline. It runs on a libuv loop the caller
+ * owns (tp_engine_*_start, for a long-lived program that runs many times on one loop) or on
+ * a loop of its own (tp_engine_run / tp_engine_fetch, blocking). It takes a narrow options
+ * struct, never the whole configuration: limits as the plan resolved them, the resolvers
+ * and the trust anchors. Path references come resolved in each result's route. */
 #ifndef TLSPATH_ENGINE_H
 #define TLSPATH_ENGINE_H
+#include <uv.h>
+#include "core/cancel.h"
+#include "core/fetch.h"
 #include "core/model.h"
 
 typedef void (*tp_progress_fn)(void *ud, size_t done, size_t total, size_t failed);
 
-/* Runs the probe of every results[i] (ep and path already set by the plan) concurrently
- * (cfg->limits.concurrency at once). Fills the network facts: phase, error_code /
- * error_message, timings, dns, proxy, tls (chain via tp_x509_cert_info, verify_flags,
- * trusted, hostname_ok) and http; sets status to TP_ST_OK or TP_ST_FAIL provisionally
- * (verdict.c decides the final status). Honours path->fallback.
- * Returns 0, or -1 when the run could not start at all (err filled). */
-int tp_engine_run(const tp_config *cfg, tp_result *results, size_t n,
-                  tp_progress_fn progress, void *ud, char *err, size_t errlen);
+typedef struct tp_engine_opts {
+    tp_limits limits;             /* as tp_limits_resolve left them: every value set */
+    const tp_strlist *resolvers;  /* NULL or empty = the system resolver */
+    const tp_strlist *ca_files;   /* extra trust anchors for every path (NULL = none) */
+    bool system_ca;               /* load the system bundle */
+    tp_cancel *cancel;            /* optional, owned by the caller: a run that starts with it
+                                     set cancels everything at once; the blocking wrappers
+                                     set it on SIGINT / SIGTERM */
+} tp_engine_opts;
 
-/* One plain-HTTP GET (CRLs, certificates) through a path. */
-typedef struct tp_fetch {
-    const char *url;          /* in: http:// URL (borrowed) */
-    const tp_path *path;      /* in: path to go through (borrowed) */
-    size_t max_bytes;         /* in: body bound; larger bodies end in TP_OC_FETCH_TOO_LARGE */
-    int http_status;          /* out: 0 if none */
-    uint8_t *body;            /* out: malloc'ed body (2xx only), or NULL */
-    size_t body_len;
-    tp_outcome error_code;    /* out: TP_OC_NONE or a classified error (core/outcome.def) */
-    char *error_message;
-    double ms;                /* out: elapsed */
-} tp_fetch;
+/* One run in progress on a caller's loop. Freed by the engine after its done callback. */
+typedef struct tp_engine_op tp_engine_op;
+/* Called once, from the loop, when every job has ended and every handle of the run is
+ * closed: the results (or fetches) are final. */
+typedef void (*tp_engine_done_fn)(void *ud);
 
-/* Runs every fetch concurrently on a fresh loop within cfg->limits.crl_ms each.
- * Returns 0, or -1 when it could not start (err filled). */
-int tp_engine_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen);
-void tp_fetch_free(tp_fetch *f);   /* members only */
+/* Starts the probe of every results[i] (ep, path and route set by the plan) on loop,
+ * limits.concurrency at once. Fills the network facts: phase, error_code / error_message,
+ * timings, dns, proxy, tls (chain via tp_x509_cert_info, verify_flags, trusted,
+ * hostname_ok) and http; sets status to TP_ST_OK or TP_ST_FAIL provisionally (judge/
+ * decides the final status). A proxy that cannot be reached hands the probe to
+ * route->fallback, once. Returns 0 (done will be called, never from inside this call), or
+ * -1 when the run could not start at all (err filled, done never called). */
+int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *results, size_t n,
+                          tp_progress_fn progress, tp_engine_done_fn done, void *ud,
+                          tp_engine_op **op, char *err, size_t errlen);
 
-/* Interruption. While tp_engine_run or tp_engine_fetch runs, the first SIGINT or SIGTERM
- * (when its disposition is the default) ends every job in flight where it stands and every
- * job not yet started: error_code "cancelled", message "interrupted by SIGINT in phase X",
- * status TP_ST_SKIPPED (fetches: error_code "cancelled"). Completed jobs keep their results
- * and the call returns 0. The default disposition is back as soon as the signal is taken,
- * so a second one kills the process. true once a signal was caught in this process. */
-bool tp_engine_interrupted(void);
+/* Starts every fetch (plain-HTTP GET of a CRL, anonymously through f->route) on loop, each
+ * within limits.crl_ms. Same contract as tp_engine_probe_start. */
+int tp_engine_fetch_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
+                          tp_engine_done_fn done, void *ud, tp_engine_op **op, char *err,
+                          size_t errlen);
+
+/* Ends every job in flight where it stands and every job not yet started: error_code
+ * "cancelled", message "<why> in phase X", status TP_ST_SKIPPED (fetches: error_code
+ * "cancelled"). Completed jobs keep their results; done follows as usual. Call it only
+ * before done ran. */
+void tp_engine_cancel(tp_engine_op *op, const char *why);
+
+/* Blocking conveniences on a loop of their own. While they run, the first SIGINT or
+ * SIGTERM (when its disposition is the default) sets o->cancel (if given) to
+ * "interrupted by SIGINT" and cancels the run as above; the default disposition is back
+ * at once, so a second signal kills the process. Return 0, or -1 when the run could not
+ * start (err filled). */
+int tp_engine_run(const tp_engine_opts *o, tp_result *results, size_t n, tp_progress_fn progress,
+                  void *ud, char *err, size_t errlen);
+int tp_engine_fetch(const tp_engine_opts *o, tp_fetch *f, size_t n, char *err, size_t errlen);
 #endif

@@ -44,15 +44,15 @@ static int load_embedded(tp_castore *s, const char *pem, size_t len, const char 
     return 0;
 }
 
-int tp_castore_init(tp_castore *s, const tp_config *cfg, const tp_path *path, mbedtls_ctr_drbg_context *rng,
-                    char *err, size_t errlen)
+int tp_castore_init(tp_castore *s, const tp_strlist *ca_files, bool system_ca, const tp_path *path,
+                    mbedtls_ctr_drbg_context *rng, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
     mbedtls_x509_crt_init(&s->ca);
     mbedtls_ssl_config_init(&s->conf);
 
-    if (cfg->system_ca && access(TP_SYSTEM_CA_BUNDLE, R_OK) == 0)
+    if (system_ca && access(TP_SYSTEM_CA_BUNDLE, R_OK) == 0)
         (void)mbedtls_x509_crt_parse_file(&s->ca, TP_SYSTEM_CA_BUNDLE); /* > 0: some skipped; fine */
     if (load_embedded(s, tp_embed_ms_root_2011, tp_embed_ms_root_2011_len, "Microsoft Root 2011", err, errlen) ||
         load_embedded(s, tp_embed_ms_ca_2011, tp_embed_ms_ca_2011_len, "Microsoft CA 2011", err, errlen) ||
@@ -61,8 +61,8 @@ int tp_castore_init(tp_castore *s, const tp_config *cfg, const tp_path *path, mb
         load_embedded(s, tp_embed_current_anchors, tp_embed_current_anchors_len, "current Microsoft anchors", err,
                       errlen))
         goto fail;
-    for (size_t i = 0; i < cfg->ca_files.n; i++)
-        if (load_file(s, cfg->ca_files.v[i], err, errlen) != 0)
+    for (size_t i = 0; ca_files && i < ca_files->n; i++)
+        if (load_file(s, ca_files->v[i], err, errlen) != 0)
             goto fail;
     for (size_t i = 0; path && i < path->ca_files.n; i++)
         if (load_file(s, path->ca_files.v[i], err, errlen) != 0)

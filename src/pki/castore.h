@@ -1,7 +1,8 @@
 /* castore.h — the trust store and TLS client configuration of one network path, built once
  * per engine run and shared (read-only) by every probe through that path:
- * system bundle (cfg->system_ca) + the embedded Microsoft 2011 root and intermediate
- * (Microsoft's service hosts chain to it and Debian lacks it) + cfg->ca_files + path->ca_files. */
+ * system bundle (system_ca) + the embedded Microsoft 2011 root and intermediate
+ * (Microsoft's service hosts chain to it and Debian lacks it) + ca_files (every path's) +
+ * path->ca_files. It takes those, not the whole configuration, so the engine needs none. */
 #ifndef TLSPATH_CASTORE_H
 #define TLSPATH_CASTORE_H
 #include <stddef.h>
@@ -23,7 +24,7 @@ typedef struct tp_castore {
  * VERIFY_OPTIONAL, the given RNG. A missing or unreadable configured CA file is an error (err
  * names the file); a missing system bundle is not (the store is simply smaller).
  * Returns 0 or -1. */
-int tp_castore_init(tp_castore *s, const tp_config *cfg, const tp_path *path, mbedtls_ctr_drbg_context *rng,
-                    char *err, size_t errlen);
+int tp_castore_init(tp_castore *s, const tp_strlist *ca_files, bool system_ca, const tp_path *path,
+                    mbedtls_ctr_drbg_context *rng, char *err, size_t errlen);
 void tp_castore_free(tp_castore *s);
 #endif

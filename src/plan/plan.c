@@ -1,5 +1,6 @@
-/* plan.c — loads the catalogs a run names and crosses the selected endpoints with
- * the configured paths. The plan is the only place results are created. */
+/* plan.c — loads the catalogs a run names and crosses the selected endpoints with the
+ * configured paths (route.c resolved them). The plan is the only place results are
+ * created, so every result carries its route from birth. */
 #include "plan/plan.h"
 
 #include <stdio.h>
@@ -60,9 +61,10 @@ int tp_catalogs_load(const tp_config *cfg, tp_catalog **out, size_t *n_out, char
     return 0;
 }
 
-int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats, tp_result **out,
+int tp_plan_build(const tp_plan *pl, const tp_catalog *cats, size_t n_cats, tp_result **out,
                   size_t *n_out, char *err, size_t errlen)
 {
+    const tp_config *cfg = pl->cfg;
     size_t selected = 0;
     for (size_t c = 0; c < n_cats; c++)
         for (size_t i = 0; i < cats[c].n; i++)
@@ -89,6 +91,7 @@ int tp_plan_build(const tp_config *cfg, const tp_catalog *cats, size_t n_cats, t
                 for (size_t p = 0; p < cfg->n_paths; p++, k++) {
                     r[k].ep = e;
                     r[k].path = r[k].used_path = &cfg->paths[p];
+                    r[k].route = &pl->routes[p];
                     r[k].status = TP_ST_SKIPPED;
                     r[k].t = (tp_timings){-1, -1, -1, -1, -1, -1, -1};
                     if (why)

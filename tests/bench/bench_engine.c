@@ -15,6 +15,7 @@
 
 #include "input/config.h"
 #include "net/engine.h"
+#include "plan/plan.h"
 
 static double now_ms(void)
 {
@@ -69,7 +70,9 @@ static int run_once(tp_config *cfg, const char *path_id, int port, size_t n, fig
     tp_endpoint *eps = calloc(n, sizeof *eps);
     tp_result *res = calloc(n, sizeof *res);
     const tp_path *path = tp_config_find_path(cfg, path_id);
-    if (!eps || !res || !path)
+    char err[512];
+    tp_plan pl;
+    if (!eps || !res || !path || tp_plan_resolve(&pl, cfg, err, sizeof err) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         eps[i].id = tp_asprintf("ep%zu", i);
@@ -83,10 +86,12 @@ static int run_once(tp_config *cfg, const char *path_id, int port, size_t n, fig
         eps[i].n_expect_status = 1;
         res[i].ep = &eps[i];
         res[i].path = res[i].used_path = path;
+        res[i].route = tp_plan_route(&pl, path);
     }
-    char err[512];
+    tp_engine_opts o = {.limits = pl.limits, .resolvers = &cfg->resolvers, .ca_files = &cfg->ca_files,
+                        .system_ca = cfg->system_ca, .cancel = NULL};
     double c0 = cpu_ms(), t0 = now_ms();
-    int rc = tp_engine_run(cfg, res, n, NULL, NULL, err, sizeof err);
+    int rc = tp_engine_run(&o, res, n, NULL, NULL, err, sizeof err);
     fg->wall = now_ms() - t0;
     fg->cpu = cpu_ms() - c0;
     fg->rss_kb = maxrss_kb();
@@ -108,6 +113,7 @@ static int run_once(tp_config *cfg, const char *path_id, int port, size_t n, fig
     }
     free(res);
     free(eps);
+    tp_plan_release(&pl);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "plan/plan.h"
 
 #define ARGV(...) ((char *[]){"tlspath", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"tlspath", __VA_ARGS__}) / sizeof(char *)))
@@ -232,8 +233,12 @@ static void test_build_config_overrides(void **state)
     assert_string_equal(cfg.paths[1].password, "secretpw");
     assert_string_equal(cfg.paths[2].id, "corp");
     assert_int_equal(cfg.limits.total_ms, 1500);
-    /* no phase deadline may exceed the probe's */
-    assert_true(cfg.limits.tls_ms <= 1500 && cfg.limits.dns_ms <= 1500);
+    /* no phase deadline may exceed the probe's: the plan resolves that, whatever the entry */
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &cfg, err, sizeof err), 0);
+    assert_int_equal(pl.limits.total_ms, 1500);
+    assert_true(pl.limits.tls_ms == 1500 && pl.limits.dns_ms <= 1500 && pl.limits.crl_ms == 1500);
+    tp_plan_release(&pl);
     assert_int_equal(cfg.limits.concurrency, 7);
     assert_false(cfg.select.include_optional);
     assert_true(tp_strlist_has(&cfg.select.geography, "EU"));

@@ -17,6 +17,74 @@
 #include "core/model.h"
 #include "net/resolver.h"
 #include "judge/verdict.h"
+#include "plan/plan.h"
+
+/* ---------- the engine sees a config through its plan ----------
+ * The engine takes routes (results[i].route, fetches' route) and narrow options, as the
+ * pipeline gives them. These shims resolve the plan of the config under test once and keep
+ * it until the config is freed (results and fetches point into it). The limits are passed
+ * as the test set them, unclamped: some cases probe the engine with a phase longer than
+ * the total on purpose. */
+static tp_plan g_plan;
+static const tp_config *g_plan_cfg;
+
+static void plan_drop(void)
+{
+    if (g_plan_cfg)
+        tp_plan_release(&g_plan);
+    g_plan_cfg = NULL;
+}
+
+static const tp_plan *plan_of(const tp_config *c)
+{
+    if (g_plan_cfg != c) {
+        plan_drop();
+        char e[128];
+        assert_int_equal(tp_plan_resolve(&g_plan, c, e, sizeof e), 0);
+        g_plan_cfg = c;
+    }
+    return &g_plan;
+}
+
+static const tp_route *RT(const tp_config *c, const tp_path *p)
+{
+    const tp_route *r = tp_plan_route(plan_of(c), p);
+    assert_non_null(r);
+    return r;
+}
+
+static tp_engine_opts opts_of(const tp_config *c)
+{
+    return (tp_engine_opts){.limits = c->limits, .resolvers = &c->resolvers, .ca_files = &c->ca_files,
+                            .system_ca = c->system_ca, .cancel = NULL};
+}
+
+static int engine_run_cfg(const tp_config *c, tp_result *res, size_t n, tp_progress_fn progress, void *ud,
+                          char *err, size_t errlen)
+{
+    if (!c)
+        return tp_engine_run(NULL, res, n, progress, ud, err, errlen);
+    for (size_t i = 0; res && i < n; i++)
+        res[i].route = RT(c, res[i].path);
+    tp_engine_opts o = opts_of(c);
+    return tp_engine_run(&o, res, n, progress, ud, err, errlen);
+}
+
+static int engine_fetch_cfg(const tp_config *c, tp_fetch *f, size_t n, char *err, size_t errlen)
+{
+    tp_engine_opts o = opts_of(c);
+    return tp_engine_fetch(&o, f, n, err, errlen);
+}
+
+static void config_free(tp_config *c)
+{
+    plan_drop();
+    tp_config_free(c);
+}
+
+#define tp_engine_run engine_run_cfg
+#define tp_engine_fetch engine_fetch_cfg
+#define tp_config_free config_free
 
 static tpki pki;
 static tpki_cert good_cert, wrong_cert;
@@ -648,12 +716,12 @@ static void test_fetch(void **state)
     tp_fetch f[6];
     memset(f, 0, sizeof f);
     const tp_path *direct = tp_config_find_path(&c, "direct"), *corp = tp_config_find_path(&c, "corp");
-    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1024};
-    f[1] = (tp_fetch){.url = u2, .path = corp, .max_bytes = 1024};
-    f[2] = (tp_fetch){.url = u3, .path = direct, .max_bytes = 1024};
-    f[3] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 5};
-    f[4] = (tp_fetch){.url = "ftp://x/y", .path = direct, .max_bytes = 5};
-    f[5] = (tp_fetch){.url = u4, .path = direct, .max_bytes = 5};
+    f[0] = (tp_fetch){.url = u1, .route = RT(&c, direct), .max_bytes = 1024};
+    f[1] = (tp_fetch){.url = u2, .route = RT(&c, corp), .max_bytes = 1024};
+    f[2] = (tp_fetch){.url = u3, .route = RT(&c, direct), .max_bytes = 1024};
+    f[3] = (tp_fetch){.url = u1, .route = RT(&c, direct), .max_bytes = 5};
+    f[4] = (tp_fetch){.url = "ftp://x/y", .route = RT(&c, direct), .max_bytes = 5};
+    f[5] = (tp_fetch){.url = u4, .route = RT(&c, direct), .max_bytes = 5};
     char err[256];
     assert_int_equal(tp_engine_fetch(&c, f, 6, err, sizeof err), 0);
     tsrv_stop(&crl);
@@ -692,6 +760,45 @@ static void test_bad_ca_file_fails_to_start(void **state)
     char err[512] = "";
     assert_int_equal(tp_engine_run(&c, p.res, p.n, NULL, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* A probe started late in a long loop iteration (here: a progress callback that blocks
+ * 400 ms, as hundreds of handshakes on a loaded machine do) still gets its whole deadline:
+ * deadlines count from the real now, not from the loop's cached time. */
+static size_t slow_progress_calls;
+static void slow_progress(void *ud, size_t done, size_t total, size_t failed)
+{
+    (void)ud;
+    (void)done;
+    (void)total;
+    (void)failed;
+    if (slow_progress_calls++ == 0)
+        usleep(400 * 1000);
+}
+
+static void test_deadline_from_real_now(void **state)
+{
+    (void)state;
+    tsrv origin;
+    assert_int_equal(tsrv_start(&origin, TS_HTTP_200, NULL), 0);
+    origin.body = "ok";
+    tp_config c;
+    cfg_init(&c);
+    c.limits.concurrency = 1;   /* the second probe starts from the first one's completion */
+    c.limits.dns_ms = c.limits.connect_ms = c.limits.http_ms = 250;
+    cfg_add_direct(&c, "direct");
+    plan p = {0};
+    plan_add(&p, &c, "direct", "http", "127.0.0.1", origin.port, 200);
+    tp_result *late = plan_add(&p, &c, "direct", "http", "127.0.0.1", origin.port, 200);
+    slow_progress_calls = 0;
+    char err[256] = "";
+    assert_int_equal(engine_run_cfg(&c, p.res, p.n, slow_progress, NULL, err, sizeof err), 0);
+    tsrv_stop(&origin);
+    if (late->error_code != TP_OC_NONE)
+        fail_msg("late probe: %s (%s)", tp_outcome_name(late->error_code), late->error_message);
+    assert_int_equal(late->status, TP_ST_OK);
     plan_free(&p);
     tp_config_free(&c);
 }
@@ -1097,9 +1204,9 @@ static void test_fetch_bounds(void **state)
     const tp_path *direct = tp_config_find_path(&c, "direct");
     tp_fetch f[3];
     memset(f, 0, sizeof f);
-    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1u << 20};
-    f[1] = (tp_fetch){.url = u2, .path = direct, .max_bytes = 0}; /* 0: limits.crl_max_bytes */
-    f[2] = (tp_fetch){.url = u3, .path = direct, .max_bytes = 1u << 20};
+    f[0] = (tp_fetch){.url = u1, .route = RT(&c, direct), .max_bytes = 1u << 20};
+    f[1] = (tp_fetch){.url = u2, .route = RT(&c, direct), .max_bytes = 0}; /* 0: limits.crl_max_bytes */
+    f[2] = (tp_fetch){.url = u3, .route = RT(&c, direct), .max_bytes = 1u << 20};
     char err[256];
     uint64_t t0 = uv_hrtime();
     assert_int_equal(tp_engine_fetch(&c, f, 3, err, sizeof err), 0);
@@ -1151,8 +1258,8 @@ static void test_fetch_empty_and_reset_body(void **state)
     const tp_path *direct = tp_config_find_path(&c, "direct");
     tp_fetch f[2];
     memset(f, 0, sizeof f);
-    f[0] = (tp_fetch){.url = u1, .path = direct, .max_bytes = 1024};
-    f[1] = (tp_fetch){.url = u2, .path = direct, .max_bytes = 1024};
+    f[0] = (tp_fetch){.url = u1, .route = RT(&c, direct), .max_bytes = 1024};
+    f[1] = (tp_fetch){.url = u2, .route = RT(&c, direct), .max_bytes = 1024};
     char err[256];
     assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
     tsrv_stop(&empty);
@@ -1191,8 +1298,8 @@ static void test_fetch_proxy_fallback_and_deadline(void **state)
     snprintf(u, sizeof u, "http://127.0.0.1:%d/a.crl", crl.port);
     tp_fetch f[2];
     memset(f, 0, sizeof f);
-    f[0] = (tp_fetch){.url = u, .path = tp_config_find_path(&c, "sensor"), .max_bytes = 64};
-    f[1] = (tp_fetch){.url = u, .path = tp_config_find_path(&c, "mute"), .max_bytes = 64};
+    f[0] = (tp_fetch){.url = u, .route = RT(&c, tp_config_find_path(&c, "sensor")), .max_bytes = 64};
+    f[1] = (tp_fetch){.url = u, .route = RT(&c, tp_config_find_path(&c, "mute")), .max_bytes = 64};
     char err[256];
     assert_int_equal(tp_engine_fetch(&c, f, 2, err, sizeof err), 0);
     tsrv_stop(&crl);
@@ -1240,9 +1347,17 @@ static void test_crl_too_large_verdict(void **state)
 
     tp_run run = {.cfg = &c, .results = p.res, .n_results = p.n};
     char err[256] = "";
-    tp_verdict_set_fetcher(NULL);
-    if (tp_verdict_apply(&c, &run, err, sizeof err) != 0)
+    /* the pipeline's steps by hand: prepare, fetch for real, finish */
+    tp_judge *j = NULL;
+    tp_fetch *needs = NULL;
+    size_t n_needs = 0;
+    if (tp_verdict_prepare(plan_of(&c), &run, NULL, &j, &needs, &n_needs, err, sizeof err) != 0)
         fail_msg("verdict: %s", err);
+    assert_int_equal(n_needs, 1);
+    assert_int_equal(tp_engine_fetch(&c, needs, n_needs, err, sizeof err), 0);
+    if (tp_verdict_finish(j, err, sizeof err) != 0)
+        fail_msg("verdict: %s", err);
+    tp_verdict_free(j);
     tsrv_stop(&crl);
     assert_true(r->revocation == TP_REV_UNREACHABLE || r->revocation == TP_REV_UNKNOWN);
     assert_non_null(r->revocation_reason);
@@ -1276,6 +1391,7 @@ int main(void)
         cmocka_unit_test(test_fetch),
         cmocka_unit_test(test_bad_ca_file_fails_to_start),
         cmocka_unit_test(test_empty_run),
+        cmocka_unit_test(test_deadline_from_real_now),
         cmocka_unit_test(test_proxy_leftover_goes_to_tls),
         cmocka_unit_test(test_connect_timeout_and_fallback),
         cmocka_unit_test(test_proxy_by_name),

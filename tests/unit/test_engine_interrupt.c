@@ -1,9 +1,10 @@
-/* test_engine_interrupt.c — SIGINT / SIGTERM during a run (its own binary: a caught signal
- * is process-wide state). A thread sends the signal once the silent peer has a connection;
- * the engine must end the jobs in flight and the queued ones as "cancelled" (skipped) at
- * once, keep what completed, give the default disposition back, close its loop cleanly;
- * the verdict must leave cancelled results alone and skip the CRL stage; `tlspath run`
- * must write its reports and exit 130. */
+/* test_engine_interrupt.c — SIGINT / SIGTERM during a run (its own binary: signal
+ * dispositions are process-wide). A thread sends the signal once the silent peer has a
+ * connection; the blocking engine wrapper must set the caller's cancel token, end the jobs
+ * in flight and the queued ones as "cancelled" (skipped) at once, keep what completed,
+ * give the default disposition back, close its loop cleanly; the verdict, given the token,
+ * must leave cancelled results alone and ask for no CRL; `tlspath run` must write its
+ * reports and exit 130. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include "net/engine.h"
 #include "core/model.h"
 #include "judge/verdict.h"
+#include "plan/plan.h"
 
 static tpki pki;
 static tpki_cert good_cert;
@@ -106,11 +108,10 @@ static bool disposition_default(int sig)
     return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL;
 }
 
-static int fetch_calls;
-static int counting_fetcher(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen)
+static tp_engine_opts opts_of(const tp_config *c, tp_cancel *cancel)
 {
-    fetch_calls++;
-    return tp_engine_fetch(cfg, f, n, err, errlen);
+    return (tp_engine_opts){.limits = c->limits, .resolvers = &c->resolvers, .ca_files = &c->ca_files,
+                            .system_ca = c->system_ca, .cancel = cancel};
 }
 
 static void assert_cancelled(const tp_result *r, const char *msg)
@@ -147,23 +148,29 @@ static void test_sigint_cancels_run(void **state)
     ep_init(&eps[2], "http", "slow.test", 80);   /* DNS never answers ... */
     ep_init(&eps[3], "http", "slow.test", 80);   /* ... and this one shares the query */
     ep_init(&eps[4], "https", "127.0.0.1", silent.port); /* queued behind the cap */
+    char err[256] = "";
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &c, err, sizeof err), 0);
     for (int i = 0; i < N; i++) {
         res[i].ep = &eps[i];
         res[i].path = res[i].used_path = &c.paths[0];
+        res[i].route = tp_plan_route(&pl, res[i].path);
     }
     assert_true(disposition_default(SIGINT));
     killer k;
     killer_start(&k, &silent.accepted, 1, 200, SIGINT);
-    char err[256] = "";
+    tp_cancel cancel = {0};
+    tp_engine_opts o = opts_of(&c, &cancel);
     uint64_t t0 = uv_hrtime();
-    assert_int_equal(tp_engine_run(&c, res, N, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(tp_engine_run(&o, res, N, NULL, NULL, err, sizeof err), 0);
     uint64_t t1 = uv_hrtime();
     pthread_join(k.t, NULL);
     tsrv_stop(&good);
     tsrv_stop(&silent);
     tdns_stop(&d);
 
-    assert_true(tp_engine_interrupted());
+    assert_true(tp_cancelled(&cancel));
+    assert_string_equal(cancel.why, "interrupted by SIGINT");
     double after_signal = (double)(t1 - k.sent_at) / 1e6;
     double wall = (double)(t1 - t0) / 1e6;
     assert_true(after_signal >= 0 && after_signal < 2000);
@@ -187,11 +194,14 @@ static void test_sigint_cancels_run(void **state)
 
     /* the verdict: cancelled stays skipped and unjudged; no CRL stage after an interrupt */
     tp_run run = {.cfg = &c, .results = res, .n_results = N};
-    fetch_calls = 0;
-    tp_verdict_set_fetcher(counting_fetcher);
-    assert_int_equal(tp_verdict_apply(&c, &run, err, sizeof err), 0);
-    tp_verdict_set_fetcher(NULL);
-    assert_int_equal(fetch_calls, 0);
+    tp_verdict_opts vo = {.now = 0, .cancel = &cancel};
+    tp_judge *j = NULL;
+    tp_fetch *needs = NULL;
+    size_t n_needs = 99;
+    assert_int_equal(tp_verdict_prepare(&pl, &run, &vo, &j, &needs, &n_needs, err, sizeof err), 0);
+    assert_int_equal(n_needs, 0);
+    assert_int_equal(tp_verdict_finish(j, err, sizeof err), 0);
+    tp_verdict_free(j);
     assert_int_equal(res[0].status, TP_ST_OK);
     assert_int_equal(res[0].revocation, TP_REV_NOT_CHECKED);
     assert_string_equal(res[0].revocation_reason, "run interrupted");
@@ -210,6 +220,7 @@ static void test_sigint_cancels_run(void **state)
         tp_result_free(&res[i]);
         tp_endpoint_free(&eps[i]);
     }
+    tp_plan_release(&pl);
     tp_config_free(&c);
 }
 
@@ -227,16 +238,20 @@ static void test_sigterm_cancels_fetch(void **state)
     char u1[96], u2[96];
     snprintf(u1, sizeof u1, "http://127.0.0.1:%d/a.crl", crl.port);
     snprintf(u2, sizeof u2, "http://127.0.0.1:%d/b.crl", silent.port);
+    char err[256] = "";
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &c, err, sizeof err), 0);
+    const tp_route *rt = tp_plan_route(&pl, &c.paths[0]);
     tp_fetch f[3];
     memset(f, 0, sizeof f);
-    f[0] = (tp_fetch){.url = u1, .path = &c.paths[0], .max_bytes = 1024};
-    f[1] = (tp_fetch){.url = u2, .path = &c.paths[0], .max_bytes = 1024};
-    f[2] = (tp_fetch){.url = u2, .path = &c.paths[0], .max_bytes = 1024};
+    f[0] = (tp_fetch){.url = u1, .route = rt, .max_bytes = 1024};
+    f[1] = (tp_fetch){.url = u2, .route = rt, .max_bytes = 1024};
+    f[2] = (tp_fetch){.url = u2, .route = rt, .max_bytes = 1024};
     assert_true(disposition_default(SIGTERM));
     killer k;
     killer_start(&k, &silent.accepted, 1, 200, SIGTERM);
-    char err[256] = "";
-    assert_int_equal(tp_engine_fetch(&c, f, 3, err, sizeof err), 0);
+    tp_engine_opts o = opts_of(&c, NULL);   /* no token: the wrapper still cancels */
+    assert_int_equal(tp_engine_fetch(&o, f, 3, err, sizeof err), 0);
     uint64_t t1 = uv_hrtime();
     pthread_join(k.t, NULL);
     tsrv_stop(&crl);
@@ -253,6 +268,7 @@ static void test_sigterm_cancels_fetch(void **state)
     assert_null(f[2].body);
     for (int i = 0; i < 3; i++)
         tp_fetch_free(&f[i]);
+    tp_plan_release(&pl);
     tp_config_free(&c);
 }
 
@@ -275,7 +291,12 @@ static void test_ignored_signal_left_alone(void **state)
     r.ep = &ep;
     r.path = r.used_path = &c.paths[0];
     char err[256] = "";
-    assert_int_equal(tp_engine_run(&c, &r, 1, NULL, NULL, err, sizeof err), 0);
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &c, err, sizeof err), 0);
+    r.route = tp_plan_route(&pl, r.path);
+    tp_engine_opts o = opts_of(&c, NULL);
+    assert_int_equal(tp_engine_run(&o, &r, 1, NULL, NULL, err, sizeof err), 0);
+    tp_plan_release(&pl);
     tsrv_stop(&good);
     assert_int_equal(r.error_code, TP_OC_NONE);
     struct sigaction now;

@@ -49,7 +49,7 @@ static int group_setup(void **state)
     if (tp_strlist_add(&cfg.ca_files, pki.ca_file) != 0)
         return -1;
     char err[256];
-    return tp_castore_init(&store, &cfg, NULL, &pki.drbg, err, sizeof err);
+    return tp_castore_init(&store, &cfg.ca_files, cfg.system_ca, NULL, &pki.drbg, err, sizeof err);
 }
 
 static int group_teardown(void **state)

@@ -158,7 +158,7 @@ static void test_current_anchors_compiled_in(void **state)
     char err[256] = "";
     memset(&cfg, 0, sizeof cfg);
     cfg.system_ca = false;
-    assert_int_equal(tp_castore_init(&cs, &cfg, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(tp_castore_init(&cs, &cfg.ca_files, cfg.system_ca, NULL, NULL, err, sizeof err), 0);
     assert_int_equal(cs.n_anchors, 5);
     tp_castore_free(&cs);
 }

@@ -1,11 +1,13 @@
-/* test_verdict.c — tp_verdict_apply over hand-built runs: chains made at test time by
- * mkpki.sh, CRLs served by a stub fetcher from files (no network). Every verdict:
+/* test_verdict.c — tp_verdict_prepare / tp_verdict_finish over hand-built runs: chains made
+ * at test time by mkpki.sh; the CRL bytes the verdict asks for are fed from files by the test
+ * itself (no network, no seam: judgement does no I/O). Every verdict:
  * revocation good / revoked / unreachable / unknown / not_checked, pinning, interception
  * (pinned, allowed, cross-path), final status precedence, SSLOptions per case, Windows
  * error and remediation per failure class, secrets never in any text. */
 #include "tp_testpki.h"
 
 #include "judge/verdict.h"
+#include "plan/plan.h"
 #include "pki/x509.h"
 #include "pki/pins.h"
 
@@ -20,7 +22,7 @@ typedef struct route {
 } route;
 
 static route g_routes[8];
-static size_t g_calls;           /* tp_engine_fetch calls */
+static size_t g_calls;           /* batches of CRL needs served */
 static size_t g_fetches;         /* fetch entries over all calls */
 static char g_seen[32][160];     /* "url|path" of each entry */
 static bool g_fail_start;
@@ -44,22 +46,26 @@ static void route_set(const char *url, const char *spec)
     fail_msg("no route %s", url);
 }
 
-static int stub_fetch(const tp_config *cfg, tp_fetch *f, size_t n, char *err, size_t errlen)
+/* Serves the verdict's CRL needs as the pipeline would after fetching them. */
+static int stub_fetch(tp_fetch *f, size_t n, char *err, size_t errlen)
 {
-    (void)cfg;
     g_calls++;
     if (g_fail_start) {
         snprintf(err, errlen, "event loop could not start");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        assert_non_null(f[i].path);
+        assert_non_null(f[i].route);
+        const tp_path *via = f[i].route->anon;
         /* the OS fetches CRLs as SYSTEM: never with a path's proxy credentials */
-        assert_null(f[i].path->username);
-        assert_null(f[i].path->password);
+        assert_null(via->username);
+        assert_null(via->password);
         assert_true(f[i].max_bytes == 1 << 20);
+        /* each (URL, route) once */
+        for (size_t k = 0; k < i; k++)
+            assert_false(f[k].route == f[i].route && strcmp(f[k].url, f[i].url) == 0);
         if (g_fetches < 32)
-            snprintf(g_seen[g_fetches], sizeof g_seen[0], "%s|%s", f[i].url, f[i].path->id);
+            snprintf(g_seen[g_fetches], sizeof g_seen[0], "%s|%s", f[i].url, via->id);
         g_fetches++;
         f[i].ms = 5.0 + (double)i;
         const char *spec = NULL;
@@ -95,6 +101,7 @@ enum { P_DIRECT, P_CORP, P_BUMP, P_MDAV, P_AUTH, N_PATHS };
 static tp_path g_paths[N_PATHS];
 static tp_endpoint g_ep_pinned, g_ep_plain, g_ep_allowed, g_ep_http;
 static tp_config g_cfg;
+static time_t g_now;             /* the clock handed to the verdict; 0 = the real one */
 static uint8_t g_lab_pins[1][32];
 static tp_pinset g_pinsets[1];
 static char g_root_path[512];
@@ -154,14 +161,11 @@ static int setup(void **state)
     if (tp_pki_setup(state) != 0)
         return -1;
     world_init();
-    tp_verdict_set_fetcher(stub_fetch);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    tp_verdict_set_fetcher(NULL);
-    tp_verdict_set_clock(0);
     return tp_pki_teardown(state);
 }
 
@@ -169,7 +173,7 @@ static int before_each(void **state)
 {
     (void)state;
     routes_default();
-    tp_verdict_set_clock(0);
+    g_now = 0;
     return 0;
 }
 
@@ -229,11 +233,27 @@ static tp_run run_of(tp_result *rs, size_t n)
     return (tp_run){.cfg = &g_cfg, .results = rs, .n_results = n};
 }
 
+/* The pipeline's judgement half: plan the config, prepare, serve the needs, finish. */
 static void apply(tp_result *rs, size_t n)
 {
     tp_run run = run_of(rs, n);
     char err[256] = "";
-    assert_int_equal(tp_verdict_apply(&g_cfg, &run, err, sizeof err), 0);
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &g_cfg, err, sizeof err), 0);
+    for (size_t i = 0; i < n; i++)
+        rs[i].route = tp_plan_route(&pl, rs[i].path);
+    tp_verdict_opts o = {.now = g_now, .cancel = NULL};
+    tp_judge *j = NULL;
+    tp_fetch *needs = NULL;
+    size_t n_needs = 0;
+    assert_int_equal(tp_verdict_prepare(&pl, &run, &o, &j, &needs, &n_needs, err, sizeof err), 0);
+    if (n_needs > 0 && stub_fetch(needs, n_needs, err, sizeof err) != 0)
+        tp_fetch_fail_all(needs, n_needs, TP_OC_FETCH_FAILED, err);
+    assert_int_equal(tp_verdict_finish(j, err, sizeof err), 0);
+    tp_verdict_free(j);
+    for (size_t i = 0; i < n; i++)
+        rs[i].route = NULL;   /* the plan is gone */
+    tp_plan_release(&pl);
 }
 
 static void free_results(tp_result *rs, size_t n)
@@ -406,7 +426,7 @@ static void test_crl_unknown_variants(void **state)
 static void test_clock(void **state)
 {
     (void)state;
-    tp_verdict_set_clock(time(NULL) + 40 * 86400);
+    g_now = time(NULL) + 40 * 86400;
     tp_result r;
     completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
     apply(&r, 1);
@@ -487,12 +507,16 @@ static void test_crl_via_synthesised_direct(void **state)
     free_results(&r, 1);
 
     /* crl_via naming no configured path: unreachable, said plainly */
-    tp_path odd = g_paths[P_CORP];
-    odd.id = "odd";
-    odd.crl_via = "nowhere";
+    tp_path two[2] = {g_paths[P_DIRECT], g_paths[P_CORP]};
+    two[1].id = "odd";
+    two[1].crl_via = "nowhere";
+    g_cfg.paths = two;
+    g_cfg.n_paths = 2;
     completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
-    r.path = r.used_path = &odd;
+    r.path = r.used_path = &two[1];
     apply(&r, 1);
+    g_cfg.paths = g_paths;
+    g_cfg.n_paths = N_PATHS;
     assert_int_equal(r.revocation, TP_REV_UNREACHABLE);
     assert_contains(r.revocation_reason, "nowhere");
     free_results(&r, 1);
@@ -577,9 +601,13 @@ static void test_fallback_is_a_warning(void **state)
 {
     (void)state;
     tp_result r;
+    g_paths[P_CORP].fallback = "direct";
     completed(&r, &g_ep_pinned, P_CORP, GOOD, 2);
     r.used_path = &g_paths[P_DIRECT];
     apply(&r, 1);
+    g_paths[P_CORP].fallback = NULL;
+    /* the fallback's CRLs went through the path really used */
+    assert_true(seen("http://crl.lab.test/int.crl|direct"));
     assert_int_equal(r.status, TP_ST_WARN);
     assert_int_equal(r.error_code, TP_OC_PROXY_FALLBACK);
     assert_null(r.windows_error);

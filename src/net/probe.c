@@ -1,0 +1,559 @@
+/* probe.c — a job's life on the loop: its two deadlines (the phase timer, armed with each
+ * phase's own limit, and the whole-probe timer), the TCP connection in a small struct of
+ * its own (conn) so that a failed address, a fallback or a finished probe can drop it at
+ * once — libuv frees it in its close callback and any late callback finds conn->j == NULL —
+ * then the dns and connect phases, the fallback to route->fallback when the proxy itself
+ * cannot be reached, and tpn_job_finish, the one place every job ends (exactly once).
+ *
+ *     dns ──► connect ──► [proxy CONNECT] ──► [tls] ──► http ──► done   (exchange.c)
+ */
+#include "net/job.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void on_phase_timeout(uv_timer_t *t);
+static void connect_next(job *j);
+
+/* ---------- small helpers ---------- */
+
+/* Arms a deadline from now. libuv counts timers from the loop's cached time, taken when the
+ * iteration began; a job started late in a long iteration (hundreds of handshakes on a
+ * loaded machine) would otherwise get a deadline already partly or wholly spent — a probe
+ * failing "dns phase deadline of 2000 ms reached" after 0.3 ms. */
+static void arm(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t ms)
+{
+    uv_update_time(j->e->loop);
+    uv_timer_start(t, cb, ms, 0);
+}
+
+double tpn_elapsed_ms(uint64_t since)
+{
+    return (double)(uv_hrtime() - since) / 1e6;
+}
+
+static double *phase_slot(tp_result *r, tp_phase p)
+{
+    switch (p) {
+    case TP_PH_DNS: return &r->t.dns;
+    case TP_PH_CONNECT: return &r->t.connect;
+    case TP_PH_PROXY: return &r->t.proxy;
+    case TP_PH_TLS: return &r->t.tls;
+    case TP_PH_HTTP: return &r->t.http;
+    default: return NULL;
+    }
+}
+
+void tpn_reset_timings(tp_result *r, bool keep_total)
+{
+    double total = r->t.total;
+    r->t.dns = r->t.connect = r->t.proxy = r->t.tls = r->t.http = r->t.revocation = r->t.total = -1;
+    if (keep_total)
+        r->t.total = total;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+    char buf[TP_MSG_MAX];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    return tp_strdup(buf);
+}
+
+/* "host:port", with brackets for an IPv6 literal. */
+void tpn_hostport(char *out, size_t n, const char *host, int port)
+{
+    if (strchr(host, ':'))
+        snprintf(out, n, "[%s]:%d", host, port);
+    else
+        snprintf(out, n, "%s:%d", host, port);
+}
+void tpn_job_fail(job *j, tp_outcome code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = vfmt(fmt, ap);
+    va_end(ap);
+    tpn_job_finish(j, code, msg);
+}
+
+void tpn_set_phase(job *j, tp_phase p, int limit_ms)
+{
+    j->phase = p;
+    j->r->phase = p;
+    j->t_phase = uv_hrtime();
+    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)limit_ms);
+}
+
+void tpn_end_phase(job *j)
+{
+    double *slot = phase_slot(j->r, j->phase);
+    if (slot)
+        *slot = tpn_elapsed_ms(j->t_phase);
+    uv_timer_stop(&j->phase_timer);
+}
+
+/* ---------- the connection ---------- */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    conn *c = h->data;
+    engine *e = c->e;
+    free(c);
+    e->open_conns--;
+    tpn_engine_maybe_done(e);
+}
+
+/* Drops the connection: the conn frees itself once libuv is done with it. */
+static void conn_drop(job *j)
+{
+    conn *c = j->c;
+    if (!c)
+        return;
+    j->c = NULL;
+    c->j = NULL;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    (void)status; /* a failed write shows up on the read side as EOF or reset */
+    wreq *w = req->data;
+    tp_secret_free_n(w, sizeof *w + w->len); /* may have held proxy credentials */
+}
+
+/* Queues len bytes on the connection. Returns 0 or -1. */
+int tpn_conn_write(job *j, const uint8_t *data, size_t len)
+{
+    if (!j->c)
+        return -1;
+    wreq *w = malloc(sizeof *w + len);
+    if (!w)
+        return -1;
+    w->len = len;
+    memcpy(w->data, data, len);
+    w->req.data = w;
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
+    if (uv_write(&w->req, (uv_stream_t *)&j->c->tcp, &b, 1, on_write) != 0) {
+        tp_secret_free_n(w, sizeof *w + len);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees the per-attempt state: dns wait, connection, parsers, TLS session. */
+static void attempt_teardown(job *j)
+{
+    tp_resolver_cancel(&j->dw);
+    conn_drop(j);
+    if (j->tls_on) {
+        tp_tls_free(&j->tlsc);
+        j->tls_on = false;
+    }
+    free(j->tx);
+    j->tx = NULL;
+    j->tx_len = j->tx_cap = 0;
+    if (j->head_on) {
+        tp_http_head_free(&j->head);
+        j->head_on = false;
+    }
+    if (j->body_on) {
+        tp_http_body_free(&j->body);
+        j->body_on = false;
+    }
+    j->head_done = false;
+    j->got_bytes = false;
+    j->peer_reset = false;
+    j->interim = 0;
+    tp_strlist_free(&j->addrs);
+    j->addr_i = 0;
+    j->conn_code = TP_OC_NONE;
+    free(j->conn_msg);
+    j->conn_msg = NULL;
+}
+
+/* ---------- phase: connect ---------- */
+
+static tp_outcome connect_code(int err)
+{
+    switch (err) {
+    case UV_ECONNREFUSED: return TP_OC_CONNECT_REFUSED;
+    case UV_ETIMEDOUT: return TP_OC_CONNECT_TIMEOUT;
+    case UV_EHOSTUNREACH:
+    case UV_ENETUNREACH: return TP_OC_CONNECT_UNREACHABLE;
+    default: return TP_OC_CONNECT_ERROR;
+    }
+}
+
+static void connect_failed(job *j, const char *addr, int err)
+{
+    char hp[128];
+    tpn_hostport(hp, sizeof hp, addr, j->conn_port);
+    free(j->conn_msg);
+    j->conn_code = connect_code(err);
+    if (j->via_proxy)
+        j->conn_msg = tp_asprintf("proxy %s (%s): %s", j->proxy_hp, hp,
+                                  uv_strerror(err));
+    else
+        j->conn_msg = tp_asprintf("connect to %s: %s", hp, uv_strerror(err));
+    conn_drop(j);
+    j->addr_i++;
+    connect_next(j);
+}
+
+static void connected(job *j)
+{
+    tp_result *r = j->r;
+    char hp[128];
+    tpn_hostport(hp, sizeof hp, j->addrs.v[j->addr_i], j->conn_port);
+    free(r->connected_address);
+    r->connected_address = tp_strdup(hp);
+    tpn_end_phase(j);
+    /* mbedTLS sends a flight as several small records: with Nagle on, the second waits
+     * for the peer's (delayed) ACK of the first, adding ~40 ms to every handshake. */
+    (void)uv_tcp_nodelay(&j->c->tcp, 1);
+    int rc = uv_read_start((uv_stream_t *)&j->c->tcp, tpn_on_alloc, tpn_on_read);
+    if (rc != 0) {
+        tpn_job_fail(j, TP_OC_CONNECT_ERROR, "cannot read from %s: %s", hp, uv_strerror(rc));
+        return;
+    }
+    if (j->via_proxy && !j->absolute)
+        tpn_proxy_start(j);
+    else if (j->tls)
+        tpn_tls_start(j, NULL, 0);
+    else
+        tpn_http_start(j);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    conn *c = req->data;
+    job *j = c->j;
+    if (!j || status == UV_ECANCELED)
+        return;
+    if (status < 0)
+        connect_failed(j, j->addrs.v[j->addr_i], status);
+    else
+        connected(j);
+}
+
+static int make_sockaddr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (strchr(ip, ':'))
+        return uv_ip6_addr(ip, port, (struct sockaddr_in6 *)ss);
+    return uv_ip4_addr(ip, port, (struct sockaddr_in *)ss);
+}
+
+/* Tries the next resolved address; fails with the last error once none is left. */
+static void connect_next(job *j)
+{
+    if (j->addr_i >= j->addrs.n) {
+        char *msg = j->conn_msg ? j->conn_msg : tp_strdup("no address to connect to");
+        j->conn_msg = NULL;
+        tpn_job_finish(j, j->conn_code != TP_OC_NONE ? j->conn_code : TP_OC_CONNECT_ERROR, msg);
+        return;
+    }
+    const char *ip = j->addrs.v[j->addr_i];
+    struct sockaddr_storage ss;
+    int rc = make_sockaddr(ip, j->conn_port, &ss);
+    if (rc != 0) {
+        connect_failed(j, ip, rc);
+        return;
+    }
+    conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        tpn_job_fail(j, TP_OC_CONNECT_ERROR, "out of memory");
+        return;
+    }
+    rc = uv_tcp_init(j->e->loop, &c->tcp);
+    if (rc != 0) {
+        free(c);
+        tpn_job_fail(j, TP_OC_CONNECT_ERROR, "cannot create a socket: %s", uv_strerror(rc));
+        return;
+    }
+    j->e->open_conns++;
+    c->j = j;
+    c->e = j->e;
+    c->tcp.data = c;
+    c->creq.data = c;
+    j->c = c;
+    /* Share what is left of the phase among the addresses left, so that a black-holed first
+     * address (an AAAA without a working IPv6 route) cannot eat the whole deadline. */
+    double left = (double)j->lim_connect - tpn_elapsed_ms(j->t_phase);
+    double slice = left > 1 ? left / (double)(j->addrs.n - j->addr_i) : 1;
+    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)slice + 1);
+    rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
+    if (rc != 0)
+        connect_failed(j, ip, rc);
+}
+
+static void connect_start(job *j)
+{
+    tpn_set_phase(j, TP_PH_CONNECT, j->lim_connect);
+    j->addr_i = 0;
+    connect_next(j);
+}
+
+/* ---------- phase: dns ---------- */
+
+static void dns_answer(job *j, const tp_dns_answer *a)
+{
+    tp_result *r = j->r;
+    tpn_end_phase(j);
+    if (a->code != TP_OC_NONE) {
+        if (j->via_proxy)
+            tpn_job_fail(j, a->code, "proxy host %s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
+        else
+            tpn_job_fail(j, a->code, "%s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
+        return;
+    }
+    if (tp_strlist_copy(&j->addrs, &a->addresses) != 0) {
+        tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
+        return;
+    }
+    if (!j->via_proxy) {
+        /* the endpoint's own facts; a proxy's addresses are not the endpoint's */
+        tp_strlist_free(&r->addresses);
+        tp_strlist_free(&r->cnames);
+        if (tp_strlist_copy(&r->addresses, &a->addresses) != 0 || tp_strlist_copy(&r->cnames, &a->cnames) != 0) {
+            tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
+            return;
+        }
+    }
+    connect_start(j);
+}
+
+static void on_dns(tp_dns_wait *w, const tp_dns_answer *a)
+{
+    job *j = (job *)((char *)w - offsetof(job, dw));
+    dns_answer(j, a);
+}
+
+static void dns_start(job *j)
+{
+    tp_result *r = j->r;
+    tpn_set_phase(j, TP_PH_DNS, j->lim_dns);
+    if (tp_is_ip_literal(j->conn_host)) {
+        /* nothing to resolve: the DNS phase takes no time */
+        tpn_end_phase(j);
+        r->t.dns = 0;
+        if (tp_strlist_add(&j->addrs, j->conn_host) != 0 ||
+            (!j->via_proxy && tp_strlist_add(&r->addresses, j->conn_host) != 0)) {
+            tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
+            return;
+        }
+        connect_start(j);
+        return;
+    }
+    free(r->resolver);
+    r->resolver = tp_strdup(tp_resolver_name(j->e->res));
+    j->dw.cb = on_dns;
+    const tp_dns_answer *a = tp_resolver_lookup(j->e->res, j->conn_host, &j->dw);
+    if (a)
+        dns_answer(j, a);
+}
+
+/* ---------- a probe's life ---------- */
+
+void tpn_attempt_start(job *j)
+{
+    j->via_proxy = j->path && j->path->type == TP_PATH_HTTP && j->path->proxy_host;
+    /* http:// through a proxy: no tunnel, an absolute-form GET to the proxy */
+    j->absolute = j->via_proxy && !j->tls;
+    j->conn_host = j->via_proxy ? j->path->proxy_host : j->host;
+    j->proxy_hp[0] = '\0';
+    if (j->via_proxy)
+        tpn_hostport(j->proxy_hp, sizeof j->proxy_hp, j->path->proxy_host, j->path->proxy_port);
+    j->conn_port = j->via_proxy ? j->path->proxy_port : j->port;
+    dns_start(j);
+}
+
+/* Did this failure happen because the proxy itself cannot be reached? */
+static bool proxy_unreachable(const job *j, tp_outcome code)
+{
+    if (!j->via_proxy || j->fell_back || !j->route || !j->route->fallback)
+        return false;
+    /* the table's "unreachable" column: a DNS failure for the proxy's name, or a TCP
+     * connection to it refused, dropped or without a route (core/outcome.def) */
+    const tp_outcome_info *in = tp_outcome_info_of(code);
+    return in->unreachable && in->phase == (int)j->phase;
+}
+
+/* The path a job goes through on a route: a fetch never carries credentials. */
+const tp_path *tpn_route_path(const job *j, const tp_route *r)
+{
+    return j->f ? r->anon : r->path;
+}
+
+/* Reruns the probe through the route's fallback (one level: a fallback's own fallback is
+ * not followed, so a cycle cannot loop). Returns true when the rerun started. */
+static bool try_fallback(job *j, tp_outcome code)
+{
+    const tp_route *fbr = j->route->fallback;
+    const tp_path *fb = tpn_route_path(j, fbr);
+    if (!fb || fb == j->path)
+        return false;
+    if (j->tls && !tpn_store_for(j->e, fb))
+        return false;
+    free(j->fallback_note);
+    j->fallback_note = tp_asprintf("proxy %s unreachable (%s); fell back to %s", j->proxy_hp,
+                                   tp_outcome_name(code), fb->id);
+    attempt_teardown(j);
+    tpn_reset_timings(j->r, true);
+    j->r->proxy_status = 0;
+    j->fell_back = true;
+    j->route = fbr;
+    j->path = fb;
+    j->r->used_path = fb;
+    tpn_attempt_start(j);
+    return true;
+}
+
+/* Every path out of a probe ends here exactly once (later calls are ignored). code TP_OC_NONE
+ * means success; msg is owned (may be NULL). */
+void tpn_job_finish(job *j, tp_outcome code, char *msg)
+{
+    if (j->finished) {
+        free(msg);
+        return;
+    }
+    if (code != TP_OC_NONE && !j->e->cancelled && proxy_unreachable(j, code)) {
+        double *slot = phase_slot(j->r, j->phase);
+        if (slot && *slot < 0)
+            *slot = tpn_elapsed_ms(j->t_phase);
+        uv_timer_stop(&j->phase_timer);
+        if (try_fallback(j, code)) {
+            free(msg);
+            return;
+        }
+    }
+    j->finished = true;
+    tp_result *r = j->r;
+    double *slot = phase_slot(r, j->phase);
+    if (code != TP_OC_NONE && slot && *slot < 0)
+        *slot = tpn_elapsed_ms(j->t_phase);
+    r->t.total = tpn_elapsed_ms(j->t_start);
+    /* an interrupted probe did not fail: it was not allowed to finish */
+    r->status = code == TP_OC_NONE ? TP_ST_OK : code == TP_OC_CANCELLED ? TP_ST_SKIPPED : TP_ST_FAIL;
+    r->phase = code != TP_OC_NONE ? j->phase : TP_PH_DONE;
+    free(r->error_message);
+    r->error_code = code;
+    if (j->fallback_note && msg) {
+        r->error_message = tp_asprintf("%s [%s]", msg, j->fallback_note);
+        free(msg);
+    } else if (j->fallback_note) {
+        r->error_message = tp_strdup(j->fallback_note);
+        free(msg);
+    } else {
+        r->error_message = msg;
+    }
+    if (j->f && code == TP_OC_NONE && j->body_on) {
+        /* hand the kept body to the fetch */
+        j->f->body = j->body.data;
+        j->f->body_len = j->body.len;
+        j->body.data = NULL;
+        j->body.len = 0;
+    }
+    attempt_teardown(j);
+    uv_timer_stop(&j->phase_timer);
+    uv_timer_stop(&j->total_timer);
+    uv_close((uv_handle_t *)&j->phase_timer, tpn_on_timer_closed);
+    uv_close((uv_handle_t *)&j->total_timer, tpn_on_timer_closed);
+}
+
+static tp_outcome timeout_code(tp_phase p)
+{
+    switch (p) {
+    case TP_PH_DNS: return TP_OC_DNS_TIMEOUT;
+    case TP_PH_CONNECT: return TP_OC_CONNECT_TIMEOUT;
+    default: return TP_OC_TIMEOUT;
+    }
+}
+
+static int phase_limit(const job *j)
+{
+    switch (j->phase) {
+    case TP_PH_DNS: return j->lim_dns;
+    case TP_PH_CONNECT: return j->lim_connect;
+    case TP_PH_PROXY: return j->lim_proxy;
+    case TP_PH_TLS: return j->lim_tls;
+    default: return j->lim_http;
+    }
+}
+
+static void on_phase_timeout(uv_timer_t *t)
+{
+    job *j = t->data;
+    if (j->phase == TP_PH_CONNECT && j->addr_i + 1 < j->addrs.n) {
+        /* this address's share of the connect deadline is over: try the next one */
+        connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
+        return;
+    }
+    if (j->via_proxy && j->phase == TP_PH_CONNECT)
+        tpn_job_fail(j, timeout_code(j->phase), "proxy %s: no connection within %d ms", j->proxy_hp, phase_limit(j));
+    else if (j->phase == TP_PH_PROXY)
+        tpn_job_fail(j, timeout_code(j->phase), "proxy %s: no complete CONNECT reply within %d ms",
+                 j->proxy_hp, phase_limit(j));
+    else
+        tpn_job_fail(j, timeout_code(j->phase), "%s phase deadline of %d ms reached", tp_phase_name(j->phase),
+                 phase_limit(j));
+}
+
+static void on_total_timeout(uv_timer_t *t)
+{
+    job *j = t->data;
+    /* The probe's whole deadline fired. Only when the current phase had used its own full
+     * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
+     * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
+     * the path — a tiny --timeout must not read as a dropped connection. */
+    tp_outcome code = tpn_elapsed_ms(j->t_phase) + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : TP_OC_TIMEOUT;
+    tpn_job_fail(j, code, "total deadline of %d ms reached in phase %s", j->lim_total, tp_phase_name(j->phase));
+}
+
+void tpn_job_free(job *j)
+{
+    free(j->url_scheme);
+    free(j->url_host);
+    free(j->url_path);
+    free(j->fallback_note);
+    free(j);
+}
+
+/* The limits are the plan's (every value set, no phase beyond the total). A fetch lives
+ * within crl_ms: every phase and the whole. */
+void tpn_job_limits(job *j, const tp_limits *l, int cap)
+{
+    j->lim_dns = l->dns_ms;
+    j->lim_connect = l->connect_ms;
+    j->lim_proxy = l->proxy_ms;
+    j->lim_tls = l->tls_ms;
+    j->lim_http = l->http_ms;
+    j->lim_total = l->total_ms;
+    if (cap > 0) {
+        j->lim_dns = j->lim_dns < cap ? j->lim_dns : cap;
+        j->lim_connect = j->lim_connect < cap ? j->lim_connect : cap;
+        j->lim_proxy = j->lim_proxy < cap ? j->lim_proxy : cap;
+        j->lim_http = cap;
+        j->lim_total = cap;
+    }
+}
+
+void tpn_job_start_common(engine *e, job *j)
+{
+    j->e = e;
+    uv_timer_init(e->loop, &j->phase_timer);
+    uv_timer_init(e->loop, &j->total_timer);
+    j->phase_timer.data = j->total_timer.data = j;
+    j->timers_open = 2;
+    j->t_start = uv_hrtime();
+    arm(j, &j->total_timer, on_total_timeout, (uint64_t)j->lim_total);
+    e->inflight++;
+    j->prev = NULL;
+    j->next = e->jobs;
+    if (e->jobs)
+        e->jobs->prev = j;
+    e->jobs = j;
+}
