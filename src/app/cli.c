@@ -29,6 +29,7 @@ static const char HELP_TOP[] =
     "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
     "  tlspath catalog  diff A B             what changed between two catalogs (builtin:mde or files)\n"
     "  tlspath pins     learn --path ID --output FILE   record the CA keys a run sees as a pin set\n"
+    "  tlspath rules    --format F [options] allowlists, squid/PAC/nft/EDL rules, bypass and CRL lists\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
@@ -81,6 +82,14 @@ static const char HELP_RUN[] =
     "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
     "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
     "  -q, --quiet            no progress line and no table\n"
+    "  --details              after the table, one block per failed or warned probe (phase,\n"
+    "                         code, message, Windows error, remediation); by default the\n"
+    "                         table starts with the action list (what to change, where)\n"
+    "  -v, --verbose          on stderr, each phase of each probe and CRL fetch as it ends\n"
+    "                         (DNS answer, TCP peer, CONNECT reply, TLS version/cipher/chain,\n"
+    "                         HTTP status, outcome); never credentials\n"
+    "  --export-chain DIR     write the certificate chain each probe saw as PEM:\n"
+    "                         DIR/ENDPOINT@PATH.pem, leaf first\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
@@ -123,6 +132,26 @@ static const char HELP_PINS[] =
     "the SPKI hashes of the CA certificates of every chain that verified, per pin set, as\n"
     "{\"tls\": {\"pinsets\": {...}}}: a config file (--config) or a block to paste into one.\n";
 
+static const char HELP_RULES[] =
+    "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
+    "                     [--geo CODE]... [--cloud NAME] [--os NAME] [--onboarding MODE]\n"
+    "                     [--required-only]\n"
+    "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
+    "\n"
+    "Writes what a network team pastes into its devices for the selected endpoints (the\n"
+    "selection flags mean what they mean for `run`). See docs/rules.md.\n"
+    "  --format F             fqdn      allowlist, one name or wildcard a line\n"
+    "                         squid     dstdomain ACLs + http_access + ssl_bump splice\n"
+    "                         pac       FindProxyForURL: the endpoints via --proxy, else DIRECT\n"
+    "                         nft       nftables sets of the addresses a run resolved (--from)\n"
+    "                         paloalto  URL-list EDL text (\"*.suffix/\", \"host/\")\n"
+    "                         bypass    names to exclude from TLS inspection\n"
+    "                         crl       plain-HTTP CRL/CTL hosts that must be reachable anonymously\n"
+    "  --from REPORT.json     add what a run saw: CNAME targets a name rule would miss, the\n"
+    "                         resolved addresses, the CRL hosts the certificates named\n"
+    "  --proxy HOST:PORT      the proxy a PAC file sends the endpoints through\n"
+    "  --output FILE|-        where to write (default stdout)\n";
+
 static const char HELP_VERSION[] = "Usage: tlspath version\n";
 
 const char *tp_cli_help(tp_cmd cmd)
@@ -134,6 +163,7 @@ const char *tp_cli_help(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return HELP_CATALOG;
     case TP_CMD_PINS_LEARN: return HELP_PINS;
     case TP_CMD_VERSION: return HELP_VERSION;
+    case TP_CMD_RULES: return HELP_RULES;
     default: return HELP_TOP;
     }
 }
@@ -160,7 +190,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 /* Which options each command accepts. */
-enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_DIFF = 8, O_LEARN = 16 };
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_DIFF = 8, O_LEARN = 16, O_RULES = 32 };
 
 typedef struct opt_def {
     const char *name;
@@ -171,38 +201,45 @@ typedef struct opt_def {
 
 /* The short forms are the common flags: -c -p -o -q -f (and -h, handled apart). */
 static const opt_def OPTS[] = {
-    {"config", true, O_RUN, 'c'},
-    {"catalog", true, O_RUN | O_LIST, 0},
+    {"config", true, O_RUN | O_RULES, 'c'},
+    {"catalog", true, O_RUN | O_LIST | O_RULES, 0},
     {"path", true, O_RUN, 'p'},
     {"resolver", true, O_RUN, 0},
-    {"service", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"geo", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"os", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"onboarding", true, O_RUN | O_LIST | O_IMPORT | O_DIFF, 0},
-    {"required-only", false, O_RUN | O_LIST | O_DIFF, 0},
-    {"format", true, O_RUN | O_LIST | O_DIFF, 'f'},
-    {"cloud", true, O_RUN | O_LIST | O_DIFF, 0},
+    {"service", true, O_RUN | O_LIST | O_DIFF | O_RULES, 0},
+    {"geo", true, O_RUN | O_LIST | O_DIFF | O_RULES, 0},
+    {"os", true, O_RUN | O_LIST | O_DIFF | O_RULES, 0},
+    {"onboarding", true, O_RUN | O_LIST | O_IMPORT | O_DIFF | O_RULES, 0},
+    {"required-only", false, O_RUN | O_LIST | O_DIFF | O_RULES, 0},
+    {"format", true, O_RUN | O_LIST | O_DIFF | O_RULES, 'f'},
+    {"cloud", true, O_RUN | O_LIST | O_DIFF | O_RULES, 0},
     {"mma-workspace", true, O_RUN | O_LIST, 0},
     {"onboarding-package", true, O_RUN | O_LIST, 0},
     {"cacert", true, O_RUN, 0},
     {"crl-via", true, O_RUN, 0},
-    {"output", true, O_RUN | O_IMPORT | O_LEARN, 'o'},
+    {"output", true, O_RUN | O_IMPORT | O_LEARN | O_RULES, 'o'},
     {"output-dir", true, O_RUN, 0},
     {"concurrency", true, O_RUN, 0},
     {"timeout", true, O_RUN, 0},
     {"no-color", false, O_RUN | O_LIST, 0},
     {"quiet", false, O_RUN, 'q'},
     {"dry-run", false, O_RUN, 0},
+    {"details", false, O_RUN, 0},
+    {"verbose", false, O_RUN, 'v'},
+    {"export-chain", true, O_RUN, 0},
     {"csv", true, O_IMPORT, 0},
     {"state-dir", true, O_RUN, 0},
     {"keep-runs", true, O_RUN, 0},
     {"keep-days", true, O_RUN, 0},
     {"fail-on", true, O_RUN, 0},
     {"on-change", true, O_RUN, 0},
+    {"from", true, O_RULES, 0},
+    {"proxy", true, O_RULES, 0},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
 #define VAL_HELP 'h'
 #define VAL_BASE 256 /* getopt value of OPTS[i] without a short form: VAL_BASE + i */
+
+static const char *const RULES_FORMATS[] = {"fqdn", "squid", "pac", "nft", "paloalto", "bypass", "crl"};
 
 static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
 
@@ -226,7 +263,17 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "os")) rc = set_once(&c->os, name, val, err, errlen);
     else if (!strcmp(name, "onboarding")) rc = set_once(&c->onboarding, name, val, err, errlen);
     else if (!strcmp(name, "required-only")) c->required_only = true;
-    else if (!strcmp(name, "format")) {
+    else if (!strcmp(name, "format") && c->cmd == TP_CMD_RULES) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof RULES_FORMATS / sizeof RULES_FORMATS[0]; i++)
+            known |= !strcmp(val, RULES_FORMATS[i]);
+        if (!known)
+            return fail(err, errlen, "rules --format: expected fqdn, squid, pac, nft, paloalto, bypass or crl, "
+                                     "got \"%s\"", val);
+        if (c->formats.n)
+            return fail(err, errlen, "rules --format given twice: one format a run");
+        rc = tp_strlist_add(&c->formats, val);
+    } else if (!strcmp(name, "format")) {
         bool known = false;
         for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
             known |= !strcmp(val, FORMATS[i]);
@@ -253,6 +300,9 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     } else if (!strcmp(name, "no-color")) c->no_color = true;
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
+    else if (!strcmp(name, "details")) c->details = true;
+    else if (!strcmp(name, "verbose")) c->verbose = true;
+    else if (!strcmp(name, "export-chain")) rc = set_once(&c->export_chain, name, val, err, errlen);
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
     else if (!strcmp(name, "state-dir")) rc = set_once(&c->state_dir, name, val, err, errlen);
     else if (!strcmp(name, "on-change")) rc = set_once(&c->on_change, name, val, err, errlen);
@@ -270,6 +320,8 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "cloud")) rc = set_once(&c->cloud, name, val, err, errlen);
     else if (!strcmp(name, "mma-workspace")) rc = set_once(&c->mma_workspace, name, val, err, errlen);
     else if (!strcmp(name, "onboarding-package")) rc = set_once(&c->onboarding_package, name, val, err, errlen);
+    else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);
+    else if (!strcmp(name, "proxy")) rc = set_once(&c->proxy, name, val, err, errlen);
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -283,6 +335,7 @@ static int cmd_mask(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return O_DIFF;
     case TP_CMD_CATALOG_LIST: return O_LIST;
     case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
+    case TP_CMD_RULES: return O_RULES;
     default: return 0;
     }
 }
@@ -296,6 +349,7 @@ static const char *cmd_name(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return "catalog diff";
     case TP_CMD_PINS_LEARN: return "pins learn";
     case TP_CMD_VERSION: return "version";
+    case TP_CMD_RULES: return "rules";
     default: return "tlspath";
     }
 }
@@ -310,6 +364,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
     }
     const char *w = argv[1];
     if (!strcmp(w, "run")) { c->cmd = TP_CMD_RUN; return 2; }
+    if (!strcmp(w, "rules")) { c->cmd = TP_CMD_RULES; return 2; }
     if (!strcmp(w, "version") || !strcmp(w, "--version")) { c->cmd = TP_CMD_VERSION; return 2; }
     if (!strcmp(w, "help") || !strcmp(w, "--help") || !strcmp(w, "-h")) {
         c->cmd = TP_CMD_HELP;
@@ -319,7 +374,8 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
             else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
             else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
             else if (!strcmp(argv[2], "pins")) c->help_for = TP_CMD_PINS_LEARN;
-            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, pins, version)", argv[2]);
+            else if (!strcmp(argv[2], "rules")) c->help_for = TP_CMD_RULES;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, pins, rules, version)", argv[2]);
         }
         return argc;
     }
@@ -346,7 +402,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
         }
         return fail(err, errlen, "pins: expected the sub-command learn");
     }
-    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, pins, version or help)", w);
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, pins, rules, version or help)", w);
 }
 
 static const opt_def *opt_by_val(int val)
@@ -364,7 +420,7 @@ static int unknown_opt(const tp_cli *c, const char *text, char *err, size_t errl
     return fail(err, errlen, "%s: unknown option \"%.*s\" (see `tlspath %s --help`)",
                 cmd_name(c->cmd), (int)nlen, text,
                 c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version"
-                : c->cmd == TP_CMD_PINS_LEARN ? "pins" : "catalog");
+                : c->cmd == TP_CMD_PINS_LEARN ? "pins" : c->cmd == TP_CMD_RULES ? "rules" : "catalog");
 }
 
 /* getopt_long over the words after the sub-command, with only the options that
@@ -463,6 +519,8 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
 checks:
     if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
         return fail(err, errlen, "catalog import: expected --csv FILE");
+    if (c->cmd == TP_CMD_RULES && c->formats.n == 0)
+        return fail(err, errlen, "rules: expected --format fqdn|squid|pac|nft|paloalto|bypass|crl");
     if (c->cmd == TP_CMD_CATALOG_DIFF && !c->diff_b)
         return fail(err, errlen, "catalog diff: expected two catalogs (each builtin:mde or a file)");
     if (c->cmd == TP_CMD_PINS_LEARN && (c->path_specs.n != 1 || !c->output))
@@ -501,6 +559,9 @@ void tp_cli_free(tp_cli *c)
     free(c->onboarding_package);
     free(c->diff_a);
     free(c->diff_b);
+    free(c->from);
+    free(c->proxy);
+    free(c->export_chain);
     memset(c, 0, sizeof *c);
 }
 
@@ -638,6 +699,7 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     cfg->no_color |= cli->no_color;
     cfg->quiet |= cli->quiet;
     cfg->dry_run |= cli->dry_run;
+    cfg->details |= cli->details;
     if (merge_history(cli, cfg, err, errlen))
         return -1;
 

@@ -137,6 +137,7 @@ typedef struct tp_config {
     char *output_dir;
     bool no_color, quiet, dry_run;
     tp_history_cfg history;
+    bool details;            /* table: per-probe blocks after the summary (--details) */
 } tp_config;
 
 /* A configured path with its references resolved, once, by the plan (plan/plan.h): nothing
