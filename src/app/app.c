@@ -21,6 +21,7 @@
 #include "pki/castore.h"
 #include "input/catalog.h"
 #include "app/cli.h"
+#include "app/serve_cmd.h"
 #include "input/config.h"
 #include "app/pipeline.h"
 #include "base/fileout.h"
@@ -297,7 +298,7 @@ static const char *f_geo(const tp_endpoint *e, size_t k) { return k == 0 ? (e->g
 static const char *f_os(const tp_endpoint *e, size_t k) { return k < e->os.n ? e->os.v[k] : NULL; }
 static const char *f_onb(const tp_endpoint *e, size_t k) { return k < e->onboarding.n ? e->onboarding.v[k] : NULL; }
 
-static int check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
+int tp_app_check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
                            char *err, size_t errlen)
 {
     char w[4][512];
@@ -374,7 +375,7 @@ static int cmd_run(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
         tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
@@ -492,7 +493,7 @@ static int rules_select(tp_config *cfg, const tp_cli *cli, tp_catalog *cats, siz
                         size_t errlen)
 {
     return tp_app_select_prepare(cfg, cli, cats, n_cats, err, errlen) != 0 ||
-                   check_selection(cfg, cli, cats, n_cats, err, errlen) != 0
+                   tp_app_check_selection(cfg, cli, cats, n_cats, err, errlen) != 0
                ? -1
                : 0;
 }
@@ -550,7 +551,7 @@ static int cmd_catalog_list(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
@@ -648,6 +649,7 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
     case TP_CMD_RULES: rc = tp_cmd_rules(&cli, rules_select); break;
+    case TP_CMD_SERVE: rc = tp_serve_cmd(&cli); break;
     default: break;
     }
     tp_cli_free(&cli);

@@ -122,7 +122,7 @@ static const char PAGE_SCRIPT[] =
     "    var t = data.tool || {};\n"
     "    document.getElementById('meta').textContent = (t.name || 'tlspath') + ' ' + (t.version || '') +\n"
     "      ' \\u2014 started ' + data.started_at + ', finished ' + data.finished_at +\n"
-    "      ' (' + (data.duration_ms / 1000).toFixed(1) + ' s)';\n"
+    "      ' (' + (data.duration_ms / 1000).toFixed(1) + ' s)' + (data.site ? ', site ' + data.site : '');\n"
     "  }\n"
     "  function renderSummary() {\n"
     "    var s = data.summary || {}, box = document.getElementById('summary');\n"

@@ -445,6 +445,7 @@ cJSON *tp_report_json_build(const tp_run *run)
         return NULL;
     char ts[32];
     add(&b, doc, "tool", json_tool(&b));
+    add(&b, doc, "site", jstr(&b, run->cfg && run->cfg->site ? run->cfg->site : NULL));
     add(&b, doc, "started_at", jstr(&b, tp_rfc3339_ms(run->started_at_ms, ts, sizeof ts)));
     add(&b, doc, "finished_at", jstr(&b, tp_rfc3339_ms(run->finished_at_ms, ts, sizeof ts)));
     int64_t dur = run->finished_at_ms - run->started_at_ms;

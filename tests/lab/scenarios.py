@@ -22,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from changes import LoopRun, build_change_cases, build_loop_cases  # noqa: E402  (issue 13 cases)
+import serve_lab  # noqa: E402  (tlspath serve + a real Prometheus)
 
 # The lab catalog's healthy endpoints and the HTTP status each one answers.
 HEALTHY = {
@@ -184,6 +185,10 @@ def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
         "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
     healthy, placeholder, tenant = runs["healthy"], runs["placeholder"], runs["tenant"]
     gw = lab["GW_CLIENT_IP"]
+
+    @case
+    def serve_prometheus_scrape():
+        return serve_lab.check(runs["serve"], Fail)
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
     @case
@@ -844,6 +849,10 @@ def main():
         if r.rc is not None or r.error:
             runs[r.name] = r
     runs["loop"] = loop
+    # serve last, alone: its runs every 2 s and its Prometheus would compete for the CPU
+    # with the one-shot runs' phase deadlines (an ASan build on 2 busy cores misses them)
+    runs["serve"] = serve_lab.ServeRun("serve")
+    runs["serve"].start(lab, binary, a.reports)
     for r in runs.values():
         if isinstance(r, LoopRun):
             continue
