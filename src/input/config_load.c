@@ -86,8 +86,12 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
         (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        tp_strlist_copy(&dst->dns.block_pages, &src->dns.block_pages) ||
         cfg_history_copy(&dst->history, &src->history) ||
         (src->site && !(dst->site = strdup(src->site))))
+        goto fail;
+    dst->dns.expect_public = src->dns.expect_public;
+    if (src->dns.service_tags && !(dst->dns.service_tags = strdup(src->dns.service_tags)))
         goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
@@ -473,7 +477,7 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report", "history", "site"};
+                                       "tls", "limits", "report", "history", "site", "dns"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
     if (tp_jr_check_keys(&x->jr, root, "", keys, sizeof keys / sizeof keys[0]))
@@ -497,6 +501,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "dns") == 0)
+            rc = cfg_parse_dns(x, it, c);
         else if (strcmp(k, "history") == 0)
             rc = cfg_parse_history(x, it, &c->history);
         else if (strcmp(k, "site") == 0) {

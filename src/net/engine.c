@@ -72,8 +72,25 @@ void tpn_job_refused(engine *e, tp_outcome *code, char **msg, tp_outcome c, cons
     e->failed++;
 }
 
+/* A result the plan already decided (its PAC gave it no route): final as it is. */
+static bool predecided(const tp_result *r)
+{
+    return r->route && r->route->path && r->route->path->type == TP_PATH_PAC;
+}
+
 static void probe_begin(engine *e, tp_result *r)
 {
+    if (predecided(r)) {
+        if (r->error_code == TP_OC_NONE) {
+            r->status = TP_ST_FAIL;
+            tpn_job_refused(e, &r->error_code, &r->error_message, TP_OC_PAC_ERROR,
+                            "the path's PAC gave no answer for this endpoint");
+        } else {
+            e->done++;
+            e->failed += r->status == TP_ST_FAIL;
+        }
+        return;
+    }
     job *j = r->ep && r->route ? calloc(1, sizeof *j) : NULL;
     if (!j) {
         r->status = TP_ST_FAIL;
@@ -92,7 +109,7 @@ static void probe_begin(engine *e, tp_result *r)
     j->method = r->ep->method ? r->ep->method : "GET";
     j->route = r->route;
     j->path = r->route->path;
-    r->used_path = r->path;
+    r->used_path = r->route->path;  /* the path itself, or where its bypass / PAC sent it */
     tpn_job_limits(j, e->lim, 0);
     tpn_job_start_common(e, j);
     tpn_attempt_start(j);
@@ -337,6 +354,8 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
     }
     bool need_tls = false;
     for (size_t i = 0; i < n; i++) {
+        if (predecided(&results[i]))
+            continue;
         results[i].status = TP_ST_OK;
         results[i].phase = TP_PH_DNS;
         tpn_reset_timings(&results[i], false);
@@ -350,11 +369,14 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
         const tp_route *rt = results[i].route;
         if (!rt)
             continue;   /* probe_begin says so in the result */
-        if (add_store(e, rt->path, err, errlen) != 0 ||
-            (rt->fallback && add_store(e, rt->fallback->path, err, errlen) != 0)) {
-            engine_free(e);
-            return -1;
-        }
+        if (predecided(&results[i]))
+            continue;
+        int hops = 0;   /* a PAC's chain is at most TP_PAC_MAX_HOPS long; bound it anyway */
+        for (const tp_route *h = rt; h && hops < 32; h = (h == rt || h->chain) ? h->fallback : NULL, hops++)
+            if (add_store(e, h->path, err, errlen) != 0) {
+                engine_free(e);
+                return -1;
+            }
     }
     e->results = results;
     e->n = n;
