@@ -39,7 +39,8 @@ static const char HELP_TOP[] =
     "system resolver and prints a table.\n"
     "\n"
     "Exit status: 0 every required endpoint passed on every path, 1 at least one did not,\n"
-    "2 usage or configuration error, 130 interrupted (a partial report is still written).\n";
+    "2 usage or configuration error, 130 interrupted (a partial report is still written,\n"
+    "marked incomplete), 141 stdout's reader went away (`| head`).\n";
 
 static const char HELP_RUN[] =
     "Usage: tlspath run [options]\n"

@@ -155,8 +155,12 @@ int cfg_check_paths(const cfg_ctx *x, const tp_path *paths, size_t n)
             for (size_t j = 0; j < n && !next; j++)
                 if (strcmp(paths[j].id, cur->fallback) == 0)
                     next = &paths[j];
+            /* "direct" needs no path of that id: the engine then goes direct, as for
+             * crl_via (docs/engine.md), and a chain ends there */
+            if (!next && strcmp(cur->fallback, TP_CRL_VIA_DIRECT) == 0)
+                break;
             if (!next && cur == p)
-                return tp_jr_fail(&x->jr, jp, "expected the id of a path, got %s", shown);
+                return tp_jr_fail(&x->jr, jp, "expected the id of a path or \"direct\", got %s", shown);
             cur = next;
             steps++;
         }

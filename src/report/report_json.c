@@ -171,7 +171,8 @@ static cJSON *json_summary(jb *b)
     add(b, o, "fail", jnum(b, (double)s.fail));
     add(b, o, "skipped", jnum(b, (double)s.skipped));
     add(b, o, "required_failed", jnum(b, (double)s.required_failed));
-    add(b, o, "verdict", jstr(b, s.pass ? "pass" : "fail"));
+    add(b, o, "verdict", jstr(b, tp_summary_verdict(&s)));
+    add(b, o, "interrupted", jbool(b, s.interrupted));
     return o;
 }
 
@@ -576,6 +577,7 @@ cJSON *tp_report_json_build(const tp_run *run)
 
 int tp_report_json(const tp_run *run, FILE *out)
 {
+    tp_rpt_oom_reset();
     cJSON *doc = tp_report_json_build(run);
     if (!doc)
         return -1;
@@ -583,7 +585,7 @@ int tp_report_json(const tp_run *run, FILE *out)
     cJSON_Delete(doc);
     if (!text)
         return -1;
-    int rc = (fputs(text, out) >= 0 && fputc('\n', out) != EOF) ? 0 : -1;
+    int rc = (fputs(text, out) >= 0 && fputc('\n', out) != EOF && !tp_rpt_oom()) ? 0 : -1;
     cJSON_free(text);
     return rc;
 }
