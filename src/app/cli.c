@@ -11,10 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/limits.h"
 #include "input/config.h"
 
+#ifndef TLSPATH_DEFAULT_CONFIG
+#define TLSPATH_DEFAULT_CONFIG "/etc/tlspath/config.json"
+#endif
+const char *tp_cli_default_config = TLSPATH_DEFAULT_CONFIG;
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -541,7 +546,13 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     err[0] = '\0';
     if (tp_config_defaults(cfg) != 0)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
-    if (cli->config_file && tp_config_load_file(cli->config_file, cfg, err, errlen) != 0)
+    /* No --config: the installed default config if there is one (a file that exists but
+     * cannot be read is an error, not a silent fall-back), else the built-in defaults. */
+    const char *file = cli->config_file;
+    struct stat st;
+    if (!file && tp_cli_default_config && (stat(tp_cli_default_config, &st) == 0 || errno != ENOENT))
+        file = tp_cli_default_config;
+    if (file && tp_config_load_file(file, cfg, err, errlen) != 0)
         return -1;
 
     if (cli->path_specs.n) {
@@ -599,15 +610,13 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         free(cfg->output);
         free(cfg->output_dir);
         cfg->output_dir = NULL;
-        if (!(cfg->output = tp_strdup(cli->output)))
-            return fail(err, errlen, "out of memory");   /* not quietly to stdout */
+        cfg->output = tp_strdup(cli->output);
     }
     if (cli->output_dir) {
         free(cfg->output_dir);
         free(cfg->output);
         cfg->output = NULL;
-        if (!(cfg->output_dir = tp_strdup(cli->output_dir)))
-            return fail(err, errlen, "out of memory");
+        cfg->output_dir = tp_strdup(cli->output_dir);
     }
     for (size_t i = 0; cli->crl_via && i < cfg->n_paths; i++)
         if (cfg->paths[i].type == TP_PATH_HTTP && !cfg->paths[i].crl_via &&

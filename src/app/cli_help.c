@@ -3,6 +3,10 @@
  * can each be read, and changed, on their own. */
 #include "app/cli.h"
 
+#ifndef TLSPATH_DEFAULT_CONFIG
+#define TLSPATH_DEFAULT_CONFIG "/etc/tlspath/config.json"   /* as in cli.c */
+#endif
+
 static const char HELP_TOP[] =
     "tlspath " TLSPATH_VERSION " - proxy and TLS path tester for Microsoft Defender for Endpoint\n"
     "\n"
@@ -32,7 +36,8 @@ static const char HELP_RUN[] =
     "on every path, concurrently; judge trust, pinning, interception and revocation; report.\n"
     "\n"
     "Input:\n"
-    "  -c, --config FILE      run configuration (JSON; see docs/config.md)\n"
+    "  -c, --config FILE      run configuration (JSON; see docs/config.md); without it,\n"
+    "                         " TLSPATH_DEFAULT_CONFIG " if it exists\n"
     "  --catalog FILE         endpoint catalog (repeatable; replaces the config's catalogs;\n"
     "                         \"builtin:mde\" is the catalog compiled into tlspath)\n"
     "  -p, --path SPEC        a network path (repeatable; replaces the config's paths):\n"
@@ -114,7 +119,7 @@ static const char HELP_CATALOG[] =
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
-    "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
+    "        found by header name in any order; wildcard rows are kept and flagged.\n"
     "        Rows it cannot map are reported per line on stderr and skipped (exit 0 with\n"
     "        warnings; exit 2 only when no row is usable).\n"
     "diff    added, removed and changed endpoints (matched by id, else by URL).\n";
