@@ -610,13 +610,15 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         free(cfg->output);
         free(cfg->output_dir);
         cfg->output_dir = NULL;
-        cfg->output = tp_strdup(cli->output);
+        if (!(cfg->output = tp_strdup(cli->output)))
+            return fail(err, errlen, "out of memory");   /* not quietly to stdout */
     }
     if (cli->output_dir) {
         free(cfg->output_dir);
         free(cfg->output);
         cfg->output = NULL;
-        cfg->output_dir = tp_strdup(cli->output_dir);
+        if (!(cfg->output_dir = tp_strdup(cli->output_dir)))
+            return fail(err, errlen, "out of memory");
     }
     for (size_t i = 0; cli->crl_via && i < cfg->n_paths; i++)
         if (cfg->paths[i].type == TP_PATH_HTTP && !cfg->paths[i].crl_via &&
