@@ -177,22 +177,19 @@ static uint8_t *strip_entries(tp_crl *c, const uint8_t *buf, size_t len, size_t 
 static tp_crl_reason walk_entries(const uint8_t *rev, size_t len, const mbedtls_x509_buf *serial,
                                   bool *found)
 {
-    unsigned char *p = (unsigned char *)rev, tag;
+    unsigned char *p = (unsigned char *)rev;
     const unsigned char *end = rev + len;
     bool listing = true;   /* mbedTLS's list ends at an entry with an empty serial */
     while (p < end) {
-        size_t l, sl, tl;
+        size_t l;
         if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
             return TP_CRL_UNPARSABLE;
         const unsigned char *e2 = p + l;
-        if (der_elem(&p, e2, &tag, &sl) != 0 ||
-            (tag != MBEDTLS_ASN1_INTEGER && tag != (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2)))
+        /* the same serial and time parsers mbedTLS's entry parser uses */
+        mbedtls_x509_buf s;
+        mbedtls_x509_time when;
+        if (mbedtls_x509_get_serial(&p, e2, &s) != 0 || mbedtls_x509_get_time(&p, e2, &when) != 0)
             return TP_CRL_UNPARSABLE;
-        mbedtls_x509_buf s = {.tag = tag, .len = sl, .p = p};
-        p += sl;
-        if (der_elem(&p, e2, &tag, &tl) != 0 || !is_time_tag(tag))
-            return TP_CRL_UNPARSABLE;
-        p += tl;
         if (p < e2) {
             size_t el;
             if (*p != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
@@ -209,7 +206,7 @@ static tp_crl_reason walk_entries(const uint8_t *rev, size_t len, const mbedtls_
             if (p != e2)
                 return TP_CRL_UNPARSABLE;
         }
-        if (sl == 0)
+        if (s.len == 0)
             listing = false;
         if (serial && listing && serial_equal(&s, serial)) {
             *found = true;
