@@ -10,9 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/limits.h"
 #include "input/config.h"
+
+#ifndef TLSPATH_DEFAULT_CONFIG
+#define TLSPATH_DEFAULT_CONFIG "/etc/tlspath/config.json"
+#endif
+const char *tp_cli_default_config = TLSPATH_DEFAULT_CONFIG;
 
 static const char HELP_TOP[] =
     "tlspath " TLSPATH_VERSION " - proxy and TLS path tester for Microsoft Defender for Endpoint\n"
@@ -43,7 +49,8 @@ static const char HELP_RUN[] =
     "on every path, concurrently; judge trust, pinning, interception and revocation; report.\n"
     "\n"
     "Input:\n"
-    "  -c, --config FILE      run configuration (JSON; see docs/config.md)\n"
+    "  -c, --config FILE      run configuration (JSON; see docs/config.md); without it,\n"
+    "                         " TLSPATH_DEFAULT_CONFIG " if it exists\n"
     "  --catalog FILE         endpoint catalog (repeatable; replaces the config's catalogs;\n"
     "                         \"builtin:mde\" is the catalog compiled into tlspath)\n"
     "  -p, --path SPEC        a network path (repeatable; replaces the config's paths):\n"
@@ -125,7 +132,7 @@ static const char HELP_CATALOG[] =
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
-    "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
+    "        found by header name in any order; wildcard rows are kept and flagged.\n"
     "        Rows it cannot map are reported per line on stderr and skipped (exit 0 with\n"
     "        warnings; exit 2 only when no row is usable).\n"
     "diff    added, removed and changed endpoints (matched by id, else by URL).\n";
@@ -730,7 +737,13 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     err[0] = '\0';
     if (tp_config_defaults(cfg) != 0)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
-    if (cli->config_file && tp_config_load_file(cli->config_file, cfg, err, errlen) != 0)
+    /* No --config: the installed default config if there is one (a file that exists but
+     * cannot be read is an error, not a silent fall-back), else the built-in defaults. */
+    const char *file = cli->config_file;
+    struct stat st;
+    if (!file && tp_cli_default_config && (stat(tp_cli_default_config, &st) == 0 || errno != ENOENT))
+        file = tp_cli_default_config;
+    if (file && tp_config_load_file(file, cfg, err, errlen) != 0)
         return -1;
 
     if (cli->path_specs.n) {

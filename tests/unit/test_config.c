@@ -307,7 +307,7 @@ static const bad_case k_bad[] = {
      FILE_NAME ": paths[0].auth.password_env: environment variable \"TLSPATH_TEST_NEVER_SET\" is not "
                "set"},
     {"{\"paths\": [{\"id\": \"p\", \"proxy\": \"10.0.0.6:1\", \"auth\": {\"username\": \"u\"}}]}",
-     FILE_NAME ": paths[0].auth: expected exactly one of password, password_env, got neither"},
+     FILE_NAME ": paths[0].auth: expected exactly one of password, password_env, password_file, got none"},
     {"{\"paths\": [{\"id\": \"p\", \"proxy\": \"10.0.0.6:1\", \"auth\": {\"type\": \"ntlm\"}}]}",
      FILE_NAME ": paths[0].auth.type: expected \"basic\", got \"ntlm\""},
     {"{\"paths\": [{\"id\": \"direct\", \"auth\": {\"username\": \"u\", \"password\": \"p\"}}]}",
