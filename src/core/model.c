@@ -131,7 +131,7 @@ void tp_result_free(tp_result *r)
     tp_strlist_free(&r->cnames);
     free(r->resolver); free(r->connected_address);
     tp_strlist_free(&r->proxy_auth_schemes);
-    free(r->tls_version); free(r->tls_cipher);
+    free(r->tls_version); free(r->tls_cipher); free(r->tls_group); free(r->tls_sigalg);
     for (size_t i = 0; i < r->chain_len; i++)
         tp_cert_info_free(&r->chain[i]);
     free(r->chain);

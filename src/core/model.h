@@ -234,6 +234,8 @@ typedef struct tp_result {
     bool tls_done;
     char *tls_version;
     char *tls_cipher;
+    char *tls_group;         /* key exchange group seen in the ServerKeyExchange ("x25519"), or NULL */
+    char *tls_sigalg;        /* its signature algorithm ("rsa_pkcs1_sha256"), or NULL */
     tp_cert_info *chain;     /* as presented, leaf first */
     size_t chain_len;
     uint32_t verify_flags;   /* mbedtls_ssl_get_verify_result() */

@@ -202,6 +202,7 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
         return -1;
     }
     st->path = store_key(p);
+    tp_tls_profile_apply(&st->store.conf, tp_tls_profile_get(e->o.tls_profile));
     e->stores[e->n_stores++] = st;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "core/cancel.h"
 #include "core/fetch.h"
 #include "core/model.h"
+#include "net/tlsprofile.h"
 
 typedef void (*tp_progress_fn)(void *ud, size_t done, size_t total, size_t failed);
 
@@ -18,6 +19,7 @@ typedef struct tp_engine_opts {
     const tp_strlist *resolvers;  /* NULL or empty = the system resolver */
     const tp_strlist *ca_files;   /* extra trust anchors for every path (NULL = none) */
     bool system_ca;               /* load the system bundle */
+    tp_tls_profile_id tls_profile; /* the ClientHello's shape (0 = windows, the default) */
     tp_cancel *cancel;            /* optional, owned by the caller: a run that starts with it
                                      set cancels everything at once; the blocking wrappers
                                      set it on SIGINT / SIGTERM */

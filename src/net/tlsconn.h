@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <mbedtls/ssl.h>
 #include "core/model.h"
+#include "net/tlssnoop.h"
 
 /* Sends len bytes of ciphertext to the peer. Returns 0, or -1 (the connection is gone). */
 typedef int (*tp_tls_send_fn)(void *ud, const uint8_t *buf, size_t len);
@@ -23,6 +24,7 @@ typedef struct tp_tlsconn {
     bool eof;                /* the peer closed its side */
     uint8_t sniff[TP_TLS_SNIFF]; /* the first bytes the peer sent (not-TLS detection) */
     size_t sniff_len;
+    tp_tls_snoop snoop;      /* the server's cleartext flight: group and signature algorithm */
     tp_tls_send_fn send;
     void *ud;
 } tp_tlsconn;

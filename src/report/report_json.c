@@ -276,6 +276,8 @@ static cJSON *json_tls(jb *b, const tp_result *r)
         return NULL;
     add(b, o, "version", jstr(b, r->tls_version));
     add(b, o, "cipher", jstr(b, r->tls_cipher));
+    add(b, o, "group", jstr(b, r->tls_group));
+    add(b, o, "sigalg", jstr(b, r->tls_sigalg));
     cJSON *chain = chk(b, cJSON_CreateArray());
     for (size_t i = 0; chain && r->chain && i < r->chain_len; i++)
         push(b, chain, json_cert(b, &r->chain[i]));
