@@ -94,6 +94,7 @@ typedef struct tp_pinset {
 
 typedef struct tp_limits {
     int concurrency;          /* default 128 */
+    int per_proxy;            /* connections to one proxy at once, default 64 */
     int dns_ms, connect_ms, proxy_ms, tls_ms, http_ms, crl_ms, total_ms;
     size_t crl_max_bytes;     /* default 32 MiB */
     size_t header_max_bytes;  /* default 16 KiB */

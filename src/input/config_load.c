@@ -397,16 +397,22 @@ static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 {
     static const char *const keys[] = {"concurrency", "timeout_ms", "crl_max_bytes",
-                                       "header_max_bytes", "body_max_bytes"};
+                                       "header_max_bytes", "body_max_bytes", "per_proxy"};
     const cJSON *v;
     double d = 0;
 
-    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 5))
+    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 6))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "concurrency"))) {
         if (tp_jr_int(&x->jr, v, "limits.concurrency", 1, MAX_CONCURRENCY, &d))
             return -1;
         l->concurrency = (int)d;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "per_proxy"))) {
+        /* connections to one proxy at once: a run must not flood the proxy users depend on */
+        if (tp_jr_int(&x->jr, v, "limits.per_proxy", 1, MAX_CONCURRENCY, &d))
+            return -1;
+        l->per_proxy = (int)d;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms")) && parse_timeouts(x, v, l))
         return -1;

@@ -17,6 +17,7 @@
 #include "net/sigwatch.h"
 
 static void engine_schedule(engine *e);
+static void on_tick(uv_timer_t *t);
 
 
 /* ---------- trust stores ---------- */
@@ -42,6 +43,18 @@ void tpn_on_timer_closed(uv_handle_t *h)
     job *j = h->data;
     if (--j->timers_open > 0)
         return;
+    if (j->hs_busy) {
+        /* a handshake step still runs on the pool with this job's TLS state: the job is
+         * released when it comes back (exchange.c) */
+        j->release_pending = true;
+        return;
+    }
+    tpn_job_release(j);
+}
+
+/* The job is over and nothing refers to it any more: count it and start the next. */
+void tpn_job_release(job *j)
+{
     engine *e = j->e;
     bool failed = j->r->status == TP_ST_FAIL;
     if (j->f)
@@ -52,6 +65,8 @@ void tpn_on_timer_closed(uv_handle_t *h)
         e->jobs = j->next;
     if (j->next)
         j->next->prev = j->prev;
+    tpn_job_unbucket(j);
+    tpn_job_not_early(j);
     tpn_job_free(j);
     e->inflight--;
     e->done++;
@@ -119,17 +134,204 @@ static size_t fd_budget(size_t want)
     return want < room ? want : room;
 }
 
+/* ---------- admission ---------- */
+/* A probe's deadlines start when it starts, so a probe must only start when this machine
+ * can serve it: the loop answers promptly (lag), the thread pool is not backed up with
+ * handshake steps, and not too many connections are being opened at once. Otherwise the
+ * tester's own saturation would read as the network's slowness (a "timeout"). Probes held
+ * back are not late: their deadlines have not started. */
+#define TP_ADMIT_LAG_MS 50.0     /* the loop is late by more: wait */
+#define TP_ADMIT_HS_QUEUE 64     /* handshake steps queued or running on the pool */
+#define TP_ADMIT_EARLY 512       /* probes in dns / connect / proxy (SYNs, CONNECTs) */
+#define TP_ADMIT_BURST 128       /* starts per pass: the loop gets to breathe in between */
+#define TP_ADMIT_RETRY_MS 2
+
+static bool headroom(const engine *e)
+{
+    if (e->inflight == 0)
+        return true;  /* nothing of ours is running: whatever the lag is, it is not us */
+    return e->lag_ms < TP_ADMIT_LAG_MS && e->hs_queued < TP_ADMIT_HS_QUEUE && e->early < TP_ADMIT_EARLY;
+}
+
+static const tp_path *proxy_key(const engine *e, size_t i)
+{
+    const tp_route *rt = e->results ? e->results[i].route : e->fetches[i].route;
+    if (!rt)
+        return NULL;
+    const tp_path *p = e->results ? rt->path : rt->anon;
+    return p && p->type == TP_PATH_HTTP && p->proxy_host ? p : NULL;
+}
+
+static bool same_proxy(const tp_path *a, const tp_path *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b)
+        return false;
+    return a->proxy_port == b->proxy_port && strcasecmp(a->proxy_host, b->proxy_host) == 0;
+}
+
+/* Groups the jobs by proxy (in their order). Returns 0 or -1 (memory). */
+static int make_buckets(engine *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        const tp_path *k = proxy_key(e, i);
+        bucket *b = NULL;
+        for (size_t x = 0; x < e->n_buckets && !b; x++)
+            if (same_proxy(e->buckets[x].proxy, k))
+                b = &e->buckets[x];
+        if (!b) {
+            bucket *nb = realloc(e->buckets, (e->n_buckets + 1) * sizeof *nb);
+            if (!nb)
+                return -1;
+            e->buckets = nb;
+            b = &e->buckets[e->n_buckets++];
+            memset(b, 0, sizeof *b);
+            b->proxy = k;
+        }
+        if (b->n == b->cap_n) {
+            size_t cap = b->cap_n ? b->cap_n * 2 : 64;
+            size_t *ni = realloc(b->idx, cap * sizeof *ni);
+            if (!ni)
+                return -1;
+            b->idx = ni;
+            b->cap_n = cap;
+        }
+        b->idx[b->n++] = i;
+    }
+    e->left = e->n;
+    return 0;
+}
+
+/* The next bucket with a job waiting and room for it (round robin), or NULL. */
+static bucket *next_bucket(engine *e)
+{
+    size_t per = e->lim->per_proxy > 0 ? (size_t)e->lim->per_proxy : 64;
+    for (size_t k = 0; k < e->n_buckets; k++) {
+        bucket *b = &e->buckets[(e->rr + k) % e->n_buckets];
+        if (b->pos < b->n && (!b->proxy || b->inflight < per)) {
+            e->rr = (e->rr + k + 1) % e->n_buckets;
+            return b;
+        }
+    }
+    return NULL;
+}
+
+void tpn_job_unbucket(job *j)
+{
+    if (j->bk) {
+        j->bk->inflight--;
+        j->bk = NULL;
+    }
+}
+
+void tpn_job_not_early(job *j)
+{
+    if (j->early) {
+        j->early = false;
+        j->e->early--;
+    }
+}
+
 static void engine_schedule(engine *e)
 {
-    size_t cap = e->cap;
-    while (!e->cancelled && e->inflight < cap && e->next < e->n) {
-        size_t i = e->next++;
+    size_t started = 0;
+    while (!e->cancelled && e->inflight < e->cap && e->left > 0) {
+        if (started >= TP_ADMIT_BURST || !headroom(e)) {
+            /* look again shortly (a completion also calls this) */
+            e->held++;
+            if (!e->closing && !uv_is_active((uv_handle_t *)&e->tick))
+                uv_timer_start(&e->tick, on_tick, TP_ADMIT_RETRY_MS, 0);
+            break;
+        }
+        bucket *b = next_bucket(e);
+        if (!b)
+            break;   /* every waiting job is behind a proxy at its cap: a completion resumes */
+        size_t i = b->idx[b->pos++];
+        e->left--;
+        size_t before = e->inflight;
         if (e->results)
             probe_begin(e, &e->results[i]);
         else
             tpn_fetch_begin(e, &e->fetches[i]);
+        if (e->inflight > before && e->jobs) {
+            /* the job just started is the list head (it may already have ended and been
+             * released synchronously: then inflight did not grow) */
+            job *j = e->jobs;
+            if (b->proxy) {
+                j->bk = b;
+                b->inflight++;
+            }
+        }
+        started++;
     }
     tpn_engine_maybe_done(e);
+}
+
+/* ---------- loop lag ---------- */
+
+static void on_lag_tick(uv_timer_t *t)
+{
+    engine *e = t->data;
+    uint64_t now = uv_hrtime();
+    double lag = (double)(now - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
+    e->lag_prev = now;
+    if (lag < 0)
+        lag = 0;
+    e->lag_ms = lag;
+    if (lag > e->lag_max_run)
+        e->lag_max_run = lag;
+    uint64_t slot = now / 100000000u;
+    size_t k = (size_t)(slot % TP_LAG_SLOTS);
+    if (e->lag_slot_id[k] != slot) {
+        e->lag_slot_id[k] = slot;
+        e->lag_slot[k] = 0;
+    }
+    if ((float)lag > e->lag_slot[k])
+        e->lag_slot[k] = (float)lag;
+}
+
+/* The worst loop lag seen since `since` (hrtime), over the last TP_LAG_SLOTS slots. */
+static double lag_max_since(const engine *e, uint64_t since)
+{
+    uint64_t now_slot = uv_hrtime() / 100000000u, from = since / 100000000u;
+    if (now_slot - from >= TP_LAG_SLOTS)
+        from = now_slot - TP_LAG_SLOTS + 1;
+    double m = 0;
+    for (uint64_t s = from; s <= now_slot; s++) {
+        size_t k = (size_t)(s % TP_LAG_SLOTS);
+        if (e->lag_slot_id[k] == s && e->lag_slot[k] > m)
+            m = e->lag_slot[k];
+    }
+    /* the current stretch: the lag tick itself may be the late one */
+    double cur = (double)(uv_hrtime() - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
+    return cur > m ? cur : m;
+}
+
+/* A deadline (due at `due`, hrtime) fired: was this machine too saturated for the verdict
+ * to be the network's? Yes when the loop ran late by more than a tenth of the phase's
+ * allowance (at least 100 ms) while the phase ran — the timer itself fired that late, or
+ * the lag monitor saw it — or when this probe's handshake steps waited for a CPU for a
+ * quarter of it. msg says what was measured. */
+#define TP_SATURATED_LAG_MS 100.0
+bool tpn_saturated(job *j, uint64_t due, int limit_ms, char *msg, size_t n)
+{
+    engine *e = j->e;
+    uint64_t now = uv_hrtime();
+    double late = due && now > due ? (double)(now - due) / 1e6 : 0;
+    double lag = lag_max_since(e, j->t_phase);
+    if (late > lag)
+        lag = late;
+    double tester = j->hs_tester_ms + (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
+    double lag_thr = (double)limit_ms / 10 > TP_SATURATED_LAG_MS ? (double)limit_ms / 10 : TP_SATURATED_LAG_MS;
+    if (lag < lag_thr && tester < (double)limit_ms / 4)
+        return false;
+    snprintf(msg, n,
+             "tester overloaded: the %s deadline (%d ms) fired while this machine was saturated (loop lag up "
+             "to %.0f ms, handshake steps queued and computing %.0f ms, %zu in the queue); not a network "
+             "verdict: run again with a lower --concurrency",
+             tp_phase_name(j->phase), limit_ms, lag, tester, e->hs_queued);
+    return true;
 }
 
 /* ---------- cancellation ---------- */
@@ -166,8 +368,11 @@ static void engine_cancel(engine *e, const char *why)
     for (job *j = e->jobs; j; j = j->next)
         if (!j->finished)
             tpn_job_fail(j, TP_OC_CANCELLED, "%s in phase %s", e->why, tp_phase_name(j->phase));
-    while (e->next < e->n)
-        cancel_unstarted(e, e->next++);
+    for (size_t b = 0; b < e->n_buckets; b++)
+        while (e->buckets[b].pos < e->buckets[b].n) {
+            cancel_unstarted(e, e->buckets[b].idx[e->buckets[b].pos++]);
+            e->left--;
+        }
     engine_schedule(e); /* closes the resolver once nothing is left */
 }
 
@@ -229,6 +434,9 @@ static void engine_free(engine *e)
         free(e->stores[i]);
     }
     free(e->stores);
+    for (size_t i = 0; i < e->n_buckets; i++)
+        free(e->buckets[i].idx);
+    free(e->buckets);
     mbedtls_ctr_drbg_free(&e->drbg);
     mbedtls_entropy_free(&e->entropy);
     free((tp_engine_op *)e);
@@ -237,6 +445,8 @@ static void engine_free(engine *e)
 static void on_tick_closed(uv_handle_t *h)
 {
     engine *e = h->data;
+    if (--e->closing_handles > 0)
+        return;
     tp_engine_done_fn cb = e->done_cb;
     void *ud = e->done_ud;
     engine_free(e);
@@ -257,6 +467,9 @@ void tpn_engine_maybe_done(engine *e)
         tp_resolver_close(e->res);
         e->res = NULL;
     }
+    e->closing_handles = e->lagt_on ? 2 : 1;
+    if (e->lagt_on)
+        uv_close((uv_handle_t *)&e->lagt, on_tick_closed);
     uv_close((uv_handle_t *)&e->tick, on_tick_closed);
 }
 
@@ -314,6 +527,11 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
     e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
     e->done_cb = done;
     e->done_ud = ud;
+    if (make_buckets(e) != 0) {
+        snprintf(err, errlen, "out of memory");
+        engine_free(e);
+        return -1;
+    }
     int rc = uv_timer_init(e->loop, &e->tick);
     if (rc != 0) {
         snprintf(err, errlen, "cannot create a timer: %s", uv_strerror(rc));
@@ -322,6 +540,12 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
     }
     e->tick.data = e;
     e->tick_on = true;
+    if (uv_timer_init(e->loop, &e->lagt) == 0) {
+        e->lagt.data = e;
+        e->lagt_on = true;
+        e->lag_prev = uv_hrtime();
+        uv_timer_start(&e->lagt, on_lag_tick, TP_LAG_TICK_MS, TP_LAG_TICK_MS);
+    }
     uv_timer_start(&e->tick, on_tick, 0, 0);
     if (op)
         *op = (tp_engine_op *)e;

@@ -28,6 +28,12 @@ static void arm(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t ms)
 {
     uv_update_time(j->e->loop);
     uv_timer_start(t, cb, ms, 0);
+    /* when it is due, to tell a deadline that fired late (a saturated tester) */
+    uint64_t due = uv_hrtime() + ms * 1000000u;
+    if (t == &j->phase_timer)
+        j->phase_due = due;
+    else
+        j->total_due = due;
 }
 
 double tpn_elapsed_ms(uint64_t since)
@@ -81,6 +87,8 @@ void tpn_job_fail(job *j, tp_outcome code, const char *fmt, ...)
 
 void tpn_set_phase(job *j, tp_phase p, int limit_ms)
 {
+    if (p == TP_PH_TLS || p == TP_PH_HTTP)
+        tpn_job_not_early(j);
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
@@ -148,13 +156,7 @@ static void attempt_teardown(job *j)
 {
     tp_resolver_cancel(&j->dw);
     conn_drop(j);
-    if (j->tls_on) {
-        tp_tls_free(&j->tlsc);
-        j->tls_on = false;
-    }
-    free(j->tx);
-    j->tx = NULL;
-    j->tx_len = j->tx_cap = 0;
+    tpn_tls_teardown(j);
     if (j->head_on) {
         tp_http_head_free(&j->head);
         j->head_on = false;
@@ -303,6 +305,12 @@ static void dns_answer(job *j, const tp_dns_answer *a)
 {
     tp_result *r = j->r;
     tpn_end_phase(j);
+    char sat[TP_MSG_MAX];
+    if (a->code == TP_OC_DNS_TIMEOUT && tpn_saturated(j, 0, j->lim_dns, sat, sizeof sat)) {
+        /* c-ares gave up while this machine could not read its answers in time */
+        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+        return;
+    }
     if (a->code != TP_OC_NONE) {
         if (j->via_proxy)
             tpn_job_fail(j, a->code, "proxy host %s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
@@ -405,6 +413,7 @@ static bool try_fallback(job *j, tp_outcome code)
     tpn_reset_timings(j->r, true);
     j->r->proxy_status = 0;
     j->fell_back = true;
+    tpn_job_unbucket(j); /* it no longer uses that proxy */
     j->route = fbr;
     j->path = fb;
     j->r->used_path = fb;
@@ -437,7 +446,9 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
         *slot = tpn_elapsed_ms(j->t_phase);
     r->t.total = tpn_elapsed_ms(j->t_start);
     /* an interrupted probe did not fail: it was not allowed to finish */
-    r->status = code == TP_OC_NONE ? TP_ST_OK : code == TP_OC_CANCELLED ? TP_ST_SKIPPED : TP_ST_FAIL;
+    r->status = code == TP_OC_NONE                                         ? TP_ST_OK
+                : code == TP_OC_CANCELLED || code == TP_OC_INCONCLUSIVE ? TP_ST_SKIPPED
+                                                                          : TP_ST_FAIL;
     r->phase = code != TP_OC_NONE ? j->phase : TP_PH_DONE;
     free(r->error_message);
     r->error_code = code;
@@ -487,6 +498,11 @@ static int phase_limit(const job *j)
 static void on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
+    char sat[TP_MSG_MAX];
+    if (tpn_saturated(j, j->phase_due, phase_limit(j), sat, sizeof sat)) {
+        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+        return;
+    }
     if (j->phase == TP_PH_CONNECT && j->addr_i + 1 < j->addrs.n) {
         /* this address's share of the connect deadline is over: try the next one */
         connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
@@ -505,6 +521,11 @@ static void on_phase_timeout(uv_timer_t *t)
 static void on_total_timeout(uv_timer_t *t)
 {
     job *j = t->data;
+    char sat[TP_MSG_MAX];
+    if (tpn_saturated(j, j->total_due, phase_limit(j), sat, sizeof sat)) {
+        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+        return;
+    }
     /* The probe's whole deadline fired. Only when the current phase had used its own full
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
      * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
@@ -548,6 +569,8 @@ void tpn_job_start_common(engine *e, job *j)
     uv_timer_init(e->loop, &j->total_timer);
     j->phase_timer.data = j->total_timer.data = j;
     j->timers_open = 2;
+    j->early = true;
+    e->early++;
     j->t_start = uv_hrtime();
     arm(j, &j->total_timer, on_total_timeout, (uint64_t)j->lim_total);
     e->inflight++;
