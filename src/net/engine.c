@@ -153,66 +153,100 @@ static bool headroom(const engine *e)
     return e->lag_ms < TP_ADMIT_LAG_MS && e->hs_queued < TP_ADMIT_HS_QUEUE && e->early < TP_ADMIT_EARLY;
 }
 
-static const tp_path *proxy_key(const engine *e, size_t i)
+/* The peer job i connects to first: its proxy, or its endpoint (direct; fetches: the URL's
+ * host, parsed when the fetch starts, so fetches on a direct path share one bucket). */
+static char *peer_key(const engine *e, size_t i)
 {
     const tp_route *rt = e->results ? e->results[i].route : e->fetches[i].route;
-    if (!rt)
-        return NULL;
-    const tp_path *p = e->results ? rt->path : rt->anon;
-    return p && p->type == TP_PATH_HTTP && p->proxy_host ? p : NULL;
+    const tp_path *p = rt ? (e->results ? rt->path : rt->anon) : NULL;
+    if (p && p->type == TP_PATH_HTTP && p->proxy_host)
+        return tp_asprintf("proxy %s:%d", p->proxy_host, p->proxy_port);
+    const tp_endpoint *ep = e->results ? e->results[i].ep : NULL;
+    if (ep && ep->host)
+        return tp_asprintf("%s:%d", ep->host, ep->port);
+    return tp_strdup("direct");
 }
 
-static bool same_proxy(const tp_path *a, const tp_path *b)
+static uint64_t key_hash(const char *s)
 {
-    if (a == b)
-        return true;
-    if (!a || !b)
-        return false;
-    return a->proxy_port == b->proxy_port && strcasecmp(a->proxy_host, b->proxy_host) == 0;
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)(*s | 0x20)) * 1099511628211ull;
+    return h;
 }
 
-/* Groups the jobs by proxy (in their order). Returns 0 or -1 (memory). */
+/* Groups the jobs by peer (in their order), through an open-addressing table. */
 static int make_buckets(engine *e)
 {
-    for (size_t i = 0; i < e->n; i++) {
-        const tp_path *k = proxy_key(e, i);
-        bucket *b = NULL;
-        for (size_t x = 0; x < e->n_buckets && !b; x++)
-            if (same_proxy(e->buckets[x].proxy, k))
-                b = &e->buckets[x];
-        if (!b) {
-            bucket *nb = realloc(e->buckets, (e->n_buckets + 1) * sizeof *nb);
-            if (!nb)
-                return -1;
-            e->buckets = nb;
+    size_t tcap = 64;
+    while (tcap < e->n * 2)
+        tcap *= 2;
+    size_t *table = malloc(tcap * sizeof *table); /* bucket index + 1, 0 = empty */
+    e->buckets = calloc(e->n ? e->n : 1, sizeof *e->buckets);
+    if (!table || !e->buckets) {
+        free(table);
+        return -1;
+    }
+    memset(table, 0, tcap * sizeof *table);
+    int rc = 0;
+    for (size_t i = 0; i < e->n && rc == 0; i++) {
+        char *k = peer_key(e, i);
+        if (!k) {
+            rc = -1;
+            break;
+        }
+        size_t h = (size_t)key_hash(k) & (tcap - 1);
+        while (table[h] && strcasecmp(e->buckets[table[h] - 1].key, k) != 0)
+            h = (h + 1) & (tcap - 1);
+        bucket *b;
+        if (table[h]) {
+            b = &e->buckets[table[h] - 1];
+            free(k);
+        } else {
             b = &e->buckets[e->n_buckets++];
-            memset(b, 0, sizeof *b);
-            b->proxy = k;
+            b->key = k;
+            table[h] = e->n_buckets;
         }
         if (b->n == b->cap_n) {
-            size_t cap = b->cap_n ? b->cap_n * 2 : 64;
+            size_t cap = b->cap_n ? b->cap_n * 2 : 4;
             size_t *ni = realloc(b->idx, cap * sizeof *ni);
-            if (!ni)
-                return -1;
+            if (!ni) {
+                rc = -1;
+                break;
+            }
             b->idx = ni;
             b->cap_n = cap;
         }
         b->idx[b->n++] = i;
     }
+    free(table);
+    e->ready = malloc((e->n_buckets ? e->n_buckets : 1) * sizeof *e->ready);
+    if (rc != 0 || !e->ready)
+        return -1;
+    for (size_t x = 0; x < e->n_buckets; x++)
+        e->ready[x] = x;
+    e->n_ready = e->n_buckets;
     e->left = e->n;
     return 0;
 }
 
-/* The next bucket with a job waiting and room for it (round robin), or NULL. */
+/* The next bucket with a job waiting and room for it (round robin), or NULL. Buckets with
+ * nothing left leave the ready list. */
 static bucket *next_bucket(engine *e)
 {
     size_t per = e->lim->per_proxy > 0 ? (size_t)e->lim->per_proxy : 64;
-    for (size_t k = 0; k < e->n_buckets; k++) {
-        bucket *b = &e->buckets[(e->rr + k) % e->n_buckets];
-        if (b->pos < b->n && (!b->proxy || b->inflight < per)) {
-            e->rr = (e->rr + k + 1) % e->n_buckets;
-            return b;
+    for (size_t tries = 0; e->n_ready > 0 && tries < e->n_ready;) {
+        if (e->rr >= e->n_ready)
+            e->rr = 0;
+        bucket *b = &e->buckets[e->ready[e->rr]];
+        if (b->pos >= b->n) {
+            e->ready[e->rr] = e->ready[--e->n_ready];
+            continue;
         }
+        e->rr++;
+        if (b->inflight < per)
+            return b;
+        tries++;
     }
     return NULL;
 }
@@ -255,13 +289,11 @@ static void engine_schedule(engine *e)
         else
             tpn_fetch_begin(e, &e->fetches[i]);
         if (e->inflight > before && e->jobs) {
-            /* the job just started is the list head (it may already have ended and been
-             * released synchronously: then inflight did not grow) */
+            /* the job just started is the list head (a job that could not start did not
+             * grow inflight) */
             job *j = e->jobs;
-            if (b->proxy) {
-                j->bk = b;
-                b->inflight++;
-            }
+            j->bk = b;
+            b->inflight++;
         }
         started++;
     }
@@ -291,46 +323,58 @@ static void on_lag_tick(uv_timer_t *t)
         e->lag_slot[k] = (float)lag;
 }
 
-/* The worst loop lag seen since `since` (hrtime), over the last TP_LAG_SLOTS slots. */
-static double lag_max_since(const engine *e, uint64_t since)
+/* Loop stalls since `since` (hrtime), over the last TP_LAG_SLOTS slots: the sum of each
+ * slot's worst lag (a stall shows as one late tick), counting only lags of a tick or more;
+ * *worst gets the largest. The current stretch counts too: the lag tick may be the late one. */
+static double stalls_since(const engine *e, uint64_t since, double *worst)
 {
-    uint64_t now_slot = uv_hrtime() / 100000000u, from = since / 100000000u;
+    uint64_t now = uv_hrtime();
+    uint64_t now_slot = now / 100000000u, from = since / 100000000u;
     if (now_slot - from >= TP_LAG_SLOTS)
         from = now_slot - TP_LAG_SLOTS + 1;
-    double m = 0;
+    double sum = 0, m = 0;
     for (uint64_t s = from; s <= now_slot; s++) {
         size_t k = (size_t)(s % TP_LAG_SLOTS);
-        if (e->lag_slot_id[k] == s && e->lag_slot[k] > m)
+        if (e->lag_slot_id[k] != s || e->lag_slot[k] < TP_LAG_TICK_MS)
+            continue;
+        sum += e->lag_slot[k];
+        if (e->lag_slot[k] > m)
             m = e->lag_slot[k];
     }
-    /* the current stretch: the lag tick itself may be the late one */
-    double cur = (double)(uv_hrtime() - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
-    return cur > m ? cur : m;
+    double cur = (double)(now - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
+    if (cur >= TP_LAG_TICK_MS) {
+        sum += cur;
+        if (cur > m)
+            m = cur;
+    }
+    *worst = m;
+    return sum;
 }
 
-/* A deadline (due at `due`, hrtime) fired: was this machine too saturated for the verdict
- * to be the network's? Yes when the loop ran late by more than a tenth of the phase's
- * allowance (at least 100 ms) while the phase ran — the timer itself fired that late, or
- * the lag monitor saw it — or when this probe's handshake steps waited for a CPU for a
- * quarter of it. msg says what was measured. */
-#define TP_SATURATED_LAG_MS 100.0
-bool tpn_saturated(job *j, uint64_t due, int limit_ms, char *msg, size_t n)
+/* A deadline of limit_ms, for a stretch that began at `since`, fired (or c-ares gave up):
+ * was the network really watched for it? The time the loop stood still (stalls) and the
+ * time this probe's handshake steps spent queued and computing on the pool (the tester's,
+ * not the peer's) are taken off the elapsed time; when that is at least a tenth of the
+ * limit (100 ms at least) and what is left is under 90 % of the limit, the deadline
+ * measured this machine, not the network: true, msg says what was measured. */
+bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
 {
     engine *e = j->e;
-    uint64_t now = uv_hrtime();
-    double late = due && now > due ? (double)(now - due) / 1e6 : 0;
-    double lag = lag_max_since(e, j->t_phase);
-    if (late > lag)
-        lag = late;
+    double worst;
+    double stall = stalls_since(e, since, &worst);
     double tester = j->hs_tester_ms + (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
-    double lag_thr = (double)limit_ms / 10 > TP_SATURATED_LAG_MS ? (double)limit_ms / 10 : TP_SATURATED_LAG_MS;
-    if (lag < lag_thr && tester < (double)limit_ms / 4)
+    double watched = tpn_elapsed_ms(since) - stall - tester;
+    /* small stalls are a busy machine's ordinary jitter: what is taken off must be a tenth of
+     * the limit and at least 100 ms */
+    double floor = (double)limit_ms / 10 > 100 ? (double)limit_ms / 10 : 100;
+    if (watched >= 0.9 * (double)limit_ms || stall + tester < floor)
         return false;
     snprintf(msg, n,
-             "tester overloaded: the %s deadline (%d ms) fired while this machine was saturated (loop lag up "
-             "to %.0f ms, handshake steps queued and computing %.0f ms, %zu in the queue); not a network "
-             "verdict: run again with a lower --concurrency",
-             tp_phase_name(j->phase), limit_ms, lag, tester, e->hs_queued);
+             "tester overloaded: the %s deadline (%d ms) fired while this machine was saturated (loop stalled "
+             "%.0f ms, worst loop lag %.0f ms; handshake steps queued and computing %.0f ms, %zu in the "
+             "queue): the network was watched for %.0f ms only; not a network verdict: run again with a "
+             "lower --concurrency",
+             tp_phase_name(j->phase), limit_ms, stall, worst, tester, e->hs_queued, watched > 0 ? watched : 0);
     return true;
 }
 
@@ -434,9 +478,12 @@ static void engine_free(engine *e)
         free(e->stores[i]);
     }
     free(e->stores);
-    for (size_t i = 0; i < e->n_buckets; i++)
+    for (size_t i = 0; i < e->n_buckets; i++) {
         free(e->buckets[i].idx);
+        free(e->buckets[i].key);
+    }
     free(e->buckets);
+    free(e->ready);
     mbedtls_ctr_drbg_free(&e->drbg);
     mbedtls_entropy_free(&e->entropy);
     free((tp_engine_op *)e);
@@ -463,6 +510,9 @@ void tpn_engine_maybe_done(engine *e)
     if (uv_is_active((uv_handle_t *)&e->tick))
         return;   /* not started yet: on_tick will look again */
     e->closing = true;
+    if (getenv("TP_DEBUG_ENGINE"))
+        fprintf(stderr, "engine: n=%zu held=%zu lag_max=%.1f ms wall=%.1f ms\n", e->n, e->held, e->lag_max_run,
+                tpn_elapsed_ms(e->t0));
     if (e->res) {
         tp_resolver_close(e->res);
         e->res = NULL;
@@ -547,6 +597,7 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
         uv_timer_start(&e->lagt, on_lag_tick, TP_LAG_TICK_MS, TP_LAG_TICK_MS);
     }
     uv_timer_start(&e->tick, on_tick, 0, 0);
+    e->t0 = uv_hrtime();
     if (op)
         *op = (tp_engine_op *)e;
     return 0;

@@ -30,10 +30,12 @@ typedef struct job job;
 
 typedef struct engine engine;
 
-/* Jobs waiting to start, grouped by the proxy they connect to (NULL: direct), so that no
- * proxy gets more than limits.per_proxy connections at once (engine.c). */
+/* Jobs waiting to start, grouped by the peer they connect to first — the proxy, or on a
+ * direct path the endpoint's host:port — so that no peer gets more than limits.per_proxy
+ * of our connections at once (engine.c): a run must not flood the proxy users depend on,
+ * nor overload an origin and then blame the network for its slowness. */
 typedef struct bucket {
-    const tp_path *proxy;    /* a path with a proxy, or NULL */
+    char *key;               /* "proxy host:port" or "host:port" */
     size_t *idx;             /* results[] / fetches[] indices, in order */
     size_t n, pos, cap_n;
     size_t inflight;
@@ -78,8 +80,11 @@ struct engine {
     uint64_t lag_slot_id[TP_LAG_SLOTS]; /* which 100 ms slot (hrtime / 1e8) each entry holds */
     size_t early;            /* probes in dns / connect / proxy: SYNs and CONNECTs in flight */
     size_t held;             /* times admission waited for headroom */
+    uint64_t t0;
     bucket *buckets;
-    size_t n_buckets, rr, left;
+    size_t n_buckets, left;
+    size_t *ready;           /* buckets with jobs still waiting (round robin) */
+    size_t n_ready, rr;
     size_t open_conns;       /* conns whose close callback has not run yet */
     tp_engine_done_fn done_cb;
     void *done_ud;
@@ -135,7 +140,7 @@ struct job {
     /* state */
     bucket *bk;              /* the proxy bucket it counts against, or NULL */
     bool early;              /* counted in engine->early */
-    uint64_t phase_due, total_due; /* hrtime the armed deadlines are due */
+    bool grace_phase, grace_total; /* a saturated deadline's one grace turn was given */
     tp_phase phase;
     uint64_t t_start, t_phase;
     uv_timer_t phase_timer, total_timer;

@@ -28,12 +28,6 @@ static void arm(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t ms)
 {
     uv_update_time(j->e->loop);
     uv_timer_start(t, cb, ms, 0);
-    /* when it is due, to tell a deadline that fired late (a saturated tester) */
-    uint64_t due = uv_hrtime() + ms * 1000000u;
-    if (t == &j->phase_timer)
-        j->phase_due = due;
-    else
-        j->total_due = due;
 }
 
 double tpn_elapsed_ms(uint64_t since)
@@ -89,6 +83,7 @@ void tpn_set_phase(job *j, tp_phase p, int limit_ms)
 {
     if (p == TP_PH_TLS || p == TP_PH_HTTP)
         tpn_job_not_early(j);
+    j->grace_phase = false;
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
@@ -306,7 +301,7 @@ static void dns_answer(job *j, const tp_dns_answer *a)
     tp_result *r = j->r;
     tpn_end_phase(j);
     char sat[TP_MSG_MAX];
-    if (a->code == TP_OC_DNS_TIMEOUT && tpn_saturated(j, 0, j->lim_dns, sat, sizeof sat)) {
+    if (a->code == TP_OC_DNS_TIMEOUT && tpn_saturated(j, j->t_phase, j->lim_dns, sat, sizeof sat)) {
         /* c-ares gave up while this machine could not read its answers in time */
         tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
         return;
@@ -495,19 +490,33 @@ static int phase_limit(const job *j)
     }
 }
 
+/* A deadline that fires while the tester was saturated: first one grace turn of the loop
+ * (timers run before the loop polls; an answer may be waiting unread in the socket), then,
+ * if the network was not watched for the deadline, "inconclusive". True when handled. */
+static bool saturated_deadline(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t since, int limit, bool *grace)
+{
+    char sat[TP_MSG_MAX];
+    if (!tpn_saturated(j, since, limit, sat, sizeof sat))
+        return false;
+    if (!*grace) {
+        *grace = true;
+        uv_timer_start(t, cb, 0, 0);
+        return true;
+    }
+    tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+    return true;
+}
+
 static void on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
-    char sat[TP_MSG_MAX];
-    if (tpn_saturated(j, j->phase_due, phase_limit(j), sat, sizeof sat)) {
-        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
-        return;
-    }
     if (j->phase == TP_PH_CONNECT && j->addr_i + 1 < j->addrs.n) {
         /* this address's share of the connect deadline is over: try the next one */
         connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
         return;
     }
+    if (saturated_deadline(j, t, on_phase_timeout, j->t_phase, phase_limit(j), &j->grace_phase))
+        return;
     if (j->via_proxy && j->phase == TP_PH_CONNECT)
         tpn_job_fail(j, timeout_code(j->phase), "proxy %s: no connection within %d ms", j->proxy_hp, phase_limit(j));
     else if (j->phase == TP_PH_PROXY)
@@ -521,11 +530,8 @@ static void on_phase_timeout(uv_timer_t *t)
 static void on_total_timeout(uv_timer_t *t)
 {
     job *j = t->data;
-    char sat[TP_MSG_MAX];
-    if (tpn_saturated(j, j->total_due, phase_limit(j), sat, sizeof sat)) {
-        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+    if (saturated_deadline(j, t, on_total_timeout, j->t_start, j->lim_total, &j->grace_total))
         return;
-    }
     /* The probe's whole deadline fired. Only when the current phase had used its own full
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
      * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
