@@ -122,6 +122,45 @@ void tp_cert_info_free(tp_cert_info *c)
     memset(c, 0, sizeof *c);
 }
 
+typedef struct chain_block {
+    size_t refs, n;
+    tp_cert_info certs[];
+} chain_block;
+
+static chain_block *block_of(tp_cert_info *c)
+{
+    return (chain_block *)((char *)c - offsetof(chain_block, certs));
+}
+
+tp_cert_info *tp_chain_new(size_t n)
+{
+    chain_block *b = calloc(1, sizeof *b + n * sizeof b->certs[0]);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->n = n;
+    return b->certs;
+}
+
+tp_cert_info *tp_chain_ref(tp_cert_info *chain)
+{
+    if (chain)
+        block_of(chain)->refs++;
+    return chain;
+}
+
+void tp_chain_unref(tp_cert_info *chain)
+{
+    if (!chain)
+        return;
+    chain_block *b = block_of(chain);
+    if (--b->refs > 0)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        tp_cert_info_free(&b->certs[i]);
+    free(b);
+}
+
 void tp_result_free(tp_result *r)
 {
     if (!r)
@@ -132,9 +171,13 @@ void tp_result_free(tp_result *r)
     free(r->resolver); free(r->connected_address);
     tp_strlist_free(&r->proxy_auth_schemes);
     free(r->tls_version); free(r->tls_cipher); free(r->tls_group); free(r->tls_sigalg);
-    for (size_t i = 0; i < r->chain_len; i++)
-        tp_cert_info_free(&r->chain[i]);
-    free(r->chain);
+    if (r->chain_shared) {
+        tp_chain_unref(r->chain);
+    } else {
+        for (size_t i = 0; i < r->chain_len; i++)
+            tp_cert_info_free(&r->chain[i]);
+        free(r->chain);
+    }
     free(r->interception_issuer);
     free(r->revocation_reason);
     for (size_t i = 0; i < r->n_crls; i++) {

@@ -239,6 +239,8 @@ typedef struct tp_result {
     char *tls_sigalg;        /* its signature algorithm ("rsa_pkcs1_sha256"), or NULL */
     tp_cert_info *chain;     /* as presented, leaf first */
     size_t chain_len;
+    bool chain_shared;       /* chain is a tp_chain_new() block shared with other results
+                                (reference counted: tp_result_free drops one reference) */
     uint32_t verify_flags;   /* mbedtls_ssl_get_verify_result() */
     bool trusted;            /* chain anchors in the configured CA store */
     bool hostname_ok;
@@ -260,6 +262,12 @@ typedef struct tp_result {
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
+/* A chain of n certificates that several results can share (10,000 probes usually see a
+ * handful of chains): zeroed, one reference. tp_chain_ref adds one; tp_chain_unref drops
+ * one and frees the certificates and the block with the last. Not thread-safe (the loop's). */
+tp_cert_info *tp_chain_new(size_t n);
+tp_cert_info *tp_chain_ref(tp_cert_info *chain);
+void tp_chain_unref(tp_cert_info *chain);
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
 
 /* What changed since the previous recorded run (core/changes.h); filled by the history. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <malloc.h>
 
 #include "net/sigwatch.h"
 
@@ -478,6 +479,7 @@ static void engine_free(engine *e)
         free(e->stores[i]);
     }
     free(e->stores);
+    tp_chain_cache_free(&e->chains);
     for (size_t i = 0; i < e->n_buckets; i++) {
         free(e->buckets[i].idx);
         free(e->buckets[i].key);
@@ -511,8 +513,8 @@ void tpn_engine_maybe_done(engine *e)
         return;   /* not started yet: on_tick will look again */
     e->closing = true;
     if (getenv("TP_DEBUG_ENGINE"))
-        fprintf(stderr, "engine: n=%zu held=%zu lag_max=%.1f ms wall=%.1f ms\n", e->n, e->held, e->lag_max_run,
-                tpn_elapsed_ms(e->t0));
+        fprintf(stderr, "engine: n=%zu held=%zu lag_max=%.1f ms wall=%.1f ms live heap %zu KB\n", e->n, e->held,
+                e->lag_max_run, tpn_elapsed_ms(e->t0), mallinfo2().uordblks / 1024);
     if (e->res) {
         tp_resolver_close(e->res);
         e->res = NULL;

@@ -361,7 +361,7 @@ static void hs_result(job *j)
         hs_failed(j, ret);
         return;
     }
-    if (tp_tls_facts(&j->tlsc, j->r) != 0) {
+    if (tp_tls_facts(&j->tlsc, j->r, &j->e->chains) != 0) {
         tpn_job_fail(j, TP_OC_TLS_ERROR, "out of memory recording the certificate chain");
         return;
     }

@@ -98,6 +98,7 @@ struct engine {
     uint8_t rbuf[TP_READ_BUF];
     bool rbuf_busy;
     size_t hs_queued;        /* handshake steps queued or running on the thread pool */
+    tp_chain_cache chains;   /* the run's certificate chains, interned */
     uint8_t pbuf[TP_PLAIN_BUF];
     /* scheduling */
     size_t n, inflight, done, failed;

@@ -268,7 +268,7 @@ uint32_t tp_tls_untrusted_mask(void)
            MBEDTLS_X509_BADCERT_BAD_KEY;
 }
 
-int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
+int tp_tls_facts(const tp_tlsconn *c, tp_result *r, tp_chain_cache *cache)
 {
     int rc = -1;
     free(r->tls_version);
@@ -297,6 +297,19 @@ int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
         tp_x509_san_ip_match(peer->v3_ext.p, peer->v3_ext.len, r->ep->host) == 1) {
         r->hostname_ok = true;
         r->verify_flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
+    if (cache && peer) {
+        /* a result probed again (a fallback) drops what it had first */
+        if (r->chain_shared)
+            tp_chain_unref(r->chain);
+        r->chain = NULL;
+        r->chain_len = 0;
+        r->chain_shared = false;
+        if (tp_chain_cache_get(cache, peer, r) != 0)
+            goto done;
+        r->tls_done = true;
+        rc = 0;
+        goto done;
     }
     size_t n = 0;
     for (const mbedtls_x509_crt *p = peer; p && p->raw.p; p = p->next)

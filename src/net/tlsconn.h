@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <mbedtls/ssl.h>
 #include "core/model.h"
+#include "net/chaincache.h"
 #include "net/tlssnoop.h"
 
 /* Sends len bytes of ciphertext to the peer. Returns 0, or -1 (the connection is gone). */
@@ -49,9 +50,10 @@ int tp_tls_read(tp_tlsconn *c, uint8_t *buf, size_t len);
 /* Classifies a failed handshake: *code = TP_OC_ for tls_alert | tls_closed | tls_not_tls | tls_protocol |
  * tls_error; msg gets a human explanation (alert name, mbedTLS text, first bytes seen). */
 void tp_tls_classify(const tp_tlsconn *c, int ret, tp_outcome *code, char *msg, size_t msglen);
-/* Facts after a handshake: version, ciphersuite, chain (leaf first, via tp_x509_cert_info),
+/* Facts after a handshake: version, ciphersuite, chain (leaf first, via tp_x509_cert_info;
+ * with a cache, shared with every result that saw the same chain; NULL: a chain of its own),
  * verify flags and the trusted / hostname_ok / expired judgements. Returns 0 or -1 (memory). */
-int tp_tls_facts(const tp_tlsconn *c, tp_result *r);
+int tp_tls_facts(const tp_tlsconn *c, tp_result *r, tp_chain_cache *cache);
 /* Frees the session and buffers (idempotent). */
 void tp_tls_free(tp_tlsconn *c);
 

@@ -130,7 +130,7 @@ static void handshake_pair(const char *sni, bool bytewise, tp_result *facts)
     tp_tls_eof(&client);
     assert_int_equal(tp_tls_read(&client, buf, sizeof buf), 0);
 
-    assert_int_equal(tp_tls_facts(&client, facts), 0);
+    assert_int_equal(tp_tls_facts(&client, facts, NULL), 0);
     tp_tls_free(&client);
     tp_tls_free(&server);
     tp_tls_free(&client); /* idempotent */
