@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
-#include <malloc.h>
 
 #include "net/sigwatch.h"
 
@@ -512,9 +511,6 @@ void tpn_engine_maybe_done(engine *e)
     if (uv_is_active((uv_handle_t *)&e->tick))
         return;   /* not started yet: on_tick will look again */
     e->closing = true;
-    if (getenv("TP_DEBUG_ENGINE"))
-        fprintf(stderr, "engine: n=%zu held=%zu lag_max=%.1f ms wall=%.1f ms live heap %zu KB\n", e->n, e->held,
-                e->lag_max_run, tpn_elapsed_ms(e->t0), mallinfo2().uordblks / 1024);
     if (e->res) {
         tp_resolver_close(e->res);
         e->res = NULL;
@@ -599,7 +595,6 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
         uv_timer_start(&e->lagt, on_lag_tick, TP_LAG_TICK_MS, TP_LAG_TICK_MS);
     }
     uv_timer_start(&e->tick, on_tick, 0, 0);
-    e->t0 = uv_hrtime();
     if (op)
         *op = (tp_engine_op *)e;
     return 0;

@@ -80,7 +80,6 @@ struct engine {
     uint64_t lag_slot_id[TP_LAG_SLOTS]; /* which 100 ms slot (hrtime / 1e8) each entry holds */
     size_t early;            /* probes in dns / connect / proxy: SYNs and CONNECTs in flight */
     size_t held;             /* times admission waited for headroom */
-    uint64_t t0;
     bucket *buckets;
     size_t n_buckets, left;
     size_t *ready;           /* buckets with jobs still waiting (round robin) */
