@@ -21,6 +21,7 @@
 #include "pki/castore.h"
 #include "input/catalog.h"
 #include "app/cli.h"
+#include "app/serve_cmd.h"
 #include "input/config.h"
 #include "app/pipeline.h"
 #include "base/fileout.h"
@@ -30,6 +31,9 @@
 #include "report/report.h"
 #include "judge/verdict.h"
 #include "app/app_history.h"
+#include "app/rules_cmd.h"
+#include "report/export_chain.h"
+#include "report/report_util.h"
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
@@ -206,7 +210,8 @@ static int emit_reports(const tp_config *cfg, const tp_run *run)
          * then it goes to stderr so the machine-readable stream stays clean. */
         FILE *out = stdout_taken ? stderr : stdout;
         const char *nc = getenv("NO_COLOR");
-        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0};
+        tp_table_opts o = {.color = !cfg->no_color && !(nc && *nc) && isatty(fileno(out)), .width = 0,
+                           .details = cfg->details};
         o.width = terminal_width(out);
         rc |= tp_report_table(run, out, &o);
         fflush(out);
@@ -224,8 +229,27 @@ typedef struct progress {
 static void on_progress(void *ud, size_t done, size_t total, size_t failed)
 {
     progress *p = ud;
-    if (p->on)
-        tp_report_progress(stderr, done, total, failed, (double)(now_ms() - p->start) / 1000.0);
+    double s = (double)(now_ms() - p->start) / 1000.0;
+    /* the engine's count is network failures; after the last probe the verdicts (CRLs,
+     * pins) run, and the final line (after the summary) counts what the summary counts */
+    if (p->on && done < total)
+        tp_report_progress(stderr, done, total, failed, s);
+    else if (p->on)
+        tp_report_progress_judging(stderr, total, s);
+}
+
+/* ---------- -v trace ---------- */
+
+/* One engine trace line to stderr: network text made safe for a terminal, and any
+ * configured secret redacted (the engine never puts one there; this is the second lock). */
+static void on_trace(void *ud, const char *line)
+{
+    const tp_run *run = ud;
+    char *red = tp_rpt_clean(run, line);
+    char buf[1600];
+    tp_term_clean(buf, sizeof buf, red ? red : "");
+    free(red);
+    fprintf(stderr, "tlspath: %s\n", buf);
 }
 
 /* ---------- selection ---------- */
@@ -274,7 +298,7 @@ static const char *f_geo(const tp_endpoint *e, size_t k) { return k == 0 ? (e->g
 static const char *f_os(const tp_endpoint *e, size_t k) { return k < e->os.n ? e->os.v[k] : NULL; }
 static const char *f_onb(const tp_endpoint *e, size_t k) { return k < e->onboarding.n ? e->onboarding.v[k] : NULL; }
 
-static int check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
+int tp_app_check_selection(const tp_config *cfg, const tp_cli *cli, const tp_catalog *cats, size_t n_cats,
                            char *err, size_t errlen)
 {
     char w[4][512];
@@ -351,7 +375,7 @@ static int cmd_run(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_plan_resolve(&plan, &cfg, err, sizeof err) != 0 ||
         tp_plan_build(&plan, cats, n_cats, &results, &n, err, sizeof err) != 0) {
         usage_error(err);
@@ -396,15 +420,18 @@ static int cmd_run(const tp_cli *cli)
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
-    progress prog = {.on = !cfg.quiet && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    /* the trace and the \r-rewritten progress line would garble each other */
+    progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
+    if (cli->verbose)
+        tp_engine_set_trace(on_trace, &run);
     /* Ctrl-C (or SIGTERM) during the run sets this token: what was in flight ends as
      * "cancelled" (skipped) and what completed is reported all the same. */
     tp_pipeline_opts po = {.plan = &plan, .run = &run, .cancel = &cancel, .now = 0,
                            .progress = on_progress, .progress_ud = &prog};
     int prc = tp_pipeline_run(&po, err, sizeof err);
-    if (prog.on)
-        fprintf(stderr, "\n");
     if (prc != 0) {
+        if (prog.on)
+            fprintf(stderr, "\n");
         fprintf(stderr, "tlspath: %s\n", err);
         rc = EXIT_USAGE;
         goto done;
@@ -419,6 +446,8 @@ static int cmd_run(const tp_cli *cli)
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
+    if (prog.on)   /* the last progress line counts what the summary counts */
+        tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
     bool interrupted = tp_cancelled(&cancel);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
@@ -429,6 +458,16 @@ static int cmd_run(const tp_cli *cli)
             fprintf(stderr, "tlspath: interrupted — the partial report could not be written\n");
         rc = interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
         goto done;
+    }
+    if (cli->export_chain) {
+        size_t files = 0;
+        if (tp_export_chains(&run, cli->export_chain, &files, err, sizeof err) != 0) {
+            fprintf(stderr, "tlspath: %s\n", err);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (!cfg.quiet)
+            fprintf(stderr, "tlspath: wrote %zu chain(s) to %s\n", files, cli->export_chain);
     }
     if (interrupted) {
         fprintf(stderr, "tlspath: interrupted — partial report written\n");
@@ -447,6 +486,16 @@ done:
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;
+}
+
+/* `tlspath rules` selects exactly as `run` does. */
+static int rules_select(tp_config *cfg, const tp_cli *cli, tp_catalog *cats, size_t n_cats, char *err,
+                        size_t errlen)
+{
+    return tp_app_select_prepare(cfg, cli, cats, n_cats, err, errlen) != 0 ||
+                   tp_app_check_selection(cfg, cli, cats, n_cats, err, errlen) != 0
+               ? -1
+               : 0;
 }
 
 /* ---------- catalog ---------- */
@@ -502,7 +551,7 @@ static int cmd_catalog_list(const tp_cli *cli)
     if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
-        check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
+        tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0) {
         usage_error(err);
         goto done;
     }
@@ -599,6 +648,8 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_RUN: rc = cmd_run(&cli); break;
     case TP_CMD_CATALOG_LIST: rc = cmd_catalog_list(&cli); break;
     case TP_CMD_CATALOG_IMPORT: rc = cmd_catalog_import(&cli); break;
+    case TP_CMD_RULES: rc = tp_cmd_rules(&cli, rules_select); break;
+    case TP_CMD_SERVE: rc = tp_serve_cmd(&cli); break;
     default: break;
     }
     tp_cli_free(&cli);

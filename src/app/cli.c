@@ -23,6 +23,8 @@ static const char HELP_TOP[] =
     "  tlspath catalog  import --csv FILE    convert Microsoft's URL spreadsheet (CSV) to a catalog\n"
     "  tlspath catalog  diff A B             what changed between two catalogs (builtin:mde or files)\n"
     "  tlspath pins     learn --path ID --output FILE   record the CA keys a run sees as a pin set\n"
+    "  tlspath rules    --format F [options] allowlists, squid/PAC/nft/EDL rules, bypass and CRL lists\n"
+    "  tlspath serve    [options]            run on a schedule; serve /metrics, reports, history\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
     "\n"
@@ -74,6 +76,16 @@ static const char HELP_RUN[] =
     "                         tlspath-report.junit.xml, tlspath.prom, tlspath-report.html)\n"
     "  --no-color             no ANSI colours (also when NO_COLOR is set or not a terminal)\n"
     "  -q, --quiet            no progress line and no table\n"
+    "  --details              after the table, one block per failed or warned probe (phase,\n"
+    "                         code, message, Windows error, remediation); by default the\n"
+    "                         table starts with the action list (what to change, where)\n"
+    "  -v, --verbose          on stderr, each phase of each probe and CRL fetch as it ends\n"
+    "                         (DNS answer, TCP peer, CONNECT reply, TLS version/cipher/chain,\n"
+    "                         HTTP status, outcome); never credentials\n"
+    "  --export-chain DIR     write the certificate chain each probe saw as PEM:\n"
+    "                         DIR/ENDPOINT@PATH.pem, leaf first\n"
+    "  --site NAME            the egress site this run is made from: a label on every\n"
+    "                         Prometheus series and \"site\" in the JSON report\n"
     "Limits:\n"
     "  --concurrency N        probes in flight at once (default 128)\n"
     "  --timeout MS           deadline for each probe as a whole (default 30000); phase\n"
@@ -116,6 +128,55 @@ static const char HELP_PINS[] =
     "the SPKI hashes of the CA certificates of every chain that verified, per pin set, as\n"
     "{\"tls\": {\"pinsets\": {...}}}: a config file (--config) or a block to paste into one.\n";
 
+static const char HELP_RULES[] =
+    "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
+    "                     [--geo CODE]... [--cloud NAME] [--os NAME] [--onboarding MODE]\n"
+    "                     [--required-only]\n"
+    "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
+    "\n"
+    "Writes what a network team pastes into its devices for the selected endpoints (the\n"
+    "selection flags mean what they mean for `run`). See docs/rules.md.\n"
+    "  --format F             fqdn      allowlist, one name or wildcard a line\n"
+    "                         squid     dstdomain ACLs + http_access + ssl_bump splice\n"
+    "                         pac       FindProxyForURL: the endpoints via --proxy, else DIRECT\n"
+    "                         nft       nftables sets of the addresses a run resolved (--from)\n"
+    "                         paloalto  URL-list EDL text (\"*.suffix/\", \"host/\")\n"
+    "                         bypass    names to exclude from TLS inspection\n"
+    "                         crl       plain-HTTP CRL/CTL hosts that must be reachable anonymously\n"
+    "  --from REPORT.json     add what a run saw: CNAME targets a name rule would miss, the\n"
+    "                         resolved addresses, the CRL hosts the certificates named\n"
+    "  --proxy HOST:PORT      the proxy a PAC file sends the endpoints through\n"
+    "  --output FILE|-        where to write (default stdout)\n";
+static const char HELP_SERVE[] =
+    "Usage: tlspath serve [run's input, selection and limit options] [options]\n"
+    "\n"
+    "Run the plan every --interval in one long-lived process (never two runs at once) and\n"
+    "serve the results over HTTP: /metrics (Prometheus), /healthz, /report.json and\n"
+    "/report.html (the latest run), /history.json and / (a timeline per endpoint x path).\n"
+    "SIGTERM or SIGINT cancels the run in progress and exits 0; SIGHUP reloads the\n"
+    "configuration (a bad one is refused, the old one kept, the reason logged to stderr).\n"
+    "\n"
+    "Takes run's --config, --catalog, --path, --resolver, --cacert, --crl-via, --cloud,\n"
+    "--service, --geo, --os, --onboarding, --onboarding-package, --mma-workspace,\n"
+    "--required-only, --concurrency, --timeout, --state-dir, --keep-runs and --keep-days\n"
+    "(see `tlspath run --help`), and:\n"
+    "  --listen ADDR:PORT     where to listen (default 127.0.0.1:9810; IP literals only,\n"
+    "                         [::1]:PORT for IPv6); anything but loopback needs --token-file\n"
+    "  --token-file FILE      bearer token (the file's first line): every request but\n"
+    "                         /healthz must send `Authorization: Bearer TOKEN`, else 401\n"
+    "  --interval DURATION    time between run starts (default 5m); DURATION is a number\n"
+    "                         with ms, s, m or h (no unit = seconds), from 10ms to 7d\n"
+    "  --jitter DURATION      each run starts a random 0..DURATION later (default interval/10)\n"
+    "  --site NAME            the site label on every metric and in the reports (overrides\n"
+    "                         the config's \"site\")\n"
+    "  --state-dir DIR        keep the history of runs in DIR/history.db (SQLite; it survives\n"
+    "                         restarts and the reports carry the changes); default: in memory\n"
+    "  --history N            runs shown by /history.json and / (default 100)\n"
+    "  --max-runs N           exit 0 after N runs (tests, soak benchmarks)\n"
+    "\n"
+    "Exit status: 0 stopped by a signal (or --max-runs), 2 usage or configuration error\n"
+    "(including a non-loopback --listen without --token-file, or a port in use).\n";
+
 static const char HELP_VERSION[] = "Usage: tlspath version\n";
 
 const char *tp_cli_help(tp_cmd cmd)
@@ -127,6 +188,8 @@ const char *tp_cli_help(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return HELP_CATALOG;
     case TP_CMD_PINS_LEARN: return HELP_PINS;
     case TP_CMD_VERSION: return HELP_VERSION;
+    case TP_CMD_RULES: return HELP_RULES;
+    case TP_CMD_SERVE: return HELP_SERVE;
     default: return HELP_TOP;
     }
 }
@@ -152,8 +215,30 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/* "250ms", "30s", "30" (seconds), "5m", "1h", "7d" into milliseconds. */
+static int parse_duration(const char *s, uint64_t *ms)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || v > 1000000000ull)
+        return -1;
+    uint64_t mul;
+    if (!strcmp(end, "ms")) mul = 1;
+    else if (!*end || !strcmp(end, "s")) mul = 1000;
+    else if (!strcmp(end, "m")) mul = 60000;
+    else if (!strcmp(end, "h")) mul = 3600000;
+    else if (!strcmp(end, "d")) mul = 86400000;
+    else return -1;
+    *ms = v * mul;
+    return 0;
+}
+
 /* Which options each command accepts. */
-enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_DIFF = 8, O_LEARN = 16 };
+enum { O_RUN = 1, O_LIST = 2, O_IMPORT = 4, O_DIFF = 8, O_LEARN = 16, O_RULES = 32, O_SERVE = 64 };
+#define O_RS (O_RUN | O_SERVE)   /* run's input, selection and limit options: serve takes them too */
 
 typedef struct opt_def {
     const char *name;
@@ -164,38 +249,52 @@ typedef struct opt_def {
 
 /* The short forms are the common flags: -c -p -o -q -f (and -h, handled apart). */
 static const opt_def OPTS[] = {
-    {"config", true, O_RUN, 'c'},
-    {"catalog", true, O_RUN | O_LIST, 0},
-    {"path", true, O_RUN, 'p'},
-    {"resolver", true, O_RUN, 0},
-    {"service", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"geo", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"os", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"onboarding", true, O_RUN | O_LIST | O_IMPORT | O_DIFF, 0},
-    {"required-only", false, O_RUN | O_LIST | O_DIFF, 0},
-    {"format", true, O_RUN | O_LIST | O_DIFF, 'f'},
-    {"cloud", true, O_RUN | O_LIST | O_DIFF, 0},
-    {"mma-workspace", true, O_RUN | O_LIST, 0},
-    {"onboarding-package", true, O_RUN | O_LIST, 0},
-    {"cacert", true, O_RUN, 0},
-    {"crl-via", true, O_RUN, 0},
-    {"output", true, O_RUN | O_IMPORT | O_LEARN, 'o'},
+    {"config", true, O_RS | O_RULES, 'c'},
+    {"catalog", true, O_RS | O_LIST | O_RULES, 0},
+    {"path", true, O_RS, 'p'},
+    {"resolver", true, O_RS, 0},
+    {"service", true, O_RS | O_LIST | O_DIFF | O_RULES, 0},
+    {"geo", true, O_RS | O_LIST | O_DIFF | O_RULES, 0},
+    {"os", true, O_RS | O_LIST | O_DIFF | O_RULES, 0},
+    {"onboarding", true, O_RS | O_LIST | O_IMPORT | O_DIFF | O_RULES, 0},
+    {"required-only", false, O_RS | O_LIST | O_DIFF | O_RULES, 0},
+    {"format", true, O_RUN | O_LIST | O_DIFF | O_RULES, 'f'},
+    {"cloud", true, O_RS | O_LIST | O_DIFF | O_RULES, 0},
+    {"mma-workspace", true, O_RS | O_LIST, 0},
+    {"onboarding-package", true, O_RS | O_LIST, 0},
+    {"cacert", true, O_RS, 0},
+    {"crl-via", true, O_RS, 0},
+    {"output", true, O_RUN | O_IMPORT | O_LEARN | O_RULES, 'o'},
     {"output-dir", true, O_RUN, 0},
-    {"concurrency", true, O_RUN, 0},
-    {"timeout", true, O_RUN, 0},
+    {"concurrency", true, O_RS, 0},
+    {"timeout", true, O_RS, 0},
     {"no-color", false, O_RUN | O_LIST, 0},
     {"quiet", false, O_RUN, 'q'},
     {"dry-run", false, O_RUN, 0},
+    {"details", false, O_RUN, 0},
+    {"verbose", false, O_RUN, 'v'},
+    {"export-chain", true, O_RUN, 0},
     {"csv", true, O_IMPORT, 0},
-    {"state-dir", true, O_RUN, 0},
-    {"keep-runs", true, O_RUN, 0},
-    {"keep-days", true, O_RUN, 0},
+    {"state-dir", true, O_RS, 0},
+    {"keep-runs", true, O_RS, 0},
+    {"keep-days", true, O_RS, 0},
     {"fail-on", true, O_RUN, 0},
     {"on-change", true, O_RUN, 0},
+    {"from", true, O_RULES, 0},
+    {"proxy", true, O_RULES, 0},
+    {"site", true, O_RS, 0},
+    {"listen", true, O_SERVE, 0},
+    {"token-file", true, O_SERVE, 0},
+    {"interval", true, O_SERVE, 0},
+    {"jitter", true, O_SERVE, 0},
+    {"history", true, O_SERVE, 0},
+    {"max-runs", true, O_SERVE, 0},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
 #define VAL_HELP 'h'
 #define VAL_BASE 256 /* getopt value of OPTS[i] without a short form: VAL_BASE + i */
+
+static const char *const RULES_FORMATS[] = {"fqdn", "squid", "pac", "nft", "paloalto", "bypass", "crl"};
 
 static const char *const FORMATS[] = {"table", "json", "junit", "prom", "html"};
 
@@ -219,7 +318,17 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "os")) rc = set_once(&c->os, name, val, err, errlen);
     else if (!strcmp(name, "onboarding")) rc = set_once(&c->onboarding, name, val, err, errlen);
     else if (!strcmp(name, "required-only")) c->required_only = true;
-    else if (!strcmp(name, "format")) {
+    else if (!strcmp(name, "format") && c->cmd == TP_CMD_RULES) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof RULES_FORMATS / sizeof RULES_FORMATS[0]; i++)
+            known |= !strcmp(val, RULES_FORMATS[i]);
+        if (!known)
+            return fail(err, errlen, "rules --format: expected fqdn, squid, pac, nft, paloalto, bypass or crl, "
+                                     "got \"%s\"", val);
+        if (c->formats.n)
+            return fail(err, errlen, "rules --format given twice: one format a run");
+        rc = tp_strlist_add(&c->formats, val);
+    } else if (!strcmp(name, "format")) {
         bool known = false;
         for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
             known |= !strcmp(val, FORMATS[i]);
@@ -246,6 +355,9 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     } else if (!strcmp(name, "no-color")) c->no_color = true;
     else if (!strcmp(name, "quiet")) c->quiet = true;
     else if (!strcmp(name, "dry-run")) c->dry_run = true;
+    else if (!strcmp(name, "details")) c->details = true;
+    else if (!strcmp(name, "verbose")) c->verbose = true;
+    else if (!strcmp(name, "export-chain")) rc = set_once(&c->export_chain, name, val, err, errlen);
     else if (!strcmp(name, "csv")) rc = set_once(&c->csv, name, val, err, errlen);
     else if (!strcmp(name, "state-dir")) rc = set_once(&c->state_dir, name, val, err, errlen);
     else if (!strcmp(name, "on-change")) rc = set_once(&c->on_change, name, val, err, errlen);
@@ -259,10 +371,33 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
             return fail(err, errlen, "--%s: expected a number from 0 (no limit) to %d, got \"%s\"", name,
                         runs ? 10000000 : 36500, val);
         *(runs ? &c->keep_runs_set : &c->keep_days_set) = true;
+    } else if (!strcmp(name, "site")) rc = set_once(&c->site, name, val, err, errlen);
+    else if (!strcmp(name, "listen")) rc = set_once(&c->listen, name, val, err, errlen);
+    else if (!strcmp(name, "token-file")) rc = set_once(&c->token_file, name, val, err, errlen);
+    else if (!strcmp(name, "interval") || !strcmp(name, "jitter")) {
+        uint64_t ms;
+        bool jit = name[0] == 'j';
+        if (parse_duration(val, &ms) || ms > 7ull * 86400000 || (!jit && ms < 10))
+            return fail(err, errlen, "--%s: expected a duration such as 300ms, 30s, 5m or 1h (%s to 7d), got \"%s\"",
+                        name, jit ? "0" : "10ms", val);
+        if (jit) {
+            c->jitter_ms = ms;
+            c->jitter_set = true;
+        } else {
+            c->interval_ms = ms;
+        }
+    } else if (!strcmp(name, "history")) {
+        if (parse_int(val, 1, 100000, &c->history_runs))
+            return fail(err, errlen, "--history: expected a number of runs from 1 to 100000, got \"%s\"", val);
+    } else if (!strcmp(name, "max-runs")) {
+        if (parse_int(val, 1, 100000000, &c->max_runs))
+            return fail(err, errlen, "--max-runs: expected a number from 1 to 100000000, got \"%s\"", val);
     }
     else if (!strcmp(name, "cloud")) rc = set_once(&c->cloud, name, val, err, errlen);
     else if (!strcmp(name, "mma-workspace")) rc = set_once(&c->mma_workspace, name, val, err, errlen);
     else if (!strcmp(name, "onboarding-package")) rc = set_once(&c->onboarding_package, name, val, err, errlen);
+    else if (!strcmp(name, "from")) rc = set_once(&c->from, name, val, err, errlen);
+    else if (!strcmp(name, "proxy")) rc = set_once(&c->proxy, name, val, err, errlen);
     if (rc)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
     return 0;
@@ -276,6 +411,8 @@ static int cmd_mask(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return O_DIFF;
     case TP_CMD_CATALOG_LIST: return O_LIST;
     case TP_CMD_CATALOG_IMPORT: return O_IMPORT;
+    case TP_CMD_RULES: return O_RULES;
+    case TP_CMD_SERVE: return O_SERVE;
     default: return 0;
     }
 }
@@ -289,6 +426,8 @@ static const char *cmd_name(tp_cmd cmd)
     case TP_CMD_CATALOG_DIFF: return "catalog diff";
     case TP_CMD_PINS_LEARN: return "pins learn";
     case TP_CMD_VERSION: return "version";
+    case TP_CMD_RULES: return "rules";
+    case TP_CMD_SERVE: return "serve";
     default: return "tlspath";
     }
 }
@@ -303,6 +442,8 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
     }
     const char *w = argv[1];
     if (!strcmp(w, "run")) { c->cmd = TP_CMD_RUN; return 2; }
+    if (!strcmp(w, "rules")) { c->cmd = TP_CMD_RULES; return 2; }
+    if (!strcmp(w, "serve")) { c->cmd = TP_CMD_SERVE; return 2; }
     if (!strcmp(w, "version") || !strcmp(w, "--version")) { c->cmd = TP_CMD_VERSION; return 2; }
     if (!strcmp(w, "help") || !strcmp(w, "--help") || !strcmp(w, "-h")) {
         c->cmd = TP_CMD_HELP;
@@ -312,7 +453,9 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
             else if (!strcmp(argv[2], "catalog")) c->help_for = TP_CMD_CATALOG_LIST;
             else if (!strcmp(argv[2], "version")) c->help_for = TP_CMD_VERSION;
             else if (!strcmp(argv[2], "pins")) c->help_for = TP_CMD_PINS_LEARN;
-            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, pins, version)", argv[2]);
+            else if (!strcmp(argv[2], "rules")) c->help_for = TP_CMD_RULES;
+            else if (!strcmp(argv[2], "serve")) c->help_for = TP_CMD_SERVE;
+            else return fail(err, errlen, "help: unknown command \"%s\" (run, catalog, pins, rules, serve, version)", argv[2]);
         }
         return argc;
     }
@@ -339,7 +482,7 @@ static int parse_command(int argc, char **argv, tp_cli *c, char *err, size_t err
         }
         return fail(err, errlen, "pins: expected the sub-command learn");
     }
-    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, pins, version or help)", w);
+    return fail(err, errlen, "unknown command \"%s\" (expected run, catalog, pins, rules, serve, version or help)", w);
 }
 
 static const opt_def *opt_by_val(int val)
@@ -357,7 +500,8 @@ static int unknown_opt(const tp_cli *c, const char *text, char *err, size_t errl
     return fail(err, errlen, "%s: unknown option \"%.*s\" (see `tlspath %s --help`)",
                 cmd_name(c->cmd), (int)nlen, text,
                 c->cmd == TP_CMD_RUN ? "run" : c->cmd == TP_CMD_VERSION ? "version"
-                : c->cmd == TP_CMD_PINS_LEARN ? "pins" : "catalog");
+                : c->cmd == TP_CMD_PINS_LEARN ? "pins" : c->cmd == TP_CMD_RULES ? "rules"
+                : c->cmd == TP_CMD_SERVE ? "serve" : "catalog");
 }
 
 /* getopt_long over the words after the sub-command, with only the options that
@@ -456,6 +600,8 @@ int tp_cli_parse(int argc, char **argv, tp_cli *c, char *err, size_t errlen)
 checks:
     if (c->cmd == TP_CMD_CATALOG_IMPORT && !c->csv)
         return fail(err, errlen, "catalog import: expected --csv FILE");
+    if (c->cmd == TP_CMD_RULES && c->formats.n == 0)
+        return fail(err, errlen, "rules: expected --format fqdn|squid|pac|nft|paloalto|bypass|crl");
     if (c->cmd == TP_CMD_CATALOG_DIFF && !c->diff_b)
         return fail(err, errlen, "catalog diff: expected two catalogs (each builtin:mde or a file)");
     if (c->cmd == TP_CMD_PINS_LEARN && (c->path_specs.n != 1 || !c->output))
@@ -486,6 +632,9 @@ void tp_cli_free(tp_cli *c)
     free(c->output_dir);
     free(c->csv);
     free(c->crl_via);
+    free(c->site);
+    free(c->listen);
+    free(c->token_file);
     free(c->state_dir);
     free(c->fail_on);
     free(c->on_change);
@@ -494,6 +643,9 @@ void tp_cli_free(tp_cli *c)
     free(c->onboarding_package);
     free(c->diff_a);
     free(c->diff_b);
+    free(c->from);
+    free(c->proxy);
+    free(c->export_chain);
     memset(c, 0, sizeof *c);
 }
 
@@ -602,6 +754,11 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         if (!(cfg->select.mma_workspace = tp_strdup(cli->mma_workspace)))
             return fail(err, errlen, "out of memory");
     }
+    if (cli->site) {
+        free(cfg->site);
+        if (!(cfg->site = tp_strdup(cli->site)))
+            return fail(err, errlen, "out of memory");
+    }
     if (cli->output) {
         free(cfg->output);
         free(cfg->output_dir);
@@ -625,6 +782,7 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     cfg->no_color |= cli->no_color;
     cfg->quiet |= cli->quiet;
     cfg->dry_run |= cli->dry_run;
+    cfg->details |= cli->details;
     if (merge_history(cli, cfg, err, errlen))
         return -1;
 

@@ -6,7 +6,7 @@
 
 typedef enum tp_cmd {
     TP_CMD_NONE = 0, TP_CMD_RUN, TP_CMD_CATALOG_LIST, TP_CMD_CATALOG_IMPORT, TP_CMD_VERSION,
-    TP_CMD_HELP, TP_CMD_CATALOG_DIFF, TP_CMD_PINS_LEARN
+    TP_CMD_HELP, TP_CMD_CATALOG_DIFF, TP_CMD_PINS_LEARN, TP_CMD_RULES, TP_CMD_SERVE
 } tp_cmd;
 
 typedef struct tp_cli {
@@ -28,8 +28,22 @@ typedef struct tp_cli {
     int concurrency;          /* --concurrency, 0 = unset */
     int timeout_ms;           /* --timeout, 0 = unset */
     bool no_color, quiet, dry_run;
+    bool details;             /* --details */
+    bool verbose;             /* -v, --verbose: per-phase trace on stderr */
+    char *export_chain;       /* --export-chain DIR */
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
     char *csv;                /* catalog import --csv */
+    char *from;               /* rules --from REPORT.json */
+    char *proxy;              /* rules --proxy HOST:PORT (pac) */
+    char *site;               /* --site (run, serve): overrides the config's site */
+    /* serve */
+    char *listen;             /* --listen ADDR:PORT */
+    char *token_file;         /* --token-file */
+    uint64_t interval_ms;     /* --interval, 0 = unset */
+    uint64_t jitter_ms;       /* --jitter */
+    bool jitter_set;
+    int history_runs;         /* --history, 0 = unset */
+    int max_runs;             /* --max-runs, 0 = unset (forever) */
     /* history (store/history.h) */
     char *state_dir;          /* --state-dir */
     int keep_runs, keep_days; /* --keep-runs, --keep-days (valid when *_set) */

@@ -65,6 +65,7 @@ void tp_config_free(tp_config *c)
     tp_strlist_free(&c->formats);
     free(c->output);
     free(c->output_dir);
+    free(c->site);
     free(c->history.state_dir);
     free(c->history.on_change);
     memset(c, 0, sizeof *c);

@@ -138,6 +138,8 @@ typedef struct tp_config {
     char *output_dir;
     bool no_color, quiet, dry_run;
     tp_history_cfg history;
+    bool details;            /* table: per-probe blocks after the summary (--details) */
+    char *site;              /* the egress site this instance tests from (a label in reports), or NULL */
 } tp_config;
 
 /* A configured path with its references resolved, once, by the plan (plan/plan.h): nothing

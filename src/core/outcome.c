@@ -64,7 +64,7 @@ const char *tp_outcome_windows_error(tp_outcome oc, int proxy_status, int http_s
 const char *const tp_outcome_placeholders[] = {
     "host", "port", "rule", "path", "cfg_path", "proxy_port", "code", "proxy_status",
     "http_status", "auth_scheme", "resolver", "cname", "top_issuer", "leaf_subject", "pinset",
-    "crl_host", "crl_path", NULL};
+    "crl_host", "crl_path", "user", NULL};
 const char *const tp_outcome_conditions[] = {"via_proxy", "http", "proxy_status", "cname",
                                              "crl_direct", NULL};
 

@@ -78,7 +78,7 @@ const char *tp_outcome_windows_error(tp_outcome oc, int proxy_status, int http_s
  * else `else` (both may hold placeholders; `|` and `}` end a branch, so branch text cannot
  * contain them). Placeholders the verdict stage supplies:
  *   host port rule path cfg_path proxy_port code proxy_status http_status auth_scheme
- *   resolver cname top_issuer leaf_subject pinset crl_host crl_path
+ *   resolver cname top_issuer leaf_subject pinset crl_host crl_path user
  * conditions: via_proxy http proxy_status cname crl_direct.
  * Returns a malloc'ed string, or NULL on allocation failure or a malformed template.
  */

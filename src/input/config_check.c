@@ -152,6 +152,12 @@ int cfg_check_config(const cfg_ctx *x, const tp_config *c)
 
     if (cfg_check_paths(x, c->paths, c->n_paths))
         return -1;
+    if (c->site && !cfg_is_token(c->site)) {   /* --site lands here */
+        tp_jr_show(c->site, shown, sizeof shown);
+        return tp_jr_fail(&x->jr, "site",
+                          "expected a site name of letters, digits, '_', '.' or '-' (at most %d), got %s",
+                          CFG_MAX_TOKEN, shown);
+    }
     for (size_t i = 0; i < c->resolvers.n; i++)
         if (!cfg_is_resolver(c->resolvers.v[i])) {
             tp_jr_idx(jp, sizeof jp, "resolvers", i);

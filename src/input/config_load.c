@@ -86,7 +86,8 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
         (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
-        cfg_history_copy(&dst->history, &src->history))
+        cfg_history_copy(&dst->history, &src->history) ||
+        (src->site && !(dst->site = strdup(src->site))))
         goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
@@ -478,7 +479,7 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report", "history"};
+                                       "tls", "limits", "report", "history", "site"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
     if (tp_jr_check_keys(&x->jr, root, "", keys, sizeof keys / sizeof keys[0]))
@@ -504,6 +505,10 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_report(x, it, c);
         else if (strcmp(k, "history") == 0)
             rc = cfg_parse_history(x, it, &c->history);
+        else if (strcmp(k, "site") == 0) {
+            const char *site;
+            rc = cfg_get_token(x, it, "site", "a site name", &site) || cfg_set_str(x, "site", &c->site, site);
+        }
         if (rc)
             return -1;
     }

@@ -46,7 +46,7 @@ typedef struct fix_ctx {
     char *cfg_pt;            /* path_text(the configured path) */
     char *crl_pt;            /* "direct" or path_text(the path the first failing CRL took) */
     bool crl_direct;
-    char crl_host[256];
+    char crl_host[512];      /* every failed CRL host, ", "-separated */
     char resolver[300];
 } fix_ctx;
 
@@ -70,8 +70,18 @@ static const char *fix_lookup(void *ud, const char *n, size_t len, char *buf, si
         return x->cfg_pt;
     if (name_is(n, len, "code"))
         return tp_outcome_name(x->code);
-    if (name_is(n, len, "auth_scheme"))
-        return r->proxy_auth_schemes.n ? r->proxy_auth_schemes.v[0] : "authentication";
+    if (name_is(n, len, "auth_scheme")) {
+        /* every scheme offered: "Negotiate, NTLM" is another fix than "Basic" */
+        if (r->proxy_auth_schemes.n == 0)
+            return "authentication";
+        size_t o = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < r->proxy_auth_schemes.n && o < buflen; i++)
+            o += (size_t)snprintf(buf + o, buflen - o, "%s%s", i ? ", " : "", r->proxy_auth_schemes.v[i]);
+        return buf;
+    }
+    if (name_is(n, len, "user"))   /* the account name, never its password */
+        return x->p && x->p->username ? x->p->username : "?";
     if (name_is(n, len, "resolver"))
         return x->resolver;
     if (name_is(n, len, "cname"))
@@ -134,10 +144,21 @@ char *tpj_remediation_for(const tp_result *r, tp_outcome code)
     /* the CRL the line is about: the first one that failed, and the path it took — every
      * CRL of r went through its one CRL route, the plan's pointer: no lookup by name */
     const char *url = NULL;
-    for (size_t i = 0; i < r->n_crls && !url; i++)
-        if (r->crls[i].error)
-            url = r->crls[i].url;
-    url_host(url ? url : "crl.microsoft.com", x.crl_host, sizeof x.crl_host);
+    size_t o = 0;
+    for (size_t i = 0; i < r->n_crls; i++) {
+        if (!r->crls[i].error)
+            continue;
+        url = url ? url : r->crls[i].url;
+        /* every host whose CRL failed: each needs the rule, not only the first */
+        char h[256], probe[260], have[sizeof x.crl_host + 4];
+        url_host(r->crls[i].url ? r->crls[i].url : "?", h, sizeof h);
+        snprintf(probe, sizeof probe, ", %s,", h);
+        snprintf(have, sizeof have, ", %s,", x.crl_host);
+        if (o < sizeof x.crl_host && !strstr(have, probe))
+            o += (size_t)snprintf(x.crl_host + o, sizeof x.crl_host - o, "%s%s", o ? ", " : "", h);
+    }
+    if (!url)
+        url_host("crl.microsoft.com", x.crl_host, sizeof x.crl_host);
     const tp_route *crt = url ? tpj_crl_route(r) : NULL;
     const tp_path *cp = crt ? crt->path : NULL;
     x.crl_direct = !cp || cp->type == TP_PATH_DIRECT;

@@ -25,6 +25,14 @@ typedef struct tp_engine_opts {
                                      set it on SIGINT / SIGTERM */
 } tp_engine_opts;
 
+/* `tlspath run -v`: one line per phase of each probe and fetch as it ends (DNS answer,
+ * TCP peer, CONNECT reply, TLS version/cipher/chain, HTTP status, the outcome), prefixed
+ * "[endpoint via path]" or "[CRL url via path]". Lines hold network text (the caller
+ * cleans and redacts it) and never credentials. NULL turns tracing off. Set it before a
+ * run; not thread-safe. */
+typedef void (*tp_trace_fn)(void *ud, const char *line);
+void tp_engine_set_trace(tp_trace_fn fn, void *ud);
+
 /* One run in progress on a caller's loop. Freed by the engine after its done callback. */
 typedef struct tp_engine_op tp_engine_op;
 /* Called once, from the loop, when every job has ended and every handle of the run is

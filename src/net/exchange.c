@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---------- sending (TLS flights gathered) ---------- */
 /* mbedTLS hands over a flight record by record: gather them and write once per step, so a
@@ -71,18 +72,26 @@ static void expected_text(const job *j, char *out, size_t n)
                               j->ep->expect_status[i]);
 }
 
+static tp_outcome auth_code(const job *j, const tp_strlist *schemes);
+static tp_outcome proxy_code(int st);
+
 /* The head is complete: a probe is judged on its status; a fetch goes on with the body. */
 static void http_head_done(job *j)
 {
     tp_result *r = j->r;
     r->http_status = j->head.status;
-    if (j->absolute && j->head.status == 407) {
-        /* only a proxy answers 407: the proxy, not the endpoint, refused us */
-        r->proxy_status = 407;
-        for (size_t i = 0; i < j->head.proxy_authenticate.n; i++)
+    int st = j->head.status;
+    bool auth = st == 407 || (st == 401 && j->head.proxy_generated);
+    if (j->absolute && (auth || (j->head.proxy_generated && (st == 403 || st >= 500)))) {
+        /* only a proxy answers 407, and a page carrying Proxy-Status / X-Squid-Error /
+         * Proxy-Authenticate is the proxy's own: the proxy, not the endpoint, answered —
+         * never count it as the origin being reachable */
+        r->proxy_status = st;
+        for (size_t i = 0; auth && i < j->head.proxy_authenticate.n; i++)
             if (tp_strlist_add(&r->proxy_auth_schemes, j->head.proxy_authenticate.v[i]) != 0)
                 break;
-        tpn_job_fail(j, TP_OC_PROXY_AUTH_REQUIRED, "proxy %s requires authentication (407)", j->proxy_hp);
+        tpn_job_fail(j, auth ? auth_code(j, &r->proxy_auth_schemes) : proxy_code(st),
+                     "proxy %s answered the GET itself with %d %s", j->proxy_hp, st, j->head.reason ? j->head.reason : "");
         return;
     }
     if (j->f) {
@@ -481,6 +490,28 @@ static void tls_eof(job *j, bool reset)
 
 /* ---------- phase: proxy (HTTP CONNECT) ---------- */
 
+/* Only Negotiate/NTLM/Kerberos offered: SYSTEM can answer with the machine account where
+ * the proxy accepts it; Basic (or Digest) credentials it cannot give at all. */
+static bool integrated_only(const tp_strlist *schemes)
+{
+    if (schemes->n == 0)
+        return false;
+    for (size_t i = 0; i < schemes->n; i++)
+        if (strcasecmp(schemes->v[i], "Negotiate") != 0 && strcasecmp(schemes->v[i], "NTLM") != 0 &&
+            strcasecmp(schemes->v[i], "Kerberos") != 0)
+            return false;
+    return true;
+}
+
+/* 401 or 407 from a proxy: an authentication verdict either way (tinyproxy answers a wrong
+ * password with 401). Credentials sent and refused is another fix than none sent. */
+static tp_outcome auth_code(const job *j, const tp_strlist *schemes)
+{
+    if (j->path->username)
+        return TP_OC_PROXY_AUTH_REJECTED;
+    return integrated_only(schemes) ? TP_OC_PROXY_AUTH_INTEGRATED : TP_OC_PROXY_AUTH_REQUIRED;
+}
+
 static tp_outcome proxy_code(int st)
 {
     switch (st) {
@@ -538,12 +569,13 @@ static void proxy_bytes(job *j, const uint8_t *data, size_t len)
     int st = j->head.status;
     r->proxy_status = st;
     if (st < 200 || st > 299) {
-        if (st == 407)
+        if (st == 407 || st == 401)
             for (size_t i = 0; i < j->head.proxy_authenticate.n; i++)
                 if (tp_strlist_add(&r->proxy_auth_schemes, j->head.proxy_authenticate.v[i]) != 0)
                     break;
-        tpn_job_fail(j, proxy_code(st), "proxy %s answered CONNECT %s:%d with %d %s", ph, j->host, j->port, st,
-                 j->head.reason ? j->head.reason : "");
+        tpn_job_fail(j, st == 407 || st == 401 ? auth_code(j, &r->proxy_auth_schemes) : proxy_code(st),
+                     "proxy %s answered CONNECT %s:%d with %d %s", ph, j->host, j->port, st,
+                     j->head.reason ? j->head.reason : "");
         return;
     }
     tp_http_head_free(&j->head);

@@ -326,8 +326,13 @@ static int parse_header_line(tp_http_head *h, const hp_line *l, bool *cl_seen, b
     }
     if (span_ieq(l->p, nl, "Connection"))
         return for_each_element(h, v, vn, connection_element);
-    if (span_ieq(l->p, nl, "Proxy-Authenticate"))
+    if (span_ieq(l->p, nl, "Proxy-Authenticate")) {
+        h->proxy_generated = true;
         return for_each_element(h, v, vn, challenge_element);
+    }
+    /* headers only a proxy puts on an answer it generated (its own error page) */
+    if (span_ieq(l->p, nl, "Proxy-Status") || span_ieq(l->p, nl, "X-Squid-Error"))
+        h->proxy_generated = true;
     if (span_ieq(l->p, nl, "Location") && !h->location) {
         h->location = sanitized_copy(v, vn, HP_LOCATION_MAX);
         return h->location ? TP_HP_DONE : TP_HP_NOMEM;

@@ -29,6 +29,8 @@ typedef struct tp_http_head {
     bool conn_close;         /* Connection: close */
     tp_strlist proxy_authenticate; /* the scheme of each Proxy-Authenticate ("Basic", "NTLM", ...) */
     char *location;          /* Location header, if any */
+    bool proxy_generated;    /* the proxy made this answer itself: Proxy-Status (RFC 9209),
+                                X-Squid-Error or Proxy-Authenticate present */
     /* private */
     uint8_t *buf;
     size_t len, cap;

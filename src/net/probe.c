@@ -79,6 +79,70 @@ void tpn_job_fail(job *j, tp_outcome code, const char *fmt, ...)
     tpn_job_finish(j, code, msg);
 }
 
+/* ---------- -v trace (engine.h) ---------- */
+
+static tp_trace_fn g_trace;
+static void *g_trace_ud;
+
+void tp_engine_set_trace(tp_trace_fn fn, void *ud)
+{
+    g_trace = fn;
+    g_trace_ud = ud;
+}
+
+static void trace(const job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace(const job *j, const char *fmt, ...)
+{
+    if (!g_trace)
+        return;
+    char body[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    char line[1400];
+    const char *pid = j->path && j->path->id ? j->path->id : "?";
+    if (j->f)
+        snprintf(line, sizeof line, "[CRL %s via %s] %s", j->f->url, pid, body);
+    else if (j->fell_back)   /* name the configured path: the fallback's id alone is ambiguous */
+        snprintf(line, sizeof line, "[%s via %s, fallen back to %s] %s", j->ep && j->ep->id ? j->ep->id : "?",
+                 j->r->path && j->r->path->id ? j->r->path->id : "?", pid, body);
+    else
+        snprintf(line, sizeof line, "[%s via %s] %s", j->ep && j->ep->id ? j->ep->id : "?", pid, body);
+    g_trace(g_trace_ud, line);
+}
+
+/* What the phase that just ended established (the facts are in j->r by now). */
+static void trace_phase_end(const job *j, double ms)
+{
+    const tp_result *r = j->r;
+    switch (j->phase) {
+    case TP_PH_CONNECT:
+        trace(j, "connect %.1f ms: TCP to %s%s", ms, r->connected_address ? r->connected_address : "?",
+              j->via_proxy ? " (the proxy)" : "");
+        break;
+    case TP_PH_PROXY:
+        trace(j, "proxy %.1f ms: CONNECT %s:%d -> %d", ms, j->host, j->port, r->proxy_status);
+        break;
+    case TP_PH_TLS: {
+        char chain[600] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < r->chain_len && o < sizeof chain; i++)
+            o += (size_t)snprintf(chain + o, sizeof chain - o, "%s%s", i ? " <- " : "",
+                                  r->chain[i].subject ? r->chain[i].subject : "?");
+        trace(j, "tls %.1f ms: %s %s, chain: %s", ms, r->tls_version ? r->tls_version : "?",
+              r->tls_cipher ? r->tls_cipher : "?", chain[0] ? chain : "(none)");
+        break;
+    }
+    case TP_PH_HTTP:
+        trace(j, "http %.1f ms: %s %d", ms, j->method ? j->method : "GET", j->head.status);
+        break;
+    default:
+        trace(j, "%s %.1f ms", tp_phase_name(j->phase), ms);
+        break;
+    }
+}
+
 void tpn_set_phase(job *j, tp_phase p, int limit_ms)
 {
     if (p == TP_PH_TLS || p == TP_PH_HTTP)
@@ -96,6 +160,8 @@ void tpn_end_phase(job *j)
     if (slot)
         *slot = tpn_elapsed_ms(j->t_phase);
     uv_timer_stop(&j->phase_timer);
+    if (g_trace && j->phase != TP_PH_DNS)   /* DNS is traced with its answer */
+        trace_phase_end(j, tpn_elapsed_ms(j->t_phase));
 }
 
 /* ---------- the connection ---------- */
@@ -317,6 +383,15 @@ static void dns_answer(job *j, const tp_dns_answer *a)
         tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
         return;
     }
+    if (g_trace) {
+        char a1[400] = "", c1[400] = "";
+        for (size_t i = 0, o = 0; i < a->addresses.n && o < sizeof a1; i++)
+            o += (size_t)snprintf(a1 + o, sizeof a1 - o, "%s%s", i ? ", " : "", a->addresses.v[i]);
+        for (size_t i = 0, o = 0; i < a->cnames.n && o < sizeof c1; i++)
+            o += (size_t)snprintf(c1 + o, sizeof c1 - o, "%s%s", i ? " -> " : "", a->cnames.v[i]);
+        trace(j, "dns: %s%s -> %s%s%s", j->via_proxy ? "proxy " : "", j->conn_host, a1, c1[0] ? " via CNAME " : "",
+              c1);
+    }
     if (!j->via_proxy) {
         /* the endpoint's own facts; a proxy's addresses are not the endpoint's */
         tp_strlist_free(&r->addresses);
@@ -435,6 +510,8 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
         }
     }
     j->finished = true;
+    if (g_trace)
+        trace(j, "%s%s%s", code == TP_OC_NONE ? "done" : tp_outcome_name(code), msg ? ": " : "", msg ? msg : "");
     tp_result *r = j->r;
     double *slot = phase_slot(r, j->phase);
     if (code != TP_OC_NONE && slot && *slot < 0)

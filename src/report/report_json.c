@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge/actions.h"
+#include "report/cause.h"
+#include "report/provenance.h"
 #include "report/report_util.h"
 #include "store/changes_json.h"
 
@@ -385,7 +388,55 @@ static cJSON *json_result(jb *b, const tp_result *r)
     add(b, o, "ssloptions", json_ssloptions(b, r));
     add(b, o, "windows_error", jstr(b, r->windows_error));
     add(b, o, "remediation", jstr(b, r->remediation));
+    char cb[16];
+    add(b, o, "cause", jstr(b, tp_cause_short(r, cb, sizeof cb)));
     return o;
+}
+
+/* The action list (judge/actions.h): what to change where, most impact first, each with
+ * the rules it covers and the probes (endpoint id, path id) behind it. */
+static cJSON *json_actions(jb *b)
+{
+    cJSON *arr = chk(b, cJSON_CreateArray());
+    tp_action *v = NULL;
+    size_t n = 0;
+    if (!arr || tp_actions_build(b->run, &v, &n) != 0) {
+        b->failed = true;
+        return arr;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = jobj(b);
+        if (!o)
+            break;
+        char *line = tp_action_line(&v[i]);
+        if (!line)
+            b->failed = true;
+        add(b, o, "line", jstr(b, line ? line : ""));
+        free(line);
+        add(b, o, "status", jstr(b, tp_status_name(v[i].status)));
+        add(b, o, "kind", jstr(b, v[i].kind));
+        add(b, o, "where", jstr(b, v[i].where));
+        add(b, o, "path", v[i].path ? jstr(b, v[i].path->id) : jnull(b));
+        add(b, o, "what", jstr(b, v[i].what));
+        add(b, o, "rules", jstrlist(b, &v[i].rules));
+        add(b, o, "codes", jstrlist(b, &v[i].codes));
+        add(b, o, "count", jnum(b, (double)v[i].n_probes));
+        add(b, o, "required", jnum(b, (double)v[i].required));
+        cJSON *probes = chk(b, cJSON_CreateArray());
+        for (size_t k = 0; probes && k < v[i].n_probes; k++) {
+            const tp_result *r = &b->run->results[v[i].probes[k]];
+            cJSON *p = jobj(b);
+            if (!p)
+                break;
+            add(b, p, "endpoint", jstr(b, r->ep ? r->ep->id : NULL));
+            add(b, p, "path", jstr(b, r->path ? r->path->id : NULL));
+            push(b, probes, p);
+        }
+        add(b, o, "probes", probes);
+        push(b, arr, o);
+    }
+    tp_actions_free(v, n);
+    return arr;
 }
 
 /* The document without its results when head_only (tp_report_json streams them). */
@@ -397,6 +448,7 @@ static cJSON *build(const tp_run *run, bool head_only)
         return NULL;
     char ts[32];
     add(&b, doc, "tool", json_tool(&b));
+    add(&b, doc, "site", jstr(&b, run->cfg && run->cfg->site ? run->cfg->site : NULL));
     add(&b, doc, "started_at", jstr(&b, tp_rfc3339_ms(run->started_at_ms, ts, sizeof ts)));
     add(&b, doc, "finished_at", jstr(&b, tp_rfc3339_ms(run->finished_at_ms, ts, sizeof ts)));
     int64_t dur = run->finished_at_ms - run->started_at_ms;
@@ -408,6 +460,8 @@ static cJSON *build(const tp_run *run, bool head_only)
         push(&b, warnings, jstr(&b, run->warnings.v[i]));
     add(&b, doc, "warnings", warnings);
     add(&b, doc, "changes", tp_changes_json(run));   /* null without --state-dir */
+    add(&b, doc, "actions", json_actions(&b));
+    add(&b, doc, "provenance", tp_report_provenance(run));
     cJSON *results = chk(&b, cJSON_CreateArray());
     for (size_t i = 0; !head_only && results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));

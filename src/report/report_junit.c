@@ -1,5 +1,5 @@
 /* report_junit.c — JUnit XML for CI dashboards: one <testsuite> per network path, one
- * <testcase> per endpoint on it. fail -> <failure type=ERROR_CODE>, warn -> a pass with
+ * <testcase name="ENDPOINT via PATH"> per endpoint on it. fail -> <failure type=ERROR_CODE>, warn -> a pass with
  * the warning in <system-out>, skipped -> <skipped/>. Everything is escaped by
  * tp_xml_put (no CDATA: a "]]>" in a proxy's error page cannot end a section that is
  * never opened), so the document is well-formed for any input. */
@@ -110,8 +110,12 @@ static void write_case(const jctx *c, const tp_result *r)
     FILE *out = c->out;
     fputs("    <testcase classname=\"tlspath.", out);
     xput(c, r->ep && r->ep->service ? r->ep->service : "unknown", 1);
+    /* "endpoint via path": CI systems key test cases by name, and the same endpoint runs
+     * on every path (each path is also its own testsuite, which most of them ignore) */
     fputs("\" name=\"", out);
     xput(c, r->ep && r->ep->id ? r->ep->id : "(unknown)", 1);
+    fputs(" via ", out);
+    xput(c, r->path && r->path->id ? r->path->id : "(unknown)", 1);
     fprintf(out, "\" time=\"%.3f\">\n", seconds(r->t.total));
     switch (r->status) {
     case TP_ST_FAIL:

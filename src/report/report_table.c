@@ -1,6 +1,8 @@
-/* report_table.c — the terminal report: a matrix (rows = endpoints grouped by service,
- * columns = paths) of short marks, a summary line, then one block per failure or warning
- * with the phase, error code, message, Windows error and remediation. Network text is
+/* report_table.c — the terminal report: first what to change (the action list, one line
+ * per (where, what) naming every rule it covers), then a matrix (rows = endpoints grouped
+ * by service, columns = paths) of short marks, a summary line, and with --details one
+ * block per failure or warning with the phase, error code, message, Windows error and
+ * remediation. Network text is
  * passed through tp_term_clean so it cannot move the cursor or inject escape sequences;
  * ANSI colour is written only when asked for. */
 #include "report/report.h"
@@ -8,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge/actions.h"
+#include "report/cause.h"
 #include "report/report_util.h"
 
 #define ELLIPSIS "\xE2\x80\xA6"   /* U+2026, one column wide */
@@ -23,6 +27,7 @@ typedef struct matrix {
     const tp_path **paths;    /* distinct paths, configured order first */
     size_t n_paths;
     const tp_result **cell;   /* [ep * n_paths + path], NULL = no probe */
+    size_t *colw;             /* per path column: widest of its id and its cells, plus gap */
 } matrix;
 
 typedef struct tctx {
@@ -30,6 +35,7 @@ typedef struct tctx {
     FILE *out;
     bool color;
     int width;
+    bool details;
 } tctx;
 
 /* ---------- building the matrix ---------- */
@@ -104,6 +110,7 @@ static int matrix_build(const tp_run *run, matrix *m)
 
 static void matrix_free(matrix *m)
 {
+    free(m->colw);
     free(m->eps);
     free(m->paths);
     free(m->cell);
@@ -167,9 +174,24 @@ static const char *color_of(tp_status s)
     return "";
 }
 
+/* The cell text: the mark, and for a failure or warning its cause ("FAIL 407"). */
+static const char *cell_text(const tp_result *r, char *buf, size_t cap)
+{
+    if (!r)
+        return "-";
+    const char *m = mark(r->status);
+    char cb[16];
+    const char *cause = tp_cause_short(r, cb, sizeof cb);
+    if (!cause)
+        return m;
+    snprintf(buf, cap, "%s %s", m, cause);
+    return buf;
+}
+
 static void put_mark(const tctx *c, const tp_result *r, size_t cols, bool pad)
 {
-    const char *m = r ? mark(r->status) : "-";
+    char buf[32];
+    const char *m = cell_text(r, buf, sizeof buf);
     if (c->color && r)
         fputs(color_of(r->status), c->out);
     fputs(m, c->out);
@@ -181,13 +203,37 @@ static void put_mark(const tctx *c, const tp_result *r, size_t cols, bool pad)
 
 /* ---------- the matrix ---------- */
 
-static size_t path_col(const tctx *c, const tp_path *p)
+static size_t path_id_col(const tctx *c, const tp_path *p)
 {
     char buf[64];
     size_t len = tp_utf8_len(clean(c, p && p->id ? p->id : "?", buf, sizeof buf));
     if (len > PATH_ID_MAX)
         len = PATH_ID_MAX;
     return (len + 2 > CELL_MIN ? len + 2 : CELL_MIN);
+}
+
+/* Column widths: the path id, or the widest cell ("WARN MITM") of the column. */
+static int column_widths(const tctx *c, matrix *m)
+{
+    m->colw = calloc(m->n_paths + 1, sizeof *m->colw);
+    if (!m->colw)
+        return -1;
+    for (size_t p = 0; p < m->n_paths; p++) {
+        size_t w = path_id_col(c, m->paths[p]);
+        for (size_t e = 0; e < m->n_eps; e++) {
+            char buf[32];
+            size_t len = strlen(cell_text(m->cell[e * m->n_paths + p], buf, sizeof buf)) + 2;
+            if (len > w)
+                w = len;
+        }
+        m->colw[p] = w;
+    }
+    return 0;
+}
+
+static size_t path_col(const matrix *m, size_t p)
+{
+    return m->colw[p];
 }
 
 /* Endpoint column width (indent + id + gap): as wide as the longest id, up to
@@ -207,8 +253,8 @@ static size_t endpoint_col(const tctx *c, const matrix *m)
     }
     size_t widest = 0;
     for (size_t i = 0; i < m->n_paths; i++)
-        if (path_col(c, m->paths[i]) > widest)
-            widest = path_col(c, m->paths[i]);
+        if (path_col(m, i) > widest)
+            widest = path_col(m, i);
     size_t avail = (size_t)c->width > widest ? (size_t)c->width - widest : 0;
     if (w > avail)
         w = avail;
@@ -223,7 +269,7 @@ static void matrix_chunk(const tctx *c, const matrix *m, size_t ew, size_t from,
     if (from < to)
         fputs("  ", c->out);
     for (size_t p = from; p < to; p++) {
-        size_t w = path_col(c, m->paths[p]);
+        size_t w = path_col(m, p);
         bool last = p + 1 == to;
         put_fit(c, clean(c, m->paths[p] && m->paths[p]->id ? m->paths[p]->id : "?", buf, sizeof buf),
                 w - 2, !last);
@@ -244,9 +290,135 @@ static void matrix_chunk(const tctx *c, const matrix *m, size_t ew, size_t from,
         if (from < to)
             fputs("  ", c->out);
         for (size_t p = from; p < to; p++)
-            put_mark(c, m->cell[e * m->n_paths + p], path_col(c, m->paths[p]), p + 1 < to);
+            put_mark(c, m->cell[e * m->n_paths + p], path_col(m, p), p + 1 < to);
         fputc('\n', c->out);
     }
+}
+
+/* Above the matrix: each path column and what it is (its proxy's address), so a column
+ * header can be read without the config at hand. */
+static void write_path_legend(const tctx *c, const matrix *m)
+{
+    size_t w = 0;
+    char buf[128];
+    for (size_t p = 0; p < m->n_paths; p++) {
+        size_t len = tp_utf8_len(clean(c, m->paths[p] && m->paths[p]->id ? m->paths[p]->id : "?", buf, sizeof buf));
+        if (len > w)
+            w = len;
+    }
+    if (w > PATH_ID_MAX)
+        w = PATH_ID_MAX;
+    for (size_t p = 0; p < m->n_paths; p++) {
+        const tp_path *pa = m->paths[p];
+        fputs(p == 0 ? "paths: " : "       ", c->out);
+        put_fit(c, clean(c, pa && pa->id ? pa->id : "?", buf, sizeof buf), w, true);
+        fputs("  ", c->out);
+        if (!pa || pa->type != TP_PATH_HTTP) {
+            fputs("direct", c->out);
+        } else {
+            char host[300];
+            clean(c, pa->proxy_host ? pa->proxy_host : "?", host, sizeof host);
+            fprintf(c->out, strchr(host, ':') ? "proxy [%s]:%d" : "proxy %s:%d", host, pa->proxy_port);
+            if (pa->username)
+                fputs(", credentials", c->out);
+            if (pa->expect_inspection)
+                fputs(", inspection expected", c->out);
+        }
+        /* the notes wrap onto indented lines rather than past the terminal's edge */
+        size_t col = 7 + w + 2 + 20;
+        char note[200];
+        const char *notes[2] = {NULL, NULL};
+        char n1[200], n2[200];
+        if (pa && pa->crl_via)
+            notes[0] = (snprintf(n1, sizeof n1, "CRLs via %s", clean(c, pa->crl_via, buf, sizeof buf)), n1);
+        if (pa && pa->fallback)
+            notes[1] = (snprintf(n2, sizeof n2, "falls back to %s", clean(c, pa->fallback, buf, sizeof buf)), n2);
+        for (size_t k = 0; k < 2; k++) {
+            if (!notes[k])
+                continue;
+            snprintf(note, sizeof note, "%s", notes[k]);
+            size_t len = tp_utf8_len(note) + 2;
+            if (col + len > (size_t)c->width) {
+                fprintf(c->out, ",\n%*s", (int)(7 + w + 2), "");
+                col = 7 + w + 2;
+            } else {
+                fputs(", ", c->out);
+            }
+            fputs(note, c->out);
+            col += len;
+        }
+        fputc('\n', c->out);
+    }
+    if (m->n_paths)
+        fputc('\n', c->out);
+}
+
+/* Writes text word by word from column *col, wrapping at the width onto lines indented
+ * by indent columns: a legend fits the terminal like the matrix above it. *fresh: the
+ * cursor is at the start of an indented line (no space needed before the next word). */
+static void put_wrapped(const tctx *c, const char *text, size_t indent, size_t *col, bool *fresh)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        char word[200];
+        snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word - 1 ? n : sizeof word - 1), p);
+        size_t len = tp_utf8_len(word);
+        if (!*fresh && *col + 1 + len > (size_t)c->width) {
+            fprintf(c->out, "\n%*s", (int)indent, "");
+            *col = indent;
+        } else if (!*fresh) {
+            fputc(' ', c->out);
+            (*col)++;
+        }
+        fputs(word, c->out);
+        *col += len;
+        *fresh = false;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+/* Under the matrix: what each cause in the cells means (only those that appear). */
+static void write_cause_legend(const tctx *c, const matrix *m)
+{
+    bool seen[64] = {false};
+    bool any = false;
+    for (size_t i = 0; i < m->n_eps * m->n_paths; i++) {
+        int k = m->cell[i] ? tp_cause_index(m->cell[i]) : -1;
+        if (k >= 0 && (size_t)k < sizeof seen)
+            any = seen[k] = true;
+    }
+    if (!any)
+        return;
+    fputs("\nlegend:", c->out);
+    size_t col = 7;
+    bool fresh = false;
+    const char *shown[64];
+    size_t n_shown = 0;
+    for (size_t i = 0; i < tp_cause_count() && i < sizeof seen; i++) {
+        if (!seen[i])
+            continue;
+        /* one entry per abbreviation (dns_timeout and dns_* share "DNS") */
+        const char *abbr = tp_cause_abbr(i);
+        bool dup = false;
+        for (size_t k = 0; k < n_shown; k++)
+            dup |= strcmp(shown[k], abbr) == 0 && strcmp(abbr, "nnn") != 0;
+        if (dup)
+            continue;
+        shown[n_shown++] = abbr;
+        char item[200];
+        snprintf(item, sizeof item, "%s %s%s", abbr, tp_cause_meaning(i), ";");
+        /* an entry that fits on a line is not split across two */
+        if (!fresh && col + 1 + tp_utf8_len(item) > (size_t)c->width) {
+            fputs("\n        ", c->out);
+            col = 8;
+            fresh = true;
+        }
+        put_wrapped(c, item, 8, &col, &fresh);
+    }
+    fputc('\n', c->out);
 }
 
 static void write_matrix(const tctx *c, const matrix *m)
@@ -258,8 +430,8 @@ static void write_matrix(const tctx *c, const matrix *m)
     while (from < m->n_paths) {
         /* as many path columns as fit beside the endpoint column (at least one) */
         size_t to = from, used = ew;
-        while (to < m->n_paths && (to == from || used + path_col(c, m->paths[to]) <= (size_t)c->width))
-            used += path_col(c, m->paths[to++]);
+        while (to < m->n_paths && (to == from || used + path_col(m, to) <= (size_t)c->width))
+            used += path_col(m, to++);
         if (from > 0)
             fputc('\n', c->out);
         matrix_chunk(c, m, ew, from, to);
@@ -347,7 +519,12 @@ static void write_problem(const tctx *c, const tp_result *r)
 {
     char id[TEXT_MAX], path[128], code[128];
     fputs("  ", c->out);
-    put_mark(c, r, 5, true);
+    if (c->color)
+        fputs(color_of(r->status), c->out);
+    fprintf(c->out, "%-4s", mark(r->status));
+    if (c->color)
+        fputs("\033[0m", c->out);
+    fputc(' ', c->out);
     fprintf(c->out, "%s via %s  [%s]  %s\n", clean(c, r->ep && r->ep->id ? r->ep->id : "?", id, sizeof id),
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
             tp_phase_name(r->phase), clean(c, r->error_code != TP_OC_NONE ? tp_outcome_name(r->error_code) : "-", code, sizeof code));
@@ -356,6 +533,14 @@ static void write_problem(const tctx *c, const tp_result *r)
         detail(c, "fell back to", r->used_path->id);
     detail(c, "windows error", r->windows_error);
     detail(c, "remediation", r->remediation);
+}
+
+static bool has_problems(const tctx *c)
+{
+    for (size_t i = 0; c->run->results && i < c->run->n_results; i++)
+        if (c->run->results[i].status == TP_ST_FAIL || c->run->results[i].status == TP_ST_WARN)
+            return true;
+    return false;
 }
 
 static void write_problems(const tctx *c)
@@ -372,18 +557,65 @@ static void write_problems(const tctx *c)
     }
 }
 
+/* The action list: numbered, most impact first, one line each (it names every rule; the
+ * terminal wraps a long one rather than a rule being cut off). */
+static int write_actions(const tctx *c)
+{
+    tp_action *a = NULL;
+    size_t n = 0;
+    if (tp_actions_build(c->run, &a, &n) != 0)
+        return -1;
+    int rc = 0;
+    if (n)
+        fprintf(c->out, "What to change (%zu):\n", n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *line = tp_action_line(&a[i]);
+        char *red = line ? tp_rpt_clean(c->run, line) : NULL;
+        size_t cap = red ? strlen(red) + 1 : 0;
+        char *buf = red ? malloc(cap) : NULL;
+        if (!buf) {
+            rc = -1;
+        } else {
+            tp_term_clean(buf, cap, red);
+            fprintf(c->out, "%3zu. ", i + 1);
+            if (c->color)
+                fputs(a[i].status == TP_ST_FAIL ? "\033[31m" : "\033[33m", c->out);
+            fputs(a[i].status == TP_ST_FAIL ? "FAIL" : "WARN", c->out);
+            if (c->color)
+                fputs("\033[0m", c->out);
+            fprintf(c->out, " %s\n", buf);
+        }
+        free(buf);
+        free(red);
+        free(line);
+    }
+    if (n)
+        fputc('\n', c->out);
+    tp_actions_free(a, n);
+    return rc;
+}
+
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
-    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100};
+    tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, o && o->details};
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
     int rc = matrix_build(run, &m);
+    if (rc == 0)
+        rc = write_actions(&c);
+    if (rc == 0)
+        rc = column_widths(&c, &m);
     if (rc == 0) {
+        write_path_legend(&c, &m);
         write_matrix(&c, &m);
+        write_cause_legend(&c, &m);
         write_summary(&c);
         tp_rpt_changes_table(run, out, c.color);
-        write_problems(&c);
+        if (c.details)
+            write_problems(&c);
+        else if (has_problems(&c))
+            fputs("(per-probe detail: --details, or the json and html reports)\n", c.out);
     }
     matrix_free(&m);
     return rc == 0 && !ferror(out) ? 0 : -1;
@@ -392,6 +624,19 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)
 {
     /* \r rewrites the line in place; ESC[K clears what a longer previous line left */
-    fprintf(out, "\r[%zu/%zu] %zu failed, %.1fs\033[K", done, total, failed, elapsed_s);
+    fprintf(out, "\r[%zu/%zu] %zu failed so far, %.1fs\033[K", done, total, failed, elapsed_s);
+    fflush(out);
+}
+
+void tp_report_progress_judging(FILE *out, size_t total, double elapsed_s)
+{
+    fprintf(out, "\r[%zu/%zu] probed; judging chains and fetching CRLs, %.1fs\033[K", total, total, elapsed_s);
+    fflush(out);
+}
+
+void tp_report_progress_done(FILE *out, const tp_summary *s, double elapsed_s)
+{
+    fprintf(out, "\r[%zu/%zu] %zu ok, %zu warn, %zu fail, %zu skipped, %.1fs\033[K\n", s->probes, s->probes, s->ok,
+            s->warn, s->fail, s->skipped, elapsed_s);
     fflush(out);
 }

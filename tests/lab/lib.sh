@@ -38,6 +38,7 @@ PORT_PLAIN=3128             # squid: plain CONNECT
 PORT_AUTH=3129              # squid: Basic auth (407 without credentials)
 PORT_BUMP=3130              # squid: ssl-bump with the Corp Inspection CA (bypass list spliced)
 PORT_DENY=3131              # squid: deny list (403)
+PORT_LOOP=3132              # squid: denies and bumps everything but what an included `tlspath rules` file allows
 PORT_DEAD=3199              # nothing listens here (the sensor path's dead proxy)
 PORT_WAN=3228               # delay-relay.py in front of the plain squid (WAN latency for benches)
 LAB_DELAY_MS=${TLSPATH_LAB_DELAY_MS:-40}

@@ -20,6 +20,9 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from changes import LoopRun, build_change_cases, build_loop_cases  # noqa: E402  (issue 13 cases)
+import serve_lab  # noqa: E402  (tlspath serve + a real Prometheus)
 
 # The lab catalog's healthy endpoints and the HTTP status each one answers.
 HEALTHY = {
@@ -182,6 +185,10 @@ def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
         "main", "managed", "sysresolver", "deadresolver", "clicreds", "cliflags", "clicrl"))
     healthy, placeholder, tenant = runs["healthy"], runs["placeholder"], runs["tenant"]
     gw = lab["GW_CLIENT_IP"]
+
+    @case
+    def serve_prometheus_scrape():
+        return serve_lab.check(runs["serve"], Fail)
 
     # ---------------- engine level: the runs themselves, dns, connect, proxy, tls, http
     @case
@@ -610,12 +617,18 @@ def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
             raise Fail("no path 'cliauth' in the report")
         return "--path id=http://user:pass@host:port works; paths[].proxy without credentials"
 
+    # ---------------- the closed loop (docs/rules.md; tests/lab/changes.py)
+    build_loop_cases(case, lab, runs, expect, brief, Fail)
+
+    # ---------------- the table's action list and cells, -v, verdict wording (tests/lab/changes.py)
+    build_change_cases(case, lab, runs, password, expect, brief, Fail)
+
     @case
     def reports_match_schema():
         import jsonschema   # python3-jsonschema (Debian), installed by scripts/setup test
         schema = json.load(open(os.path.join(HERE, "..", "..", "docs", "report.schema.json")))
         checked = 0
-        for run in (main, managed, sysres, deadres, clicreds, cliflags, clicrl):
+        for run in (main, managed, sysres, deadres, clicreds, cliflags, clicrl, runs["loop"].after):
             try:
                 jsonschema.validate(run.need(), schema)
             except jsonschema.ValidationError as e:
@@ -813,7 +826,9 @@ def main():
                                            "--path", f"proxy=http://{lab['PROXY_PLAIN']}"] + lab_flags),
         "tenant": Run("tenant", ["--catalog", ph_file, "--path", "direct", "--service", "mma",
                                  "--mma-workspace", "0F1E2D3C-aaaa-bbbb-cccc-112233445566"] + lab_flags),
-        "main": Run("main", ["--config", lab["CONFIG_MAIN"]], {"LAB_PROXY_PASS": password}),
+        # the table too (stdout): its action list, cells and legend are checked
+        "main": Run("main", ["--config", lab["CONFIG_MAIN"], "--format", "table"],
+                    {"LAB_PROXY_PASS": password, "COLUMNS": "120"}),
         "managed": Run("managed", ["--config", lab["CONFIG_MANAGED"]]),
         "sysresolver": Run("sysresolver", ["--config", lab["CONFIG_SYSRESOLVER"]]),
         "deadresolver": Run("deadresolver", ["--config", lab["CONFIG_DEADRESOLVER"]]),
@@ -824,6 +839,12 @@ def main():
         "clicrl": Run("clicrl", ["--config", lab["CONFIG_MAIN"], "--service", "maps",
                                  "--path", f"static=http://{lab['PROXY_PLAIN']}", "--crl-via", "direct"],
                       {"LAB_PROXY_PASS": password}),
+        # a wrong password: credentials sent and refused (issue 13)
+        "wrongpass": Run("wrongpass", ["--config", lab["CONFIG_SYSRESOLVER"],
+                                       "--path", f"wrong=http://{user}:not-the-password@{lab['PROXY_AUTH']}"]),
+        # -v: the per-phase trace on stderr, through an authenticating proxy (no secret in it)
+        "verbose": Run("verbose", ["--config", lab["CONFIG_SYSRESOLVER"], "-v",
+                                   "--path", f"auth=http://{user}:{password}@{lab['PROXY_AUTH']}"]),
         "cliflags": Run("cliflags", ["--catalog", os.path.join(a.lab_dir, "configs", "catalog-healthy.json"),
                                      "--resolver", f"{lab['DNS_IP']}:53", "--cacert", lab["LAB_ROOT_CA"],
                                      "--path", "direct", "--timeout", "5000", "--concurrency", "4"]),
@@ -834,7 +855,25 @@ def main():
         t.start()
     for t in threads:
         t.join()
+    # the closed loop after the others: its squid bumps everything, and its certificate
+    # minting would compete for the CPU with the bump path's phase deadlines
+    runs["loop"] = LoopRun(Run, Fail)
+    runs["loop"].start(lab, binary, a.reports)
+    # the loop's two runs are checked like every other run (password, sanitizers, time)
+    loop = runs.pop("loop")
+    if loop.error:
+        print(f"# loop: {loop.error}")
+    for r in (loop.before, loop.after):
+        if r.rc is not None or r.error:
+            runs[r.name] = r
+    runs["loop"] = loop
+    # serve last, alone: its runs every 2 s and its Prometheus would compete for the CPU
+    # with the one-shot runs' phase deadlines (an ASan build on 2 busy cores misses them)
+    runs["serve"] = serve_lab.ServeRun("serve")
+    runs["serve"].start(lab, binary, a.reports)
     for r in runs.values():
+        if isinstance(r, LoopRun):
+            continue
         print(f"# run {r.name}: exit {r.rc}, {r.seconds:.1f} s" + (f", {r.error}" if r.error else ""))
     print(f"# runs took {time.monotonic() - t0:.1f} s; reports in {a.reports}")
 

@@ -300,6 +300,36 @@ static void test_crl_via_option(void **state)
     tp_cli_free(&c);
 }
 
+static void test_rules_options(void **state)
+{
+    (void)state;
+    tp_cli c;
+    char err[256];
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "pac", "--proxy", "10.0.0.5:8080", "--service", "maps",
+                           "--from", "r.json", "--output", "x.pac", "--required-only"),
+                     0);
+    assert_int_equal(c.cmd, TP_CMD_RULES);
+    assert_string_equal(c.formats.v[0], "pac");
+    assert_string_equal(c.proxy, "10.0.0.5:8080");
+    assert_string_equal(c.from, "r.json");
+    assert_true(c.required_only);
+    tp_cli_free(&c);
+    /* a report format is not a rules format, and one format a run */
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "json"), -1);
+    assert_non_null(strstr(err, "fqdn, squid, pac"));
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "fqdn", "--format", "crl"), -1);
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "rules"), -1);
+    assert_non_null(strstr(err, "expected --format"));
+    tp_cli_free(&c);
+    /* run-only options are refused; rules-only options are refused by run */
+    assert_int_equal(PARSE(&c, err, "rules", "--format", "fqdn", "--path", "direct"), -1);
+    tp_cli_free(&c);
+    assert_int_equal(PARSE(&c, err, "run", "--from", "r.json"), -1);
+    tp_cli_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_build_config_bad_path_hides_password),
         cmocka_unit_test(test_build_config_duplicate_path_ids),
         cmocka_unit_test(test_crl_via_option),
+        cmocka_unit_test(test_rules_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

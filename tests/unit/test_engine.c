@@ -374,7 +374,7 @@ static void test_hostile_peers_one_run(void **state)
         {TS_DRIP, true, "timeout", TP_PH_PROXY},
         {TS_BIG_HEAD, true, "proxy_header_too_large", TP_PH_PROXY},
         {TS_NOT_HTTP, true, "proxy_malformed", TP_PH_PROXY},
-        {TS_407, true, "proxy_auth_required", TP_PH_PROXY},
+        {TS_407, true, "proxy_auth_rejected", TP_PH_PROXY},   /* credentials were sent */
         {TS_403, true, "proxy_denied", TP_PH_PROXY},
         {TS_CLOSE, true, "proxy_closed", TP_PH_PROXY},
         {TS_GARBAGE, false, "tls_not_tls", TP_PH_TLS},
@@ -1373,9 +1373,109 @@ static void test_crl_too_large_verdict(void **state)
     tpki_cert_free(&leaf);
 }
 
+/* Authentication answers from a proxy: 401 is an authentication verdict as much as 407;
+ * credentials sent and refused is proxy_auth_rejected; only Negotiate/NTLM offered is
+ * proxy_auth_integrated; a plain-HTTP GET the proxy answered itself (its 403 page) is a
+ * proxy verdict, while the origin's own 403 stays an HTTP status. */
+static void test_proxy_auth_and_own_pages(void **state)
+{
+    (void)state;
+    static const char R401[] = "HTTP/1.1 401 Unauthorized\r\nProxy-Authenticate: Basic realm=\"tinyproxy\"\r\n"
+                               "Content-Length: 0\r\n\r\n";
+    static const char RNEG[] = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\n"
+                               "Proxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n";
+    static const char RSQUID[] = "HTTP/1.1 403 Forbidden\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\n"
+                                 "Content-Length: 0\r\n\r\n";
+    static const char RORIGIN[] = "HTTP/1.1 403 Forbidden\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n";
+    const char *bodies[] = {R401, R401, RNEG, RSQUID, RORIGIN, RNEG};
+    enum { N = sizeof bodies / sizeof bodies[0] };
+    tsrv srv[N];
+    tp_config c;
+    cfg_init(&c);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(tsrv_start(&srv[i], TS_RAW, NULL), 0);
+        srv[i].body = bodies[i];
+        char id[16];
+        snprintf(id, sizeof id, "p%zu", i);
+        /* p1 sends credentials; the others do not */
+        cfg_add_proxy(&c, id, "127.0.0.1", srv[i].port, i == 1 ? "svc" : NULL, i == 1 ? "s3cr3t-pass" : NULL, NULL);
+    }
+    plan p = {0};
+    tp_result *r401 = plan_add(&p, &c, "p0", "https", "127.0.0.1", 443, 404);
+    tp_result *rej = plan_add(&p, &c, "p1", "https", "127.0.0.1", 443, 404);
+    tp_result *neg = plan_add(&p, &c, "p2", "https", "127.0.0.1", 443, 404);
+    tp_result *own = plan_add(&p, &c, "p3", "http", "127.0.0.1", 8080, 404);
+    tp_result *org = plan_add(&p, &c, "p4", "http", "127.0.0.1", 8080, 404);
+    tp_result *negget = plan_add(&p, &c, "p5", "http", "127.0.0.1", 8080, 404);
+    run_plan(&c, &p);
+    for (size_t i = 0; i < N; i++)
+        tsrv_stop(&srv[i]);
+
+    assert_code(r401, "proxy_auth_required", TP_PH_PROXY);
+    assert_int_equal(r401->proxy_status, 401);
+    assert_string_equal(r401->proxy_auth_schemes.v[0], "Basic");
+    assert_code(rej, "proxy_auth_rejected", TP_PH_PROXY);
+    assert_null(strstr(rej->error_message, "s3cr3t"));
+    assert_code(neg, "proxy_auth_integrated", TP_PH_PROXY);
+    assert_int_equal(neg->proxy_auth_schemes.n, 2);
+    assert_string_equal(neg->proxy_auth_schemes.v[1], "NTLM");
+    assert_int_equal(own->error_code, TP_OC_PROXY_DENIED);
+    assert_int_equal(own->proxy_status, 403);
+    assert_int_equal(org->error_code, TP_OC_HTTP_STATUS);
+    assert_int_equal(org->proxy_status, 0);
+    assert_int_equal(negget->error_code, TP_OC_PROXY_AUTH_INTEGRATED);
+    plan_free(&p);
+    tp_config_free(&c);
+}
+
+/* -v: one trace line per phase as it ends, prefixed with the probe; no credential. */
+static char g_trace_buf[8192];
+static void collect_trace(void *ud, const char *line)
+{
+    (void)ud;
+    size_t n = strlen(g_trace_buf);
+    snprintf(g_trace_buf + n, sizeof g_trace_buf - n, "%s\n", line);
+}
+
+static void test_trace(void **state)
+{
+    (void)state;
+    tsrv proxy;
+    assert_int_equal(tsrv_start(&proxy, TS_407, NULL), 0);
+    tp_config c;
+    cfg_init(&c);
+    cfg_add_proxy(&c, "corp", "127.0.0.1", proxy.port, "svc", "s3cr3t-pass", NULL);
+    plan p = {0};
+    plan_add(&p, &c, "corp", "https", "127.0.0.1", 443, 404);
+    g_trace_buf[0] = '\0';
+    tp_engine_set_trace(collect_trace, NULL);
+    run_plan(&c, &p);
+    tp_engine_set_trace(NULL, NULL);
+    tsrv_stop(&proxy);
+    assert_non_null(strstr(g_trace_buf, "via corp] connect "));
+    assert_non_null(strstr(g_trace_buf, "(the proxy)\n"));
+    assert_non_null(strstr(g_trace_buf, "via corp] proxy_auth_rejected: proxy 127.0.0.1:"));
+    assert_null(strstr(g_trace_buf, "s3cr3t"));
+    assert_null(strstr(g_trace_buf, "c3Zj"));   /* base64 of "svc:..." */
+    /* off again: nothing more is collected */
+    size_t before = strlen(g_trace_buf);
+    assert_int_equal(tsrv_start(&proxy, TS_407, NULL), 0);
+    plan q = {0};
+    c.paths[0].proxy_port = proxy.port;
+    plan_add(&q, &c, "corp", "https", "127.0.0.1", 443, 404);
+    run_plan(&c, &q);
+    tsrv_stop(&proxy);
+    assert_int_equal(strlen(g_trace_buf), before);
+    plan_free(&p);
+    plan_free(&q);
+    tp_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_proxy_auth_and_own_pages),
         cmocka_unit_test(test_direct_tls_ok),
         cmocka_unit_test(test_wrong_host_and_untrusted),
         cmocka_unit_test(test_proxy_tls_ok_with_credentials),

@@ -92,20 +92,38 @@ static tp_engine_opts opts_of(const tp_config *c, const tp_plan *pl)
  * origin we overload would read as a slow network); with per_proxy 9 they go at once. */
 typedef struct sampler {
     tsrv *s;
-    int max_active;
+    int accepted0;           /* the server's count before the run */
+    size_t done;             /* probes ended (progress) */
+    int max_active;          /* the most connections accepted and not yet ended */
 } sampler;
 
+/* Accepted by the server and not yet ended on our side: a probe is counted done before the
+ * next one starts, so this never exceeds what the engine had open at the peer. */
 static void on_sample(uv_timer_t *t)
 {
     sampler *sm = t->data;
-    int a = atomic_load(&sm->s->active);
+    int a = atomic_load(&sm->s->accepted) - sm->accepted0 - (int)sm->done;
     if (a > sm->max_active)
         sm->max_active = a;
 }
 
+typedef struct ctx {
+    bool done;
+    sampler *sm;
+} ctx;
+
+static void on_progress(void *ud, size_t done, size_t total, size_t failed)
+{
+    (void)total;
+    (void)failed;
+    ctx *c = ud;
+    if (c->sm)
+        c->sm->done = done;
+}
+
 static void on_done(void *ud)
 {
-    *(bool *)ud = true;
+    ((ctx *)ud)->done = true;
 }
 
 static double run_on_loop(tp_engine_opts *o, run *r, sampler *sm, uv_timer_cb blocker, int block_at_ms)
@@ -120,11 +138,14 @@ static double run_on_loop(tp_engine_opts *o, run *r, sampler *sm, uv_timer_cb bl
         uv_timer_start(&samp, on_sample, 5, 5);
     if (blocker)
         uv_timer_start(&block, blocker, (uint64_t)block_at_ms, 0);
-    bool done = false;
+    ctx cx = {.done = false, .sm = sm};
     char err[256];
     uint64_t t0 = uv_hrtime();
-    assert_int_equal(tp_engine_probe_start(&loop, o, r->res, r->n, NULL, on_done, &done, NULL, err, sizeof err), 0);
-    while (!done)
+    if (sm)
+        sm->accepted0 = atomic_load(&sm->s->accepted), sm->done = 0;
+    assert_int_equal(tp_engine_probe_start(&loop, o, r->res, r->n, on_progress, on_done, &cx, NULL, err, sizeof err),
+                     0);
+    while (!cx.done)
         uv_run(&loop, UV_RUN_ONCE);
     double wall = (double)(uv_hrtime() - t0) / 1e6;
     uv_close((uv_handle_t *)&samp, NULL);

@@ -161,7 +161,7 @@ static void check_tool(const tp_run *run, fx_sink sink, const char *suffix, cons
 
 static int table_sink(const tp_run *run, FILE *out)
 {
-    tp_table_opts o = {false, 60};
+    tp_table_opts o = {false, 60, true};
     return tp_report_table(run, out, &o);
 }
 

@@ -95,6 +95,10 @@ static void test_self_contained(void **state)
     /* outside the data, nothing that could load anything from anywhere */
     const char *banned[] = {"http://", "https://", "src=", "href=", "url(", "@import", "<link",
                             "<iframe", "<img", "//cdn", "fetch(", "XMLHttpRequest"};
+    /* the SVG namespace name is an identifier the DOM API needs, never fetched */
+    char *ns;
+    while ((ns = strstr(rest, "'http://www.w3.org/2000/svg'")) != NULL)
+        memset(ns, '_', strlen("'http://www.w3.org/2000/svg'"));
     for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
         if (strstr(rest, banned[i]))
             fail_msg("page contains %s outside the data block", banned[i]);
@@ -135,7 +139,7 @@ static void test_rendered_counts(void **state)
     assert_int_equal(fx_count(dom, "class=\"mark st-warn\" data-status=\"warn\""), 2);
     assert_int_equal(fx_count(dom, "class=\"mark st-fail\" data-status=\"fail\""), 6);
     assert_int_equal(fx_count(dom, "class=\"mark st-skipped\" data-status=\"skipped\""), 1);
-    assert_non_null(strstr(dom, "<tr data-endpoint=\"" FX_LONG_ID "\">"));
+    assert_non_null(strstr(dom, "<tr data-endpoint=\"" FX_LONG_ID "\" data-service=\"edr\">"));
     assert_non_null(strstr(dom, "<tr data-path=\"corp-auth\">"));
     /* no details until a cell is chosen */
     assert_non_null(strstr(dom, "<section id=\"details\" hidden=\"\"></section>"));
@@ -193,9 +197,108 @@ static void test_no_credentials(void **state)
     fx_free(&f);
 }
 
+/* "What to change" comes first: one entry per action with its rules and probe buttons,
+ * then the run's warnings. */
+static void test_actions_and_warnings(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    if (tp_strlist_add(&f.run.warnings, "trust anchor <b>X</b> expired") != 0)
+        fail();
+    char *html = render(&f.run);
+    char *dom = dump_dom(html, "");
+    const char *act = strstr(dom, "<ol id=\"actions\"><li data-status=\"fail\"");
+    assert_non_null(act);
+    assert_true(act < strstr(dom, "id=\"summary\""));
+    assert_true(act < strstr(dom, "id=\"matrix\""));
+    assert_non_null(strstr(dom, "<span class=\"where\">proxy corp (10.0.0.6:8080)</span>"));
+    assert_non_null(strstr(dom, "<p class=\"warning\">Warning: trust anchor &lt;b&gt;X&lt;/b&gt; expired</p>"));
+    /* every failed or warned probe has its button under exactly one action */
+    assert_int_equal(fx_count(dom, "<details class=\"probes\">"), fx_count(dom, "<li data-status="));
+    size_t buttons = fx_count(dom, "<button type=\"button\" data-result=");
+    assert_int_equal(buttons, 8);   /* 6 fail + 2 warn */
+    assert_null(strstr(dom, "data-result=\"-1\""));
+    free(dom);
+    free(html);
+    fx_free(&f);
+}
+
+/* The filters (status, service, path, text, also from #filter=...), the causes, the
+ * provenance line, and a waterfall of the phases in a probe's details. A screenshot of
+ * the filtered page is left in the build directory for a human to look at. */
+static void test_filters_waterfall_provenance(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *html = render(&f.run);
+    char *dom = dump_dom(html, "");
+    assert_non_null(strstr(dom, "<span id=\"f-count\" data-shown=\"12\">12 of 12 probes</span>"));
+    assert_non_null(strstr(dom, "<p id=\"provenance\">Run on "));
+    /* the cells say why, as the table does */
+    assert_non_null(strstr(dom, "title=\"maps-cp-us via corp: intercepted\">FAIL MITM</button>"));
+    assert_non_null(strstr(dom, "catalog fixture (4 endpoints, sha256:"));
+    assert_non_null(strstr(dom, "<li data-code=\"intercepted\"><code>intercepted</code>"));
+    assert_non_null(strstr(dom, "<option>corp-auth</option>"));
+    assert_non_null(strstr(dom, "<option>mma</option>"));
+    free(dom);
+
+    /* failures only, on path corp: one probe (maps-cp-us via corp) stays */
+    dom = dump_dom(html, "#filter=status:fail,path:corp");
+    assert_non_null(strstr(dom, "data-shown=\"2\">2 of 12 probes"));
+    assert_non_null(strstr(dom, "<th scope=\"col\" data-path=\"direct\" class=\"col-hidden\">"));
+    assert_non_null(strstr(dom, "<tr data-endpoint=\"maps-cp-us\" data-service=\"maps\">"));
+    assert_non_null(strstr(dom, "<tr data-endpoint=\"crl-ms\" data-service=\"crl\" class=\"filtered\">"));
+    free(dom);
+    dom = dump_dom(html, "#filter=text:nxdomain");
+    assert_non_null(strstr(dom, "data-shown=\"1\">1 of 12 probes"));
+    free(dom);
+
+    /* the waterfall: one bar per phase reached, in order, sized by its time */
+    dom = dump_dom(html, "#r0");
+    assert_non_null(strstr(dom, "<svg class=\"waterfall\""));
+    const char *dns = strstr(dom, "data-phase=\"dns\" data-ms=\"1.3\"");
+    const char *tls = strstr(dom, "data-phase=\"tls\"");
+    assert_non_null(dns);
+    assert_non_null(tls);
+    assert_true(dns < tls);
+    free(dom);
+
+    /* a screenshot for the test log */
+    const char *chromium = chromium_binary();
+    char *file = fx_tmpfile(html, ".html");
+    char profile[] = "/tmp/tlspath-chromium-XXXXXX";
+    assert_non_null(mkdtemp(profile));
+    char *cmd = tp_asprintf("timeout 60 %s --headless --no-sandbox --disable-gpu --no-first-run "
+                            "--disable-background-networking --user-data-dir='%s' --window-size=1280,1600 "
+                            "--screenshot='%s/tlspath-report-html.png' 'file://%s#r1' >/dev/null 2>&1",
+                            chromium, profile, TLSPATH_BINARY_DIR, file);
+    assert_int_equal(system(cmd), 0);
+    char *png = tp_asprintf("%s/tlspath-report-html.png", TLSPATH_BINARY_DIR);
+    FILE *shot = fopen(png, "rb");
+    assert_non_null(shot);
+    unsigned char sig[8];
+    assert_int_equal(fread(sig, 1, 8, shot), 8);
+    fclose(shot);
+    assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+    printf("screenshot: %s\n", png);
+    char *rm = tp_asprintf("rm -rf '%s'", profile);
+    assert_int_equal(system(rm), 0);
+    unlink(file);
+    free(rm);
+    free(png);
+    free(cmd);
+    free(file);
+    free(html);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filters_waterfall_provenance),
+        cmocka_unit_test(test_actions_and_warnings),
         cmocka_unit_test(test_self_contained),
         cmocka_unit_test(test_rendered_counts),
         cmocka_unit_test(test_details_and_hostile_subject),

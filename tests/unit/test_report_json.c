@@ -15,6 +15,7 @@
 #include "fixture_run.h"
 #include "report/report.h"
 #include "report/report_util.h"
+#include "report/provenance.h"
 
 /* Validates the JSON text against the schema with python3-jsonschema; returns its exit. */
 static int schema_validate(const char *json_text, bool quiet)
@@ -376,9 +377,90 @@ static void test_empty_run(void **state)
     free(text);
 }
 
+/* actions[]: one entry per (where, what), most impact first, each naming its rules and
+ * the probes it covers; every failed or warned probe is in exactly one action. */
+static void test_actions(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *text = render(&f.run);
+    cJSON *doc = cJSON_Parse(text);
+    assert_non_null(doc);
+    cJSON *acts = cJSON_GetObjectItem(doc, "actions");
+    assert_true(cJSON_IsArray(acts));
+    assert_true(cJSON_GetArraySize(acts) > 0);
+    size_t covered = 0, prev = (size_t)-1;
+    bool seen_warn = false;
+    cJSON *a;
+    cJSON_ArrayForEach(a, acts) {
+        const char *status = str_at(a, "status");
+        size_t count = (size_t)num_at(a, "count");
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(a, "probes")), (int)count);
+        assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(a, "rules")) > 0);
+        assert_non_null(strstr(str_at(a, "line"), str_at(a, "where")));
+        /* failures first; within a status, more probes first */
+        if (!strcmp(status, "warn"))
+            seen_warn = true;
+        else
+            assert_false(seen_warn);
+        if (!seen_warn || strcmp(status, "warn") == 0)
+            assert_true(prev == (size_t)-1 || count <= prev || (seen_warn && !strcmp(status, "warn")));
+        prev = count;
+        covered += count;
+    }
+    cJSON *sum = cJSON_GetObjectItem(doc, "summary");
+    assert_int_equal(covered, (size_t)(num_at(sum, "fail") + num_at(sum, "warn")));
+    /* each result's cause, as the table's cell says it */
+    assert_string_equal(str_at(result_at(doc, FX_EP_MAPS, FX_P_CORP), "cause"), "MITM");
+    assert_string_equal(str_at(result_at(doc, FX_EP_MAPS, FX_P_AUTH), "cause"), "407");
+    assert_null_at(result_at(doc, FX_EP_MAPS, FX_P_DIRECT), "cause");
+    assert_false(fx_leaks_secret(text));
+    cJSON_Delete(doc);
+    free(text);
+    fx_free(&f);
+}
+
+/* provenance: host, version, catalogs and a config digest that follows the effective
+ * settings but never the secret. */
+static void test_provenance(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *text = render(&f.run);
+    cJSON *doc = cJSON_Parse(text);
+    cJSON *pv = cJSON_GetObjectItem(doc, "provenance");
+    assert_non_null(pv);
+    assert_string_equal(str_at(pv, "tool_version"), TLSPATH_VERSION);
+    assert_true(strlen(str_at(pv, "host")) > 0);
+    cJSON *cat = cJSON_GetArrayItem(cJSON_GetObjectItem(pv, "catalogs"), 0);
+    assert_string_equal(str_at(cat, "name"), "fixture");
+    assert_int_equal((int)num_at(cat, "endpoints"), 4);
+    const char *d0 = str_at(cJSON_GetObjectItem(pv, "config"), "digest");
+    assert_int_equal(strlen(d0), 23);
+    assert_int_equal(strncmp(d0, "sha256:", 7), 0);
+    char a[32], b[32], c[32];
+    tp_config_digest(&f.cfg, a);
+    assert_string_equal(a, d0);
+    /* another password: same digest; another proxy port: another digest */
+    free(f.cfg.paths[FX_P_AUTH].password);
+    f.cfg.paths[FX_P_AUTH].password = fx_s("other-password");
+    tp_config_digest(&f.cfg, b);
+    assert_string_equal(a, b);
+    f.cfg.paths[FX_P_CORP].proxy_port = 8081;
+    tp_config_digest(&f.cfg, c);
+    assert_string_not_equal(a, c);
+    cJSON_Delete(doc);
+    free(text);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_provenance),
+        cmocka_unit_test(test_actions),
         cmocka_unit_test(test_schema_valid),
         cmocka_unit_test(test_streamed_equals_document),
         cmocka_unit_test(test_schema_rejects_broken),

@@ -84,20 +84,20 @@ static void test_structure(void **state)
     assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/@tests)", "4");
     assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/@failures)", "2");
     assert_xpath(&d, "string(//testsuite[@name=\"corp-auth\"]/@skipped)", "1");
-    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"maps-cp-us\"]/@classname)",
+    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"maps-cp-us via direct\"]/@classname)",
                  "tlspath.maps");
-    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"maps-cp-us\"]/@time)", "0.029");
-    assert_xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"maps-cp-us\"]/failure/@type)",
+    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"maps-cp-us via direct\"]/@time)", "0.029");
+    assert_xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"maps-cp-us via corp\"]/failure/@type)",
                  "intercepted");
     /* the failure body carries phase, cause, windows_error and remediation */
-    char *body = xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"maps-cp-us\"]/failure)");
+    char *body = xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"maps-cp-us via corp\"]/failure)");
     assert_non_null(strstr(body, "phase: verify\n"));
     assert_non_null(strstr(body, "cause: chain re-signed by CN=Corp Inspection CA"));
     assert_non_null(strstr(body, "windows_error: 0x80072F8F\n"));
     assert_non_null(strstr(body, "remediation: Exclude *.wd.microsoft.com"));
     free(body);
     /* a warning passes, with the warning in system-out */
-    body = xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"crl-ms\"]/system-out)");
+    body = xpath(&d, "string(//testsuite[@name=\"corp\"]/testcase[@name=\"crl-ms via corp\"]/system-out)");
     assert_non_null(strstr(body, "error: http_status\n"));
     free(body);
     doc_free(&d);
@@ -117,9 +117,9 @@ static void test_hostile(void **state)
     assert_null(strstr(d.text, "<b>"));
     assert_null(strchr(d.text, '\x1b'));
     assert_null(strchr(d.text, '\x01'));
-    assert_xpath(&d, "string(//testsuite[@name=\"corp-auth\"]/testcase[@name=\"maps-cp-us\"]/failure/@message)",
+    assert_xpath(&d, "string(//testsuite[@name=\"corp-auth\"]/testcase[@name=\"maps-cp-us via corp-auth\"]/failure/@message)",
                  FX_HOSTILE_MESSAGE);
-    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"mma-ods\"]/failure/@message)",
+    assert_xpath(&d, "string(//testsuite[@name=\"direct\"]/testcase[@name=\"mma-ods via direct\"]/failure/@message)",
                  "handshake_failure alert (40) \xEF\xBF\xBD\xEF\xBF\xBD from peer\x7f");
     assert_false(fx_leaks_secret(d.text));
     doc_free(&d);
@@ -153,9 +153,40 @@ static void test_empty_run(void **state)
     doc_free(&d);
 }
 
+/* Test case names are unique ("endpoint via path"): CI systems merge cases by name. */
+static void test_unique_names(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    int rc;
+    char *text = fx_render(&f.run, tp_report_junit, &rc);
+    assert_int_equal(rc, 0);
+    char *names[64];
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, "<testcase ")) != NULL; p++) {
+        const char *q = strstr(p, " name=\"");
+        assert_non_null(q);
+        q += 7;
+        names[n] = tp_strndup(q, strcspn(q, "\""));
+        for (size_t k = 0; k < n; k++)
+            assert_string_not_equal(names[k], names[n]);
+        assert_non_null(strstr(names[n], " via "));
+        n++;
+        assert_true(n < 64);
+    }
+    assert_int_equal(n, 12);
+    assert_non_null(strstr(text, "classname=\"tlspath.maps\" name=\"maps-cp-us via corp-auth\""));
+    for (size_t k = 0; k < n; k++)
+        free(names[k]);
+    free(text);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unique_names),
         cmocka_unit_test(test_well_formed),
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_hostile),

@@ -12,12 +12,24 @@
 #include "report/report.h"
 #include "report/report_util.h"
 
+static char *table_opts(const tp_run *run, bool color, int width, bool details)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    tp_table_opts o = {color, width, details};
+    assert_int_equal(tp_report_table(run, f, &o), 0);
+    fclose(f);
+    return buf;
+}
+
+/* With --details: the per-probe blocks most cases check. */
 static char *table(const tp_run *run, bool color, int width)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    tp_table_opts o = {color, width};
+    tp_table_opts o = {color, width, true};
     assert_int_equal(tp_report_table(run, f, &o), 0);
     fclose(f);
     return buf;
@@ -44,13 +56,22 @@ static void test_matrix_and_summary(void **state)
     char *t = table(&f.run, false, 120);
     char line[512];
     line_with(t, "SERVICE/ENDPOINT", line, sizeof line);
-    assert_non_null(strstr(line, "direct  corp  corp-auth"));
-    line_with(t, "  maps-cp-us", line, sizeof line);
-    assert_non_null(strstr(line, "OK      FAIL  FAIL"));
+    assert_non_null(strstr(line, "direct     corp       corp-auth"));
+    /* each failure or warning says why; the column is as wide as its widest cell */
+    line_with(t, "  maps-cp-us ", line, sizeof line);
+    assert_non_null(strstr(line, "OK         FAIL MITM  FAIL 407"));
     line_with(t, "  crl-ms", line, sizeof line);
-    assert_non_null(strstr(line, "OK      WARN  SKIP"));
+    assert_non_null(strstr(line, "OK         WARN 302   SKIP"));
     line_with(t, "  mma-ods", line, sizeof line);
-    assert_non_null(strstr(line, "FAIL    OK    FAIL"));
+    assert_non_null(strstr(line, "FAIL ALRT  OK         FAIL REV"));
+    /* the legend says what the causes mean, only those shown */
+    assert_non_null(strstr(t, "\nlegend: NXD the name does not exist (NXDOMAIN); REF TCP connection refused;"));
+    assert_non_null(strstr(t, "MITM TLS re-signed by an inspecting proxy or firewall"));
+    assert_null(strstr(t, "EXP expired certificate"));
+    /* the header maps each path to its proxy, never to its credentials */
+    assert_non_null(strstr(t, "paths: direct     direct\n"));
+    assert_non_null(strstr(t, "       corp       proxy 10.0.0.6:8080, CRLs via direct\n"));
+    assert_non_null(strstr(t, "       corp-auth  proxy proxy.corp:3128, credentials, falls back to direct\n"));
     assert_non_null(strstr(t, "12 probes: 3 ok, 2 warn, 6 fail, 1 skipped; 2 required failed; 12.3s  FAIL\n"));
     /* no colour, no escape sequence of any kind, no trailing blanks */
     assert_null(strchr(t, '\x1b'));
@@ -145,14 +166,17 @@ static void test_hostile_text(void **state)
     fx_free(&f);
 }
 
-/* No line of the matrix is wider than width, and none ends in a blank. */
+/* No line of the matrix is wider than width, and none ends in a blank. (The action lines
+ * above it name every rule they cover: the terminal wraps them.) */
 static void assert_fits(const char *t, size_t width)
 {
     const char *end = strstr(t, "\n12 probes");
     if (!end)
         end = strstr(t, " probes: ");
     assert_non_null(end);
-    for (const char *p = t; p < end;) {
+    const char *start = strstr(t, "SERVICE/ENDPOINT");
+    assert_non_null(start);
+    for (const char *p = start; p < end;) {
         size_t n = strcspn(p, "\n");
         char *line = tp_strndup(p, n);
         assert_true(tp_utf8_len(line) <= width);
@@ -181,7 +205,7 @@ static void test_width(void **state)
     /* 80 columns: ids up to 40 characters whole, all paths in one block */
     t = table(&f.run, false, 80);
     assert_int_equal(fx_count(t, "SERVICE/ENDPOINT"), 1);
-    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  FAIL    FAIL  WARN\n"));
+    assert_non_null(strstr(t, "  edr-streamlined-endpoint-with-a-very-lo\xE2\x80\xA6  FAIL NXD   FAIL REF   WARN CRL\n"));
     assert_fits(t, 80);
     free(t);
     /* wide terminal: one block; ids longer than 40 characters still end in an ellipsis */
@@ -306,13 +330,55 @@ static void test_progress(void **state)
     FILE *f = open_memstream(&buf, &len);
     tp_report_progress(f, 3, 12, 1, 12.34);
     fclose(f);
-    assert_string_equal(buf, "\r[3/12] 1 failed, 12.3s\033[K");
+    assert_string_equal(buf, "\r[3/12] 1 failed so far, 12.3s\033[K");
     free(buf);
+    /* the last line counts exactly what the summary counts */
+    fx_run fx;
+    fx_build(&fx);
+    tp_summary s;
+    tp_run_summary(&fx.run, &s);
+    f = open_memstream(&buf, &len);
+    tp_report_progress_done(f, &s, 12.34);
+    fclose(f);
+    assert_string_equal(buf, "\r[12/12] 3 ok, 2 warn, 6 fail, 1 skipped, 12.3s\033[K\n");
+    free(buf);
+    char *t = table(&fx.run, false, 100);
+    assert_non_null(strstr(t, "12 probes: 3 ok, 2 warn, 6 fail, 1 skipped;"));
+    free(t);
+    fx_free(&fx);
+}
+
+/* By default the table starts with what to change and leaves the per-probe blocks to
+ * --details (and the JSON/HTML reports). */
+static void test_actions_first_details_on_request(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *t = table_opts(&f.run, false, 100, false);
+    const char *act = strstr(t, "What to change (");
+    const char *mat = strstr(t, "SERVICE/ENDPOINT");
+    assert_non_null(act);
+    assert_non_null(mat);
+    assert_true(act < mat);
+    assert_true(act == t);
+    assert_non_null(strstr(t, "  1. FAIL "));
+    assert_null(strstr(t, "Failures and warnings:"));
+    assert_non_null(strstr(t, "(per-probe detail: --details, or the json and html reports)\n"));
+    assert_false(fx_leaks_secret(t));
+    free(t);
+    t = table_opts(&f.run, false, 100, true);
+    assert_non_null(strstr(t, "What to change ("));
+    assert_non_null(strstr(t, "\nFailures and warnings:\n"));
+    assert_null(strstr(t, "(per-probe detail"));
+    free(t);
+    fx_free(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_actions_first_details_on_request),
         cmocka_unit_test(test_matrix_and_summary),
         cmocka_unit_test(test_problems_listed),
         cmocka_unit_test(test_causes_line),

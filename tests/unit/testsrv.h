@@ -213,8 +213,9 @@ typedef enum tsrv_mode {
     TS_HTTP_HUGE_CL,   /* plain HTTP 200 announcing Content-Length 10 GB, then silence */
     TS_HTTP_DRIP_BODY, /* plain HTTP 200 (Content-Length 1 MB), then one body byte per 50 ms */
     TS_HTTP_EMPTY_OPEN,/* plain HTTP 200 with Content-Length 0, connection kept open */
-    TS_HTTP_RESET_BODY /* plain HTTP 200 without Content-Length (close-delimited), part of a
+    TS_HTTP_RESET_BODY,/* plain HTTP 200 without Content-Length (close-delimited), part of a
                           body, then a reset (RST) */
+    TS_RAW             /* reads a request head, answers `body` verbatim (a whole response) */
 } tsrv_mode;
 
 typedef struct tsrv {
@@ -451,6 +452,13 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         tsrv_read_head(s, fd, buf, sizeof buf);
         static const char b[] = "HTTP/1.1 200 Connection established\r\n\r\n\x15\x03\x03\x00\x02\x02\x28";
         tsrv_send_all(fd, b, sizeof b - 1);
+        tsrv_wait(s, fd, 2000);
+        break;
+    }
+    case TS_RAW: {
+        tsrv_read_head(s, fd, buf, sizeof buf);
+        tsrv_record(s, buf);
+        tsrv_send_all(fd, s->body, strlen(s->body));
         tsrv_wait(s, fd, 2000);
         break;
     }
