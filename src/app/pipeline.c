@@ -98,6 +98,7 @@ int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_do
     const tp_config *cfg = o->plan->cfg;
     p->eo = (tp_engine_opts){.limits = o->plan->limits, .resolvers = &cfg->resolvers,
                              .ca_files = &cfg->ca_files, .system_ca = cfg->system_ca,
+                             .tls_profile = (tp_tls_profile_id)cfg->client_profile,
                              .cancel = p->o.cancel};
     if (tp_engine_probe_start(loop, &p->eo, o->run->results, o->run->n_results, on_probe_progress, on_probed, p,
                               &p->op, err, errlen) != 0) {

@@ -123,6 +123,15 @@ void tp_cert_info_free(tp_cert_info *c)
     memset(c, 0, sizeof *c);
 }
 
+int tp_client_profile_parse(const char *name)
+{
+    if (name && strcmp(name, "windows") == 0)
+        return TP_CLIENT_PROFILE_WINDOWS;
+    if (name && strcmp(name, "openssl") == 0)
+        return TP_CLIENT_PROFILE_OPENSSL;
+    return -1;
+}
+
 typedef struct chain_block {
     size_t refs, n;
     tp_cert_info certs[];

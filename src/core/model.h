@@ -92,6 +92,11 @@ typedef struct tp_pinset {
     size_t n;
 } tp_pinset;
 
+/* Client TLS profiles (net/tlsprofile.c holds their orderings): the device whose
+ * ClientHello the probes imitate. */
+#define TP_CLIENT_PROFILE_WINDOWS 0   /* Windows 10/11 Schannel (default) */
+#define TP_CLIENT_PROFILE_OPENSSL 1   /* OpenSSL / libcurl: the macOS and Linux agents */
+
 typedef struct tp_limits {
     int concurrency;          /* default 128 */
     int per_proxy;            /* connections to one proxy at once, default 64 */
@@ -130,6 +135,7 @@ typedef struct tp_config {
     size_t n_paths;
     tp_strlist ca_files;     /* extra trust anchors for every path */
     bool system_ca;          /* load the system bundle (default true) */
+    int client_profile;      /* the ClientHello's shape: TP_CLIENT_PROFILE_* (tls.client_profile) */
     tp_pinset *pinsets;      /* built-in "microsoft" set merged with config sets */
     size_t n_pinsets;
     tp_limits limits;
@@ -264,6 +270,8 @@ typedef struct tp_result {
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
+/* "windows" / "openssl" -> TP_CLIENT_PROFILE_*, or -1. */
+int tp_client_profile_parse(const char *name);
 /* A chain of n certificates that several results can share (10,000 probes usually see a
  * handful of chains): zeroed, one reference. tp_chain_ref adds one; tp_chain_unref drops
  * one and frees the certificates and the block with the last. Not thread-safe (the loop's). */

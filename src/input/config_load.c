@@ -69,6 +69,7 @@ static int config_copy(tp_config *dst, const tp_config *src)
     memset(dst, 0, sizeof *dst);
     dst->select.include_optional = src->select.include_optional;
     dst->system_ca = src->system_ca;
+    dst->client_profile = src->client_profile;
     dst->limits = src->limits;
     dst->no_color = src->no_color;
     dst->quiet = src->quiet;
@@ -350,11 +351,20 @@ fail:
 
 static int parse_tls(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
-    static const char *const keys[] = {"ca_files", "system_ca", "pinsets"};
+    static const char *const keys[] = {"ca_files", "system_ca", "pinsets", "client_profile"};
     const cJSON *v;
 
-    if (tp_jr_object(&x->jr, o, "tls") || tp_jr_check_keys(&x->jr, o, "tls", keys, 3))
+    if (tp_jr_object(&x->jr, o, "tls") || tp_jr_check_keys(&x->jr, o, "tls", keys, 4))
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "client_profile"))) {
+        const char *s = NULL;
+        if (tp_jr_string(&x->jr, v, "tls.client_profile", false, &s))
+            return -1;
+        int id = tp_client_profile_parse(s);
+        if (id < 0)
+            return tp_jr_fail(&x->jr, "tls.client_profile", "expected windows or openssl, got \"%s\"", s);
+        c->client_profile = id;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "ca_files")) &&
         cfg_get_filelist(x, v, "tls.ca_files", false, &c->ca_files))
         return -1;

@@ -6,10 +6,11 @@
 #ifndef TLSPATH_NET_TLSPROFILE_H
 #define TLSPATH_NET_TLSPROFILE_H
 #include <mbedtls/ssl.h>
+#include "core/model.h"
 
 typedef enum tp_tls_profile_id {
-    TP_TLSP_WINDOWS = 0,     /* Windows 10/11 Schannel, TLS 1.2 (the default) */
-    TP_TLSP_OPENSSL,         /* OpenSSL 3 / libcurl defaults (the macOS / Linux agent) */
+    TP_TLSP_WINDOWS = TP_CLIENT_PROFILE_WINDOWS, /* Windows 10/11 Schannel, TLS 1.2 (default) */
+    TP_TLSP_OPENSSL = TP_CLIENT_PROFILE_OPENSSL, /* OpenSSL 3 / libcurl (macOS / Linux agent) */
 } tp_tls_profile_id;
 
 typedef struct tp_tls_profile {

@@ -237,6 +237,28 @@ static void test_clienthello_windows(void **state)
     assert_true(h.n_sigalgs >= 4);
     assert_int_equal(h.sigalgs[0] >> 8, 4);
     assert_int_equal(h.sigalgs[2] >> 8, 5);
+
+    /* the openssl profile (tls.client_profile / --client-profile): its own order */
+    assert_int_equal(tp_client_profile_parse("openssl"), TP_TLSP_OPENSSL);
+    assert_int_equal(tp_client_profile_parse("windows"), TP_TLSP_WINDOWS);
+    assert_int_equal(tp_client_profile_parse("macos"), -1);
+    tp_castore other;
+    char err[256];
+    assert_int_equal(tp_castore_init(&other, &cfg.ca_files, false, NULL, &pki.drbg, err, sizeof err), 0);
+    tp_tls_profile_apply(&other.conf, tp_tls_profile_get(TP_TLSP_OPENSSL));
+    out.len = 0;
+    assert_int_equal(tp_tls_init(&c, &other.conf, "origin.test", to_pipe, &out), 0);
+    assert_int_equal(tp_tls_handshake(&c), TP_TLS_AGAIN);
+    parse_hello(out.data, out.len, &h);
+    tp_tls_free(&c);
+    tp_castore_free(&other);
+    assert_int_equal(h.n_groups, 4);
+    assert_int_equal(h.groups[0], 29);
+    assert_int_equal(h.groups[2], 25); /* secp521r1 before secp384r1, as OpenSSL 3 offers */
+    bool dhe = false;
+    for (size_t i = 0; i < h.n_suites; i++)
+        dhe = dhe || h.suites[i] == 0x009F;
+    assert_true(dhe);
 }
 
 /* Feeds peer bytes after the ClientHello and classifies the handshake failure. */
