@@ -352,9 +352,9 @@ static double stalls_since(const engine *e, uint64_t since, double *worst)
 }
 
 /* A deadline of limit_ms, for a stretch that began at `since`, fired (or c-ares gave up):
- * was the network really watched for it? The time the loop stood still (stalls) and the
- * time this probe's handshake steps spent queued and computing on the pool (the tester's,
- * not the peer's) are taken off the elapsed time; when that is at least a tenth of the
+ * was the network really watched for it? The time the loop stood still (stalls, when the
+ * peer had spoken or for DNS) and the time this probe's handshake steps spent queued and
+ * computing on the pool (the tester's, not the peer's) are taken off the elapsed time; when that is at least a tenth of the
  * limit (100 ms at least) and what is left is under 90 % of the limit, the deadline
  * measured this machine, not the network: true, msg says what was measured. */
 bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
@@ -362,6 +362,12 @@ bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
     engine *e = j->e;
     double worst;
     double stall = stalls_since(e, since, &worst);
+    /* A peer that stayed silent through the phase was watched by the kernel while the loop
+     * stood still (a SYN-ACK or an answer waits in the socket, and the grace turn reads
+     * it): the stalls only count when the peer had spoken and we had to answer, or for DNS,
+     * whose retries are c-ares's, on this loop. */
+    if (!j->phase_rx && j->phase != TP_PH_DNS)
+        stall = 0;
     double tester = j->hs_tester_ms + (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
     double watched = tpn_elapsed_ms(since) - stall - tester;
     /* small stalls are a busy machine's ordinary jitter: what is taken off must be a tenth of

@@ -635,6 +635,7 @@ void tpn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     const uint8_t *data = (const uint8_t *)buf->base;
+    j->phase_rx = true;
     switch (j->phase) {
     case TP_PH_PROXY: proxy_bytes(j, data, (size_t)nread); break;
     case TP_PH_TLS: tls_bytes(j, data, (size_t)nread); break;

@@ -141,6 +141,7 @@ struct job {
     bucket *bk;              /* the proxy bucket it counts against, or NULL */
     bool early;              /* counted in engine->early */
     bool grace_phase, grace_total; /* a saturated deadline's one grace turn was given */
+    bool phase_rx;           /* the peer sent bytes during this phase: the ball was in our court */
     tp_phase phase;
     uint64_t t_start, t_phase;
     uv_timer_t phase_timer, total_timer;

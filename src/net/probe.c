@@ -148,6 +148,7 @@ void tpn_set_phase(job *j, tp_phase p, int limit_ms)
     if (p == TP_PH_TLS || p == TP_PH_HTTP)
         tpn_job_not_early(j);
     j->grace_phase = false;
+    j->phase_rx = false;
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
