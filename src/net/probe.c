@@ -130,8 +130,9 @@ static void trace_phase_end(const job *j, double ms)
         for (size_t i = 0; i < r->chain_len && o < sizeof chain; i++)
             o += (size_t)snprintf(chain + o, sizeof chain - o, "%s%s", i ? " <- " : "",
                                   r->chain[i].subject ? r->chain[i].subject : "?");
-        trace(j, "tls %.1f ms: %s %s, chain: %s", ms, r->tls_version ? r->tls_version : "?",
-              r->tls_cipher ? r->tls_cipher : "?", chain[0] ? chain : "(none)");
+        trace(j, "tls %.1f ms: %s %s %s %s, chain: %s", ms, r->tls_version ? r->tls_version : "?",
+              r->tls_cipher ? r->tls_cipher : "?", r->tls_group ? r->tls_group : "-",
+              r->tls_sigalg ? r->tls_sigalg : "-", chain[0] ? chain : "(none)");
         break;
     }
     case TP_PH_HTTP:

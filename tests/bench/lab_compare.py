@@ -67,6 +67,39 @@ def tlspath(ns, binary, config, conc, out):
     return m
 
 
+def tlspath_threads(ns, binary, config, conc, out):
+    """Like tlspath(), polling /proc for the CPU of each thread: the loop thread (tid = pid)
+    against the others (libuv's pool), and the busiest second of the run in % of one core
+    (above 100 %: more than one core at work)."""
+    cmd = ["ip", "netns", "exec", ns, binary, "run", "--config", config, "--concurrency", str(conc),
+           "--format", "json", "--output", out, "--quiet"]
+    tick = os.sysconf("SC_CLK_TCK")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    threads, samples = {}, []
+    while p.poll() is None:
+        total = 0
+        try:
+            for tid in os.listdir(f"/proc/{p.pid}/task"):
+                f = open(f"/proc/{p.pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+                cpu = (int(f[11]) + int(f[12])) / tick
+                threads[int(tid)] = max(threads.get(int(tid), 0), cpu)
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            pass
+        samples.append((time.monotonic(), sum(threads.values())))
+        time.sleep(0.1)
+    wall = time.monotonic() - t0
+    peak = 0.0
+    for i in range(len(samples)):
+        for j in range(i, len(samples)):
+            if samples[j][0] - samples[i][0] >= 1.0:
+                peak = max(peak, (samples[j][1] - samples[i][1]) / (samples[j][0] - samples[i][0]))
+                break
+    loop = threads.get(p.pid, 0)
+    return {"wall": wall, "loop": loop, "pool": sum(threads.values()) - loop, "peak": 100 * peak,
+            "report": json.load(open(out))}
+
+
 def judge(rep, total_ms):
     res = rep["results"]
     net = incon = 0
@@ -138,6 +171,9 @@ def main():
                       f"peak rss {m['rss'] / 1024:6.1f} MB  ok {s['ok']}/{n}  network-blamed {net}  "
                       f"inconclusive {incon}  worst total {worst:.0f} ms ({100 * worst / total:.0f}% of the deadline)")
                 sys.stdout.flush()
+        m = tlspath_threads(ns, a.bin, config, 512, f"{a.work}/t.json")
+        print(f"threads (tlspath -c 512, polled): loop thread {m['loop']:.1f} s CPU, other threads (libuv pool) "
+              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s")
 
 
 if __name__ == "__main__":
