@@ -2,6 +2,7 @@
  * fetches, verdicts: pipeline.c) and report sinks together, and turns their outcome into
  * the exit status. */
 #include "app/app.h"
+#include "app/cmd_paths.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -24,6 +25,8 @@
 #include "app/serve_cmd.h"
 #include "input/config.h"
 #include "app/pipeline.h"
+#include "plan/pacroute.h"
+#include "app/app_paths.h"
 #include "base/fileout.h"
 #include "plan/plan.h"
 #include "app/app_select.h"
@@ -334,6 +337,8 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
         const tp_path *pa = &cfg->paths[p];
         if (pa->type == TP_PATH_DIRECT)
             printf("path %-14s direct", pa->id);
+        else if (pa->type == TP_PATH_PAC)
+            printf("path %-14s pac %s", pa->id, pa->pac ? pa->pac : "?");
         else
             printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
                    pa->id, pa->proxy_host, pa->proxy_port,
@@ -372,7 +377,11 @@ static int cmd_run(const tp_cli *cli)
     bool hist_failed = false;
     int rc = EXIT_USAGE;
 
-    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || check_outputs(&cfg, cli, err, sizeof err) != 0 ||
+    tp_servicetags tags;
+    memset(&tags, 0, sizeof tags);
+    if (tp_cli_build_config(cli, &cfg, err, sizeof err) != 0 || tp_app_expand_families(&cfg, err, sizeof err) != 0 ||
+        (cfg.dns.service_tags && tp_servicetags_load_file(cfg.dns.service_tags, &tags, err, sizeof err) != 0) ||
+        check_outputs(&cfg, cli, err, sizeof err) != 0 ||
         tp_catalogs_load(&cfg, &cats, &n_cats, err, sizeof err) != 0 ||
         tp_app_select_prepare(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
         tp_app_check_selection(&cfg, cli, cats, n_cats, err, sizeof err) != 0 ||
@@ -420,6 +429,7 @@ static int cmd_run(const tp_cli *cli)
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
         fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
+    size_t n_warn = run.warnings.n;
     /* the trace and the \r-rewritten progress line would garble each other */
     progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
     if (cli->verbose)
@@ -443,6 +453,14 @@ static int cmd_run(const tp_cli *cli)
     }
     run.n_results = n;
     run.finished_at_ms = now_ms();
+    if (cfg.dns.service_tags && tp_app_label_addresses(&tags, results, n_probe) != 0) {
+        fprintf(stderr, "tlspath: out of memory\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    /* what the run itself found out (WPAD's search, a PAC path's fate) */
+    for (size_t i = n_warn; i < run.warnings.n && !cfg.quiet; i++)
+        fprintf(stderr, "tlspath: note: %s\n", run.warnings.v[i]);
 
     tp_summary sum;
     tp_run_summary(&run, &sum);
@@ -482,6 +500,8 @@ done:
     tp_history_close(hist);
     tp_strlist_free(&run.warnings);
     tp_plan_free(results, n);
+    tp_route_store_free(run.routes);
+    tp_servicetags_free(&tags);
     tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
@@ -620,6 +640,13 @@ int tp_app_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char err[1024];
     tp_cli cli;
+    /* `tlspath paths ...` has a command line of its own (app/cmd_paths.c) */
+    if (argc >= 2 && strcmp(argv[1], "paths") == 0)
+        return tp_cmd_paths(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "paths") == 0) {
+        char *hv[] = {argv[0], "paths", "--help", NULL};
+        return tp_cmd_paths(3, hv);
+    }
     if (tp_cli_parse(argc, argv, &cli, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);
         fprintf(stderr, "Try `tlspath --help`.\n");

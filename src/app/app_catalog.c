@@ -11,6 +11,7 @@
 #include "input/catalog.h"
 #include "input/catdiff.h"
 #include "app/pipeline.h"
+#include "plan/pacroute.h"
 #include "plan/plan.h"
 
 #define EXIT_SAME 0
@@ -259,6 +260,7 @@ done:
         tp_strlist_free(&sets[i].pins);
     free(sets);
     tp_plan_free(results, n);
+    tp_route_store_free(run.routes);
     tp_plan_release(&plan);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);

@@ -24,6 +24,7 @@ static const char HELP_TOP[] =
     "  tlspath catalog  diff A B             what changed between two catalogs (builtin:mde or files)\n"
     "  tlspath pins     learn --path ID --output FILE   record the CA keys a run sees as a pin set\n"
     "  tlspath rules    --format F [options] allowlists, squid/PAC/nft/EDL rules, bypass and CRL lists\n"
+    "  tlspath paths    import [options]     a device's proxy settings (netsh, .reg, mdatp, env) as paths\n"
     "  tlspath serve    [options]            run on a schedule; serve /metrics, reports, history\n"
     "  tlspath version                       print the version\n"
     "  tlspath help [COMMAND]                help for a command (or COMMAND --help)\n"
@@ -51,6 +52,13 @@ static const char HELP_RUN[] =
     "                         environment (TLSPATH_PROXY_USER supplies the user)\n"
     "  --resolver IP[:PORT]   DNS server to use instead of the system resolver (repeatable)\n"
     "  --cacert FILE          add a trusted CA file (PEM) to the store (repeatable)\n"
+    "  --pac URL|FILE         a path \"pac\": each endpoint goes where this PAC script says\n"
+    "                         (counts as a --path; see docs/paths.md)\n"
+    "  --wpad                 a path \"wpad\": the PAC found by WPAD under the search domains\n"
+    "                         of /etc/resolv.conf (--wpad-domain DOMAIN: under DOMAIN instead)\n"
+    "  --expect-public        a private answer (RFC 1918, ULA) for a catalog name is a warning\n"
+    "  --service-tags FILE    Azure service tags JSON: report which Defender tags contain each\n"
+    "                         resolved address\n"
     "  --crl-via PATH         fetch CRLs through PATH (a path id, or \"direct\") for every\n"
     "                         proxy path that names none: \"direct\" models a device with no\n"
     "                         system-wide WinHTTP proxy (by default a proxy path's CRLs go\n"
@@ -134,14 +142,16 @@ static const char HELP_RULES[] =
     "Usage: tlspath rules --format F [--config FILE] [--catalog FILE]... [--service NAME]...\n"
     "                     [--geo CODE]... [--cloud NAME] [--os NAME] [--onboarding MODE]\n"
     "                     [--required-only]\n"
-    "                     [--from REPORT.json] [--proxy HOST:PORT] [--output FILE|-]\n"
+    "                     [--from REPORT.json] [--proxy HOST:PORT] [--service-tags FILE]\n"
+    "                     [--output FILE|-]\n"
     "\n"
     "Writes what a network team pastes into its devices for the selected endpoints (the\n"
     "selection flags mean what they mean for `run`). See docs/rules.md.\n"
     "  --format F             fqdn      allowlist, one name or wildcard a line\n"
     "                         squid     dstdomain ACLs + http_access + ssl_bump splice\n"
     "                         pac       FindProxyForURL: the endpoints via --proxy, else DIRECT\n"
-    "                         nft       nftables sets of the addresses a run resolved (--from)\n"
+    "                         nft       nftables sets of the addresses a run resolved (--from),\n"
+    "                                   and of the Defender service tags' prefixes (--service-tags)\n"
     "                         paloalto  URL-list EDL text (\"*.suffix/\", \"host/\")\n"
     "                         bypass    names to exclude from TLS inspection\n"
     "                         crl       plain-HTTP CRL/CTL hosts that must be reachable anonymously\n"
@@ -283,6 +293,11 @@ static const opt_def OPTS[] = {
     {"keep-days", true, O_RS, 0},
     {"fail-on", true, O_RUN, 0},
     {"on-change", true, O_RUN, 0},
+    {"pac", true, O_RUN, 0},
+    {"wpad", false, O_RUN, 0},
+    {"wpad-domain", true, O_RUN, 0},
+    {"expect-public", false, O_RUN, 0},
+    {"service-tags", true, O_RUN | O_RULES, 0},
     {"from", true, O_RULES, 0},
     {"proxy", true, O_RULES, 0},
     {"site", true, O_RS, 0},
@@ -315,6 +330,14 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     if (!strcmp(name, "config")) rc = set_once(&c->config_file, name, val, err, errlen);
     else if (!strcmp(name, "catalog")) rc = tp_strlist_add(&c->catalogs, val);
     else if (!strcmp(name, "path")) rc = tp_strlist_add(&c->path_specs, val);
+    else if (!strcmp(name, "pac") || !strcmp(name, "wpad") || !strcmp(name, "wpad-domain")) {
+        /* a pac path among the --path specs (docs/paths.md) */
+        char *spec = !strcmp(name, "pac") ? tp_asprintf("pac:%s", val)
+                                          : tp_asprintf("wpad=pac:wpad:%s", !strcmp(name, "wpad") ? "" : val);
+        rc = spec ? tp_strlist_add(&c->path_specs, spec) : -1;
+        free(spec);
+    } else if (!strcmp(name, "expect-public")) c->expect_public = true;
+    else if (!strcmp(name, "service-tags")) rc = set_once(&c->service_tags, name, val, err, errlen);
     else if (!strcmp(name, "resolver")) rc = tp_strlist_add(&c->resolvers, val);
     else if (!strcmp(name, "service")) rc = tp_strlist_add(&c->services, val);
     else if (!strcmp(name, "geo")) rc = tp_strlist_add(&c->geos, val);
@@ -639,6 +662,7 @@ void tp_cli_free(tp_cli *c)
     free(c->output_dir);
     free(c->csv);
     free(c->crl_via);
+    free(c->service_tags);
     free(c->site);
     free(c->listen);
     free(c->token_file);
@@ -782,6 +806,12 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
         if (cfg->paths[i].type == TP_PATH_HTTP && !cfg->paths[i].crl_via &&
             !(cfg->paths[i].crl_via = tp_strdup(cli->crl_via)))
             return fail(err, errlen, "out of memory");
+    cfg->dns.expect_public |= cli->expect_public;
+    if (cli->service_tags) {
+        free(cfg->dns.service_tags);
+        if (!(cfg->dns.service_tags = tp_strdup(cli->service_tags)))
+            return fail(err, errlen, "out of memory");
+    }
     if (cli->concurrency)
         cfg->limits.concurrency = cli->concurrency;
     if (cli->client_profile_set)

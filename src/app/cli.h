@@ -34,6 +34,8 @@ typedef struct tp_cli {
     bool verbose;             /* -v, --verbose: per-phase trace on stderr */
     char *export_chain;       /* --export-chain DIR */
     char *crl_via;            /* --crl-via: crl_via for every proxy path without one */
+    bool expect_public;       /* --expect-public */
+    char *service_tags;       /* --service-tags FILE (run: label addresses; rules nft: tag sets) */
     char *csv;                /* catalog import --csv */
     char *from;               /* rules --from REPORT.json */
     char *proxy;              /* rules --proxy HOST:PORT (pac) */

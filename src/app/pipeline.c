@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/dnscompare.h"
+#include "app/pacstage.h"
 #include "judge/verdict.h"
 #include "net/sigwatch.h"
 
@@ -77,6 +79,36 @@ static void on_probed(void *ud)
     }
 }
 
+/* The PAC stage, then the probes (directly when the run has no pac path). 0 or -1. */
+static void on_pac_done(void *ud);
+static int start_pac(tp_pipeline *p, char *err, size_t errlen)
+{
+    int prc = tp_pacstage_start(p->loop, p->o.plan, p->o.run, &p->eo, p->o.cancel, on_pac_done, p, err, errlen);
+    if (prc < 0)
+        return -1;
+    if (prc > 0)
+        return tp_engine_probe_start(p->loop, &p->eo, p->o.run->results, p->o.run->n_results, on_probe_progress,
+                                     on_probed, p, &p->op, err, errlen);
+    return 0;
+}
+
+static void on_compared(void *ud)
+{
+    tp_pipeline *p = ud;
+    char err[512] = "";
+    if (start_pac(p, err, sizeof err) != 0)
+        pipeline_end(p, -1, err);
+}
+
+static void on_pac_done(void *ud)
+{
+    tp_pipeline *p = ud;
+    char err[512] = "";
+    if (tp_engine_probe_start(p->loop, &p->eo, p->o.run->results, p->o.run->n_results, on_probe_progress, on_probed,
+                              p, &p->op, err, sizeof err) != 0)
+        pipeline_end(p, -1, err);
+}
+
 int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_done_fn done, void *ud,
                       tp_pipeline **out, char *err, size_t errlen)
 {
@@ -99,9 +131,13 @@ int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_do
     p->eo = (tp_engine_opts){.limits = o->plan->limits, .resolvers = &cfg->resolvers,
                              .ca_files = &cfg->ca_files, .system_ca = cfg->system_ca,
                              .tls_profile = (tp_tls_profile_id)cfg->client_profile,
+                             .block_pages = &cfg->dns.block_pages, .loopback_sinkhole = true,
                              .cancel = p->o.cancel};
-    if (tp_engine_probe_start(loop, &p->eo, o->run->results, o->run->n_results, on_probe_progress, on_probed, p,
-                              &p->op, err, errlen) != 0) {
+    /* before the probes: several resolvers compared (split horizon), then the pac paths,
+     * whose answers decide the routes the probes take */
+    int drc = tp_dnscompare_start(loop, &cfg->resolvers, o->plan->limits.dns_ms, o->run, on_compared, p, err,
+                                  errlen);
+    if (drc < 0 || (drc > 0 && start_pac(p, err, errlen) != 0)) {
         free(p);
         return -1;
     }

@@ -11,6 +11,7 @@
 
 #include "base/fileout.h"
 #include "input/catalog.h"
+#include "input/servicetags.h"
 #include "plan/plan.h"
 #include "report/rules.h"
 
@@ -92,6 +93,8 @@ int tp_cmd_rules(const tp_cli *cli, tp_selection_check_fn check)
     size_t n_cats = 0;
     tp_ruleset rs;
     memset(&rs, 0, sizeof rs);
+    tp_servicetags tags;
+    memset(&tags, 0, sizeof tags);
     const tp_endpoint **eps = NULL;
     char *text = NULL;
     int rc = EXIT_USAGE;
@@ -154,6 +157,13 @@ int tp_cmd_rules(const tp_cli *cli, tp_selection_check_fn check)
         free(rs.origin);
         rs.origin = o;
     }
+    if (cli->service_tags) {
+        if (tp_servicetags_load_file(cli->service_tags, &tags, err, sizeof err) != 0) {
+            usage(err);
+            goto done;
+        }
+        rs.tags = &tags;
+    }
     tp_rules_sort(&rs);
     if (write_out(&rs, (tp_rules_format)fmt, cli, err, sizeof err) != 0) {
         usage(err);
@@ -169,6 +179,7 @@ done:
     free(text);
     free(eps);
     tp_ruleset_free(&rs);
+    tp_servicetags_free(&tags);
     tp_catalogs_free(cats, n_cats);
     tp_config_free(&cfg);
     return rc;

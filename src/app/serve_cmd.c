@@ -17,6 +17,8 @@
 #include "app/pipeline.h"
 #include "core/cancel.h"
 #include "pki/anchors.h"
+#include "plan/pacroute.h"
+#include "app/app_paths.h"
 #include "plan/plan.h"
 #include "serve/serve.h"
 
@@ -56,6 +58,8 @@ static tp_config *load_config(void *ud, char *err, size_t errlen)
     tp_plan plan;
     memset(&plan, 0, sizeof plan);
     int rc = tp_cli_build_config(a->cli, cfg, err, errlen);
+    if (rc == 0)
+        rc = tp_app_expand_families(cfg, err, errlen);   /* family "both": one path per family */
     if (rc == 0)
         rc = tp_catalogs_load(cfg, &cats, &n_cats, err, errlen);
     if (rc == 0)
@@ -110,6 +114,7 @@ static void runner_free(runner *r)
     tp_changes_free(r->run.changes);   /* set by the history while serve recorded the run */
     tp_strlist_free(&r->run.warnings);
     tp_plan_free(r->run.results, r->run.n_results);
+    tp_route_store_free(r->run.routes);   /* routes a PAC's answers made for this run */
     tp_plan_release(&r->plan);
     tp_catalogs_free(r->cats, r->n_cats);
     free(r);

@@ -38,6 +38,8 @@ static void path_free(tp_path *p)
     tp_secret_free(p->password); /* wiped before the memory goes back */
     free(p->crl_via); free(p->fallback);
     tp_strlist_free(&p->ca_files);
+    tp_strlist_free(&p->bypass);
+    free(p->pac); free(p->source); free(p->interface);
 }
 
 void tp_config_free(tp_config *c)
@@ -65,6 +67,8 @@ void tp_config_free(tp_config *c)
     tp_strlist_free(&c->formats);
     free(c->output);
     free(c->output_dir);
+    tp_strlist_free(&c->dns.block_pages);
+    free(c->dns.service_tags);
     free(c->site);
     free(c->history.state_dir);
     free(c->history.on_change);
@@ -196,7 +200,20 @@ void tp_result_free(tp_result *r)
     free(r->crls);
     free(r->windows_error);
     free(r->remediation);
+    free(r->pac_answer);
+    free(r->addr_tags);
+    free(r->dns_split);
     memset(r, 0, sizeof *r);
+}
+
+bool tp_result_fell_back(const tp_result *r)
+{
+    /* the first route is what the plan chose (the path, its bypass, a PAC's first entry):
+     * a used path other than that one is a fallback */
+    if (!r || !r->used_path)
+        return false;
+    const tp_path *first = r->route ? r->route->path : r->path;
+    return r->used_path != first && (!r->route || r->used_path != r->route->anon);
 }
 
 void tp_run_summary(const tp_run *run, tp_summary *s)

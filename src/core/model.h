@@ -71,7 +71,9 @@ void tp_catalog_free(tp_catalog *c);     /* frees members, not c itself */
 
 /* ---------- configuration ---------- */
 
-typedef enum tp_path_type { TP_PATH_DIRECT = 0, TP_PATH_HTTP = 1 } tp_path_type;
+typedef enum tp_path_type { TP_PATH_DIRECT = 0, TP_PATH_HTTP = 1, TP_PATH_PAC = 2 } tp_path_type;
+/* Which addresses of a name a path connects to (docs/paths.md "Each egress"). */
+typedef enum tp_family { TP_FAM_ANY = 0, TP_FAM_V4, TP_FAM_V6, TP_FAM_BOTH } tp_family;
 
 typedef struct tp_path {
     char *id;
@@ -84,6 +86,12 @@ typedef struct tp_path {
     char *crl_via;       /* path id through which CRLs are fetched; NULL = this path */
     char *fallback;      /* path id used when the proxy cannot be reached; NULL = none */
     tp_strlist ca_files; /* extra trust anchors for this path (PEM files) */
+    /* issue 14: how a device really gets out (docs/paths.md) */
+    tp_strlist bypass;   /* host patterns that go direct instead (base/hostmatch.h) */
+    char *pac;           /* TP_PATH_PAC: the PAC script's http:// URL or file name */
+    char *source;        /* local address to bind, or NULL */
+    char *interface;     /* network device to bind (SO_BINDTODEVICE), or NULL */
+    tp_family family;
 } tp_path;
 
 typedef struct tp_pinset {
@@ -143,6 +151,11 @@ typedef struct tp_config {
     char *output;            /* file or "-" for the (single) non-table format */
     char *output_dir;
     bool no_color, quiet, dry_run;
+    struct {                 /* "dns" (issue 14): how answers are judged */
+        tp_strlist block_pages;  /* addresses a DNS filter answers for blocked names */
+        bool expect_public;      /* private answers for the catalog's names are a warning */
+        char *service_tags;      /* Azure service tags file: tags of each address, or NULL */
+    } dns;
     tp_history_cfg history;
     bool details;            /* table: per-probe blocks after the summary (--details) */
     char *site;              /* the egress site this instance tests from (a label in reports), or NULL */
@@ -159,6 +172,8 @@ typedef struct tp_route {
     const struct tp_route *crl_via;  /* where this path's CRLs go (through crl_via->anon);
                                         NULL = the route the probe really used */
     bool crl_via_unknown;            /* path->crl_via names no path: CRLs cannot be fetched */
+    bool chain;                      /* a PAC answer's list: its fallbacks are followed however
+                                        deep (a configured fallback is followed once) */
 } tp_route;
 
 void tp_config_free(tp_config *c);       /* frees members, not c itself */
@@ -267,6 +282,13 @@ typedef struct tp_result {
     bool ssloptions_set;
     char *windows_error;     /* "0x80072F8F" or NULL */
     char *remediation;       /* one line or NULL */
+
+    /* how this endpoint left the path's proxy (issue 14, docs/paths.md) */
+    bool bypassed;           /* the path's bypass list sent it direct */
+    char *pac_answer;        /* what the path's PAC answered for it (owned), or NULL */
+    char *addr_tags;         /* --service-tags: per address "ADDR=TAG,TAG" joined by ';' (owned) */
+    char *dns_split;         /* several resolvers answered differently: "SERVER=a,b;SERVER=!code"
+                                (owned; app/dnscompare.h) */
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
@@ -279,6 +301,9 @@ tp_cert_info *tp_chain_new(size_t n);
 tp_cert_info *tp_chain_ref(tp_cert_info *chain);
 void tp_chain_unref(tp_cert_info *chain);
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
+/* The probe went through a fallback (a configured path's, or a later entry of a PAC's
+ * answer) rather than the route the plan chose for it. */
+bool tp_result_fell_back(const tp_result *r);
 
 /* What changed since the previous recorded run (core/changes.h); filled by the history. */
 typedef struct tp_changes tp_changes;
@@ -294,6 +319,8 @@ typedef struct tp_run {
     int64_t finished_at_ms;
     tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
     tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
+    struct tp_route_store *routes; /* routes made for this run's results (a PAC's answers);
+                                      owned, tp_route_store_free (plan/pacroute.h) */
 } tp_run;
 
 /* Summary counts used by every sink. */

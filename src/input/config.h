@@ -38,6 +38,8 @@ int tp_config_validate(const tp_config *c, char *err, size_t errlen);
  * that id. */
 #define TP_CRL_VIA_DIRECT "direct"
 
+/* A deep copy of src into dst (credentials included, in secret memory). 0 or -1. */
+int tp_path_copy(tp_path *dst, const tp_path *src);
 /* Frees a path's members (wiping the password first), not p itself. */
 void tp_path_free(tp_path *p);
 /* Moves *p to the end of c->paths (on success *p is zeroed). Returns 0 or -1. */

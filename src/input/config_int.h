@@ -34,10 +34,16 @@ int cfg_get_token(const cfg_ctx *x, const cJSON *v, const char *jp, const char *
 int cfg_path_copy(tp_path *dst, const tp_path *src);
 int cfg_check_paths(const cfg_ctx *x, const tp_path *paths, size_t n);
 int cfg_parse_paths(const cfg_ctx *x, const cJSON *v, tp_config *c);
+/* config_egress.c: a path's bypass, pac, source, interface and family (issue 14) */
+int cfg_parse_path_egress(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path *p);
+int cfg_path_copy_egress(tp_path *dst, const tp_path *src);
+int cfg_parse_dns(const cfg_ctx *x, const cJSON *v, tp_config *c); /* "dns" */
 /* config_history.c: the "history" object */
 int cfg_parse_history(const cfg_ctx *x, const cJSON *o, tp_history_cfg *h);
 int cfg_history_copy(tp_history_cfg *dst, const tp_history_cfg *src);
 /* config_load.c */
+/* A file name resolved against the current directory, then the config's directory. */
+int cfg_resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out);
 int cfg_get_filelist(const cfg_ctx *x, const cJSON *v, const char *jp, bool builtin_ok,
                      tp_strlist *out);
 #endif

@@ -15,7 +15,7 @@
 
 /* Resolves a file named in the config: as given (relative to the current directory),
  * else relative to the config file's directory. *out gets the name that opened. */
-static int resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out)
+int cfg_resolve_file(const cfg_ctx *x, const char *jp, const char *name, char **out)
 {
     char shown[TP_JR_SHOW_BUF];
     int e;
@@ -87,8 +87,12 @@ static int config_copy(tp_config *dst, const tp_config *src)
         tp_strlist_copy(&dst->formats, &src->formats) ||
         (src->output && !(dst->output = strdup(src->output))) ||
         (src->output_dir && !(dst->output_dir = strdup(src->output_dir))) ||
+        tp_strlist_copy(&dst->dns.block_pages, &src->dns.block_pages) ||
         cfg_history_copy(&dst->history, &src->history) ||
         (src->site && !(dst->site = strdup(src->site))))
+        goto fail;
+    dst->dns.expect_public = src->dns.expect_public;
+    if (src->dns.service_tags && !(dst->dns.service_tags = strdup(src->dns.service_tags)))
         goto fail;
     if (src->n_paths) {
         dst->paths = calloc(src->n_paths, sizeof *dst->paths);
@@ -206,7 +210,7 @@ int cfg_get_filelist(const cfg_ctx *x, const cJSON *v, const char *jp, bool buil
                 tp_jr_fail(&x->jr, ejp, "out of memory");
                 goto fail;
             }
-        } else if (resolve_file(x, ejp, name, &resolved) != 0) {
+        } else if (cfg_resolve_file(x, ejp, name, &resolved) != 0) {
             goto fail;
         }
         if (tp_strlist_has(&l, resolved)) {
@@ -489,7 +493,7 @@ static int parse_report(const cfg_ctx *x, const cJSON *o, tp_config *c)
 static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
 {
     static const char *const keys[] = {"catalogs", "select", "resolvers", "paths",
-                                       "tls", "limits", "report", "history", "site"};
+                                       "tls", "limits", "report", "history", "site", "dns"};
     if (!cJSON_IsObject(root))
         return tp_jr_fail_got(&x->jr, "top level", "an object", root, false);
     if (tp_jr_check_keys(&x->jr, root, "", keys, sizeof keys / sizeof keys[0]))
@@ -513,6 +517,8 @@ static int parse_root(const cfg_ctx *x, const cJSON *root, tp_config *c)
             rc = parse_limits(x, it, &c->limits);
         else if (strcmp(k, "report") == 0)
             rc = parse_report(x, it, c);
+        else if (strcmp(k, "dns") == 0)
+            rc = cfg_parse_dns(x, it, c);
         else if (strcmp(k, "history") == 0)
             rc = cfg_parse_history(x, it, &c->history);
         else if (strcmp(k, "site") == 0) {

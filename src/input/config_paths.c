@@ -32,6 +32,10 @@ void tp_path_free(tp_path *p)
     free(p->crl_via);
     free(p->fallback);
     tp_strlist_free(&p->ca_files);
+    tp_strlist_free(&p->bypass);
+    free(p->pac);
+    free(p->source);
+    free(p->interface);
     memset(p, 0, sizeof *p);
 }
 
@@ -47,11 +51,17 @@ int cfg_path_copy(tp_path *dst, const tp_path *src)
         (src->password && !(dst->password = tp_secret_dup(src->password))) ||
         (src->crl_via && !(dst->crl_via = strdup(src->crl_via))) ||
         (src->fallback && !(dst->fallback = strdup(src->fallback))) ||
-        tp_strlist_copy(&dst->ca_files, &src->ca_files) != 0) {
+        tp_strlist_copy(&dst->ca_files, &src->ca_files) != 0 ||
+        cfg_path_copy_egress(dst, src) != 0) {
         tp_path_free(dst);
         return -1;
     }
     return 0;
+}
+
+int tp_path_copy(tp_path *dst, const tp_path *src)
+{
+    return cfg_path_copy(dst, src);
 }
 
 int tp_config_add_path(tp_config *c, tp_path *p)
@@ -100,10 +110,14 @@ int cfg_check_paths(const cfg_ctx *x, const tp_path *paths, size_t n)
             return tp_jr_fail(&x->jr, jp, "expected host:port for an http path, got nothing");
         if (p->type == TP_PATH_DIRECT && p->proxy_host)
             return tp_jr_fail(&x->jr, jp, "expected no proxy on a direct path, got one");
-        if (p->type == TP_PATH_HTTP && strcmp(p->id, "direct") == 0) {
+        if (p->type == TP_PATH_PAC && !p->pac) {
+            snprintf(jp, sizeof jp, "paths[%zu].pac", i);
+            return tp_jr_fail(&x->jr, jp, "expected a PAC URL or file for a pac path, got nothing");
+        }
+        if (p->type != TP_PATH_DIRECT && strcmp(p->id, "direct") == 0) {
             snprintf(jp, sizeof jp, "paths[%zu].id", i);
-            return tp_jr_fail(&x->jr, jp, "expected an id other than \"direct\" for an http path "
-                                   "(\"direct\" means no proxy), got \"direct\"");
+            return tp_jr_fail(&x->jr, jp, "expected an id other than \"direct\" for an http or pac "
+                                   "path (\"direct\" means no proxy), got \"direct\"");
         }
         if ((p->username && cfg_has_ctl(p->username)) || (p->password && cfg_has_ctl(p->password))) {
             snprintf(jp, sizeof jp, "paths[%zu].auth", i);
@@ -258,12 +272,13 @@ static int parse_proxy(const cfg_ctx *x, const cJSON *v, const char *jp, tp_path
 static int parse_path(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path *p)
 {
     static const char *const keys[] = {"id", "type", "proxy", "auth", "expect_inspection",
-                                       "crl_via", "fallback", "ca_files"};
+                                       "crl_via", "fallback", "ca_files", "bypass", "pac",
+                                       "source", "interface", "family"};
     char kjp[TP_JR_PATH_MAX];
     const cJSON *v;
     const char *s = NULL;
 
-    if (tp_jr_object(&x->jr, o, jp) || tp_jr_check_keys(&x->jr, o, jp, keys, 8))
+    if (tp_jr_object(&x->jr, o, jp) || tp_jr_check_keys(&x->jr, o, jp, keys, 13))
         return -1;
     tp_jr_key(kjp, sizeof kjp, jp, "id");
     if (cfg_get_token(x, cJSON_GetObjectItemCaseSensitive(o, "id"), kjp, "a path id", &s) ||
@@ -273,18 +288,25 @@ static int parse_path(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
     const cJSON *proxy = cJSON_GetObjectItemCaseSensitive(o, "proxy");
     const cJSON *auth = cJSON_GetObjectItemCaseSensitive(o, "auth");
     /* "type" may be left out: a proxy makes the path http, none makes it direct */
-    p->type = proxy ? TP_PATH_HTTP : TP_PATH_DIRECT;
+    p->type = proxy ? TP_PATH_HTTP : cJSON_GetObjectItemCaseSensitive(o, "pac") ? TP_PATH_PAC
+                                                                                : TP_PATH_DIRECT;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "type"))) {
         tp_jr_key(kjp, sizeof kjp, jp, "type");
-        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "direct") && strcmp(v->valuestring, "http")))
-            return tp_jr_fail_got(&x->jr, kjp, "\"direct\" or \"http\"", v, false);
-        p->type = strcmp(v->valuestring, "http") == 0 ? TP_PATH_HTTP : TP_PATH_DIRECT;
+        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "direct") && strcmp(v->valuestring, "http") &&
+                                   strcmp(v->valuestring, "pac")))
+            return tp_jr_fail_got(&x->jr, kjp, "\"direct\", \"http\" or \"pac\"", v, false);
+        p->type = strcmp(v->valuestring, "http") == 0  ? TP_PATH_HTTP
+                  : strcmp(v->valuestring, "pac") == 0 ? TP_PATH_PAC
+                                                       : TP_PATH_DIRECT;
     }
     tp_jr_key(kjp, sizeof kjp, jp, "proxy");
     if (p->type == TP_PATH_HTTP && !proxy)
         return tp_jr_fail(&x->jr, kjp, "expected host:port for an http path, got nothing");
     if (p->type == TP_PATH_DIRECT && proxy)
         return tp_jr_fail(&x->jr, kjp, "expected no proxy on a direct path (or \"type\": \"http\"), got one");
+    if (p->type == TP_PATH_PAC && proxy)
+        return tp_jr_fail(&x->jr, kjp, "expected no proxy on a pac path (the PAC names the "
+                                       "proxies), got one");
     if (proxy && parse_proxy(x, proxy, kjp, p))
         return -1;
 
@@ -318,7 +340,7 @@ static int parse_path(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
         if (cfg_get_filelist(x, v, kjp, false, &p->ca_files))
             return -1;
     }
-    return 0;
+    return cfg_parse_path_egress(x, o, jp, p);
 }
 
 /* "paths": replaces the current paths (the default direct one) when accepted. */
@@ -440,7 +462,22 @@ int tp_path_parse_spec(const char *spec, int proxy_index, tp_path *out, char *er
         rest = eq + 1;
     }
 
-    if (strcmp(rest, "direct") == 0) {
+    if (strncmp(rest, "pac:", 4) == 0) {
+        /* --pac / --wpad: a PAC URL, file or "wpad:[DOMAIN]" */
+        if (!rest[4]) {
+            spec_fail(err, errlen, spec, "expected a PAC URL or file after \"pac:\", got nothing");
+            goto done;
+        }
+        out->type = TP_PATH_PAC;
+        if (!(out->pac = strdup(rest + 4)) || (!id && !(id = strdup("pac")))) {
+            spec_fail(err, errlen, spec, "out of memory");
+            goto done;
+        }
+        if (strcmp(id, "direct") == 0) {
+            spec_fail(err, errlen, spec, "expected an id other than \"direct\" for a pac path, got \"direct\"");
+            goto done;
+        }
+    } else if (strcmp(rest, "direct") == 0) {
         out->type = TP_PATH_DIRECT;
         if (!id && !(id = strdup("direct"))) {
             spec_fail(err, errlen, spec, "out of memory");

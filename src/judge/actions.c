@@ -299,15 +299,23 @@ void tp_actions_free(tp_action *a, size_t n)
 
 char *tp_action_line(const tp_action *a)
 {
-    size_t len = strlen(a->where) + strlen(a->what) + 64;
-    for (size_t i = 0; i < a->rules.n; i++)
+    return tp_action_line_max(a, 0);
+}
+
+char *tp_action_line_max(const tp_action *a, size_t max_rules)
+{
+    size_t shown = max_rules && a->rules.n > max_rules ? max_rules : a->rules.n;
+    size_t len = strlen(a->where) + strlen(a->what) + 96;
+    for (size_t i = 0; i < shown; i++)
         len += strlen(a->rules.v[i]) + 2;
     char *s = malloc(len);
     if (!s)
         return NULL;
     size_t o = (size_t)snprintf(s, len, "%s: %s: ", a->where, a->what);
-    for (size_t i = 0; i < a->rules.n && o < len; i++)
+    for (size_t i = 0; i < shown && o < len; i++)
         o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", a->rules.v[i]);
+    if (shown < a->rules.n && o < len)
+        o += (size_t)snprintf(s + o, len - o, " and %zu more", a->rules.n - shown);
     if (o < len)
         snprintf(s + o, len - o, " (%zu probe%s)", a->n_probes, a->n_probes == 1 ? "" : "s");
     return s;

@@ -28,4 +28,7 @@ void tp_actions_free(tp_action *a, size_t n);
 
 /* "WHERE: WHAT: rule, rule, ... (N probes)" — malloc'ed, NULL on allocation failure. */
 char *tp_action_line(const tp_action *a);
+/* The same with at most max_rules names (0 = all), then "and K more": a terminal line
+ * stays readable when one fix covers a whole catalog (every name failing DNS). */
+char *tp_action_line_max(const tp_action *a, size_t max_rules);
 #endif

@@ -3,6 +3,7 @@
  * result's host, rule, path, proxy and CRL route. Secrets never appear: paths are named by
  * id and host:port only. */
 #include "judge/judge_int.h"
+#include "core/dnsclass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,23 @@ static char *path_text(const tp_path *p)
         /* an IPv6 literal proxy is written [addr]:port, as in the JSON report */
         return tp_asprintf(p->proxy_host && strchr(p->proxy_host, ':') ? "proxy %s ([%s]:%d)" : "proxy %s (%s:%d)",
                            p->id, p->proxy_host ? p->proxy_host : "?", p->proxy_port);
+    if (p->type == TP_PATH_PAC)
+        return tp_asprintf("the PAC path %s", p->id);
     return tp_asprintf("the direct path (%s)", p->id);
+}
+
+/* The route the plan chose: the configured path, or the first entry of its PAC's answer
+ * ("proxy 10.0.0.6:3128 (the PAC of path corp-pac)"). */
+static char *planned_text(const tp_result *r)
+{
+    const tp_path *p = r->pac_answer && r->route ? r->route->path : NULL;
+    if (!p || !r->path)
+        return path_text(r->path);
+    if (p->type == TP_PATH_HTTP)
+        return tp_asprintf(p->proxy_host && strchr(p->proxy_host, ':') ? "proxy [%s]:%d (the PAC of path %s)"
+                                                                       : "proxy %s:%d (the PAC of path %s)",
+                           p->proxy_host ? p->proxy_host : "?", p->proxy_port, r->path->id);
+    return tp_asprintf("a direct connection (the PAC of path %s)", r->path->id);
 }
 
 static const char *rule_of(const tp_endpoint *ep)
@@ -136,7 +153,7 @@ char *tpj_remediation_for(const tp_result *r, tp_outcome code)
         out = tp_asprintf("see error %s on %s", tp_outcome_name(code), x.pt);
         goto done;
     }
-    x.cfg_pt = path_text(r->path);
+    x.cfg_pt = planned_text(r);
     if (r->resolver && *r->resolver && strcmp(r->resolver, "system") != 0)
         snprintf(x.resolver, sizeof x.resolver, "resolver %s", r->resolver);
     else
@@ -204,7 +221,7 @@ char *tpj_message_for(const tp_result *r, tp_outcome code, const tp_pinset *ps)
         break;
     }
     case TP_OC_PROXY_FALLBACK: {
-        char *cfgp = path_text(r->path);
+        char *cfgp = planned_text(r);
         m = cfgp ? tp_asprintf("%s could not be reached; the probe fell back to %s and succeeded",
                                cfgp, r->used_path && r->used_path->id ? r->used_path->id : "direct")
                  : NULL;
@@ -232,6 +249,16 @@ char *tpj_message_for(const tp_result *r, tp_outcome code, const tp_pinset *ps)
                                          host, r->http_status)
                            : tp_asprintf("%s gave no HTTP answer", host);
         break;
+    case TP_OC_DNS_PRIVATE: {
+        const char *priv = NULL;
+        for (size_t i = 0; i < r->addresses.n && !priv; i++)
+            if (tp_addr_is_private(r->addresses.v[i]))
+                priv = r->addresses.v[i];
+        m = tp_asprintf("%s resolves to the private address %s (%s): a Private Link zone or an "
+                        "internal record answers for a Microsoft name", host, priv ? priv : "?",
+                        r->resolver ? r->resolver : "system resolver");
+        break;
+    }
     default:
         break;
     }

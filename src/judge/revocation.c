@@ -17,12 +17,19 @@ bool tpj_is_http_url(const char *u)
 
 /* ======================= revocation: planning and fetching ======================= */
 
-/* The route the probe really used: its fallback when it fell back. */
+/* The route the probe really used: the one along its fallback chain whose path it used
+ * (a configured fallback, or a later entry of a PAC's answer). */
 static const tp_route *used_route(const tp_result *r)
 {
-    if (r->route && r->used_path && r->used_path != r->path && r->route->fallback)
-        return r->route->fallback;
-    return r->route;
+    if (!r->route || !tp_result_fell_back(r))
+        return r->route;
+    for (const tp_route *rt = r->route->fallback; rt; rt = rt->chain ? rt->fallback : NULL) {
+        if (rt->path == r->used_path || rt->anon == r->used_path)
+            return rt;
+        if (!r->route->chain)
+            break;
+    }
+    return r->route->fallback ? r->route->fallback : r->route;
 }
 
 /* The route CRLs of r are fetched through (anonymously, through route->anon): the plan's

@@ -19,6 +19,7 @@
  * The rules are written down in docs/verdicts.md; keep the two in step.
  */
 #include "judge/verdict.h"
+#include "core/dnsclass.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ typedef struct outcome {
 
 /* Precedence for completed probes; failures first, then warnings (a warning never
  * hides a failure). */
-static outcome final_outcome(const tp_result *r)
+static outcome final_outcome(const tp_result *r, bool expect_public)
 {
     bool tls = r->ep && r->ep->scheme && strcmp(r->ep->scheme, "https") == 0;
     bool allowed = r->ep && r->ep->inspection_allowed;
@@ -107,9 +108,13 @@ static outcome final_outcome(const tp_result *r)
         o = (outcome){TP_ST_FAIL, TP_OC_REVOCATION_UNKNOWN};
     else if (r->interception_detected)
         o = (outcome){TP_ST_WARN, TP_OC_INTERCEPTED};
-    else if (r->path && r->used_path && r->used_path != r->path)
+    else if (tp_result_fell_back(r))
         /* it worked, but not the way it was configured: the proxy is down */
         o = (outcome){TP_ST_WARN, TP_OC_PROXY_FALLBACK};
+    else if (expect_public && tp_dns_any_private(&r->addresses))
+        /* --expect-public: a Microsoft name answering a private address (Private Link, a
+         * wrong internal zone) works here and not on a device off this network */
+        o = (outcome){TP_ST_WARN, TP_OC_DNS_PRIVATE};
     return o;
 }
 
@@ -128,7 +133,7 @@ static int finish_result(const tp_config *cfg, tp_result *r)
         r->status = TP_ST_FAIL;   /* keep the engine's code, message and phase */
         code = r->error_code;
     } else {
-        outcome o = final_outcome(r);
+        outcome o = final_outcome(r, cfg->dns.expect_public);
         r->status = o.status;
         r->phase = (tp_phase)tp_outcome_info_of(o.code)->phase;   /* done for TP_OC_NONE */
         code = o.code;

@@ -87,8 +87,25 @@ void tpn_job_refused(engine *e, tp_outcome *code, char **msg, tp_outcome c, cons
     e->failed++;
 }
 
+/* A result the plan already decided (its PAC gave it no route): final as it is. */
+static bool predecided(const tp_result *r)
+{
+    return r->route && r->route->path && r->route->path->type == TP_PATH_PAC;
+}
+
 static void probe_begin(engine *e, tp_result *r)
 {
+    if (predecided(r)) {
+        if (r->error_code == TP_OC_NONE) {
+            r->status = TP_ST_FAIL;
+            tpn_job_refused(e, &r->error_code, &r->error_message, TP_OC_PAC_ERROR,
+                            "the path's PAC gave no answer for this endpoint");
+        } else {
+            e->done++;
+            e->failed += r->status == TP_ST_FAIL;
+        }
+        return;
+    }
     job *j = r->ep && r->route ? calloc(1, sizeof *j) : NULL;
     if (!j) {
         r->status = TP_ST_FAIL;
@@ -107,7 +124,7 @@ static void probe_begin(engine *e, tp_result *r)
     j->method = r->ep->method ? r->ep->method : "GET";
     j->route = r->route;
     j->path = r->route->path;
-    r->used_path = r->path;
+    r->used_path = r->route->path;  /* the path itself, or where its bypass / PAC sent it */
     tpn_job_limits(j, e->lim, 0);
     tpn_job_start_common(e, j);
     tpn_attempt_start(j);
@@ -324,8 +341,10 @@ static void on_lag_tick(uv_timer_t *t)
 }
 
 /* Loop stalls since `since` (hrtime), over the last TP_LAG_SLOTS slots: the sum of each
- * slot's worst lag (a stall shows as one late tick), counting only lags of a tick or more;
+ * slot's worst lag (a stall shows as one late tick), counting only lags of TP_STALL_MS or
+ * more (a descheduled thread on a shared machine lags a few ticks: not a stall);
  * *worst gets the largest. The current stretch counts too: the lag tick may be the late one. */
+#define TP_STALL_MS 50.0
 static double stalls_since(const engine *e, uint64_t since, double *worst)
 {
     uint64_t now = uv_hrtime();
@@ -335,14 +354,14 @@ static double stalls_since(const engine *e, uint64_t since, double *worst)
     double sum = 0, m = 0;
     for (uint64_t s = from; s <= now_slot; s++) {
         size_t k = (size_t)(s % TP_LAG_SLOTS);
-        if (e->lag_slot_id[k] != s || e->lag_slot[k] < TP_LAG_TICK_MS)
+        if (e->lag_slot_id[k] != s || e->lag_slot[k] < TP_STALL_MS)
             continue;
         sum += e->lag_slot[k];
         if (e->lag_slot[k] > m)
             m = e->lag_slot[k];
     }
     double cur = (double)(now - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
-    if (cur >= TP_LAG_TICK_MS) {
+    if (cur >= TP_STALL_MS) {
         sum += cur;
         if (cur > m)
             m = cur;
@@ -354,9 +373,10 @@ static double stalls_since(const engine *e, uint64_t since, double *worst)
 /* A deadline of limit_ms, for a stretch that began at `since`, fired (or c-ares gave up):
  * was the network really watched for it? The time the loop stood still (stalls, when the
  * peer had spoken or for DNS) and the time this probe's handshake steps spent queued and
- * computing on the pool (the tester's, not the peer's) are taken off the elapsed time; when that is at least a tenth of the
- * limit (100 ms at least) and what is left is under 90 % of the limit, the deadline
- * measured this machine, not the network: true, msg says what was measured. */
+ * computing on the pool (the tester's, not the peer's) are taken off the elapsed time; when
+ * that is at least a quarter of the limit (250 ms at least) and what is left is under 75 %
+ * of the limit, the deadline measured this machine, not the network: true, msg says what
+ * was measured. */
 bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
 {
     engine *e = j->e;
@@ -370,10 +390,10 @@ bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
         stall = 0;
     double tester = j->hs_tester_ms + (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
     double watched = tpn_elapsed_ms(since) - stall - tester;
-    /* small stalls are a busy machine's ordinary jitter: what is taken off must be a tenth of
-     * the limit and at least 100 ms */
-    double floor = (double)limit_ms / 10 > 100 ? (double)limit_ms / 10 : 100;
-    if (watched >= 0.9 * (double)limit_ms || stall + tester < floor)
+    /* a shared machine's ordinary jitter must not flip a verdict: what is taken off must be a
+     * quarter of the limit and at least 250 ms, and less than three quarters watched */
+    double need = (double)limit_ms / 4 > 250 ? (double)limit_ms / 4 : 250;
+    if (watched >= 0.75 * (double)limit_ms || stall + tester < need)
         return false;
     snprintf(msg, n,
              "tester overloaded: the %s deadline (%d ms) fired while this machine was saturated (loop stalled "
@@ -616,6 +636,8 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
     }
     bool need_tls = false;
     for (size_t i = 0; i < n; i++) {
+        if (predecided(&results[i]))
+            continue;
         results[i].status = TP_ST_OK;
         results[i].phase = TP_PH_DNS;
         tpn_reset_timings(&results[i], false);
@@ -629,11 +651,14 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
         const tp_route *rt = results[i].route;
         if (!rt)
             continue;   /* probe_begin says so in the result */
-        if (add_store(e, rt->path, err, errlen) != 0 ||
-            (rt->fallback && add_store(e, rt->fallback->path, err, errlen) != 0)) {
-            engine_free(e);
-            return -1;
-        }
+        if (predecided(&results[i]))
+            continue;
+        int hops = 0;   /* a PAC's chain is at most TP_PAC_MAX_HOPS long; bound it anyway */
+        for (const tp_route *h = rt; h && hops < 32; h = (h == rt || h->chain) ? h->fallback : NULL, hops++)
+            if (add_store(e, h->path, err, errlen) != 0) {
+                engine_free(e);
+                return -1;
+            }
     }
     e->results = results;
     e->n = n;

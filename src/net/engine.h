@@ -20,6 +20,12 @@ typedef struct tp_engine_opts {
     const tp_strlist *ca_files;   /* extra trust anchors for every path (NULL = none) */
     bool system_ca;               /* load the system bundle */
     tp_tls_profile_id tls_profile; /* the ClientHello's shape (0 = windows, the default) */
+    const tp_strlist *block_pages; /* addresses a DNS filter answers (config dns.block_pages):
+                                     with 0.0.0.0, ::, loopback, a name resolving only to them
+                                     is dns_sinkhole (NULL = none) */
+    bool loopback_sinkhole;       /* a name answering only loopback is dns_sinkhole too (the
+                                     pipeline sets it; tests that resolve names to 127.0.0.1
+                                     on purpose leave it false) */
     tp_cancel *cancel;            /* optional, owned by the caller: a run that starts with it
                                      set cancels everything at once; the blocking wrappers
                                      set it on SIGINT / SIGTERM */

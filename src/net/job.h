@@ -192,6 +192,7 @@ void tpn_attempt_start(job *j);
 void tpn_job_finish(job *j, tp_outcome code, char *msg);
 void tpn_job_free(job *j);
 void tpn_job_limits(job *j, const tp_limits *l, int cap);
+int tpn_family_filter(job *j);
 void tpn_job_start_common(engine *e, job *j);
 const tp_path *tpn_route_path(const job *j, const tp_route *r);
 

@@ -9,11 +9,15 @@
  */
 #include "net/job.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+
+#include "core/dnsclass.h"
 
 static void on_phase_timeout(uv_timer_t *t);
 static void connect_next(job *j);
@@ -312,6 +316,67 @@ static int make_sockaddr(const char *ip, int port, struct sockaddr_storage *ss)
     return uv_ip4_addr(ip, port, (struct sockaddr_in *)ss);
 }
 
+/* The address family a path connects with: its "family", else its source address's. */
+static tp_family path_family(const tp_path *p)
+{
+    if (!p)
+        return TP_FAM_ANY;
+    if (p->family == TP_FAM_V4 || p->family == TP_FAM_V6)
+        return p->family;
+    if (p->source)
+        return strchr(p->source, ':') ? TP_FAM_V6 : TP_FAM_V4;
+    return TP_FAM_ANY;
+}
+
+/* Keeps the resolved addresses of the path's family (docs/paths.md "Each egress"). Returns
+ * 0, or -1 after failing the job with dns_no_address when none is left. */
+int tpn_family_filter(job *j)
+{
+    tp_family fam = path_family(j->path);
+    if (fam == TP_FAM_ANY)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < j->addrs.n; i++) {
+        bool v6 = strchr(j->addrs.v[i], ':') != NULL;
+        if (v6 == (fam == TP_FAM_V6))
+            j->addrs.v[k++] = j->addrs.v[i];
+        else
+            free(j->addrs.v[i]);
+    }
+    j->addrs.n = k;
+    if (k > 0)
+        return 0;
+    tpn_job_fail(j, TP_OC_DNS_NO_ADDRESS, "%s%s has no %s address (path %s uses %s only)",
+                 j->via_proxy ? "proxy host " : "", j->conn_host, fam == TP_FAM_V6 ? "IPv6" : "IPv4",
+                 j->path->id, fam == TP_FAM_V6 ? "IPv6" : "IPv4");
+    return -1;
+}
+
+/* Binds the socket to the path's source address and device before it connects (one egress
+ * of a gateway). Returns 0 or a libuv error. */
+static int bind_egress(job *j, conn *c, const struct sockaddr_storage *dst)
+{
+    const tp_path *p = j->path;
+    if (p->interface) {
+        uv_os_fd_t fd;
+        int rc = uv_fileno((uv_handle_t *)&c->tcp, &fd);
+        if (rc != 0)
+            return rc;
+        if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->interface, (socklen_t)strlen(p->interface) + 1) != 0)
+            return uv_translate_sys_error(errno);
+    }
+    if (p->source) {
+        struct sockaddr_storage src;
+        int rc = make_sockaddr(p->source, 0, &src);
+        if (rc != 0)
+            return rc;
+        if (src.ss_family != dst->ss_family)
+            return UV_EAFNOSUPPORT;
+        return uv_tcp_bind(&c->tcp, (const struct sockaddr *)&src, 0);
+    }
+    return 0;
+}
+
 /* Tries the next resolved address; fails with the last error once none is left. */
 static void connect_next(job *j)
 {
@@ -333,7 +398,9 @@ static void connect_next(job *j)
         tpn_job_fail(j, TP_OC_CONNECT_ERROR, "out of memory");
         return;
     }
-    rc = uv_tcp_init(j->e->loop, &c->tcp);
+    bool egress = j->path && (j->path->source || j->path->interface);
+    /* with an egress to bind, the socket must exist before connect (init_ex creates it) */
+    rc = egress ? uv_tcp_init_ex(j->e->loop, &c->tcp, ss.ss_family) : uv_tcp_init(j->e->loop, &c->tcp);
     if (rc != 0) {
         free(c);
         tpn_job_fail(j, TP_OC_CONNECT_ERROR, "cannot create a socket: %s", uv_strerror(rc));
@@ -350,6 +417,12 @@ static void connect_next(job *j)
     double left = (double)j->lim_connect - tpn_elapsed_ms(j->t_phase);
     double slice = left > 1 ? left / (double)(j->addrs.n - j->addr_i) : 1;
     arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)slice + 1);
+    if (egress && (rc = bind_egress(j, c, &ss)) != 0) {
+        tpn_job_fail(j, TP_OC_CONNECT_ERROR, "cannot bind to %s%s%s of path %s: %s",
+                     j->path->source ? j->path->source : "", j->path->source && j->path->interface ? " on " : "",
+                     j->path->interface ? j->path->interface : "", j->path->id, uv_strerror(rc));
+        return;
+    }
     rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&ss, on_connect);
     if (rc != 0)
         connect_failed(j, ip, rc);
@@ -394,6 +467,20 @@ static void dns_answer(job *j, const tp_dns_answer *a)
         trace(j, "dns: %s%s -> %s%s%s", j->via_proxy ? "proxy " : "", j->conn_host, a1, c1[0] ? " via CNAME " : "",
               c1);
     }
+    /* a DNS filter's answer is not a TCP failure: connecting to 0.0.0.0 would reach this
+     * very machine (docs/paths.md "DNS judged") */
+    if (tp_dns_all_sinkhole(&a->addresses, j->e->o.block_pages, j->e->o.loopback_sinkhole)) {
+        if (!j->via_proxy) {
+            tp_strlist_free(&r->addresses);
+            tp_strlist_copy(&r->addresses, &a->addresses); /* out of memory: shown without them */
+        }
+        tpn_job_fail(j, TP_OC_DNS_SINKHOLE, "a DNS filter blocks %s%s: %s answered only %s",
+                     j->via_proxy ? "proxy host " : "", j->conn_host,
+                     r->resolver ? r->resolver : "the resolver", a->addresses.v[0]);
+        return;
+    }
+    if (tpn_family_filter(j) != 0)
+        return;
     if (!j->via_proxy) {
         /* the endpoint's own facts; a proxy's addresses are not the endpoint's */
         tp_strlist_free(&r->addresses);
@@ -425,6 +512,8 @@ static void dns_start(job *j)
             tpn_job_fail(j, TP_OC_DNS_ERROR, "out of memory");
             return;
         }
+        if (tpn_family_filter(j) != 0)
+            return;
         connect_start(j);
         return;
     }
@@ -454,7 +543,10 @@ void tpn_attempt_start(job *j)
 /* Did this failure happen because the proxy itself cannot be reached? */
 static bool proxy_unreachable(const job *j, tp_outcome code)
 {
-    if (!j->via_proxy || j->fell_back || !j->route || !j->route->fallback)
+    if (!j->via_proxy || !j->route || !j->route->fallback)
+        return false;
+    /* a configured fallback is followed once; a PAC's list entry after entry */
+    if (j->fell_back && !j->route->chain)
         return false;
     /* the table's "unreachable" column: a DNS failure for the proxy's name, or a TCP
      * connection to it refused, dropped or without a route (core/outcome.def) */

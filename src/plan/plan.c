@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hostmatch.h"
 #include "input/catalog.h"
 #include "input/tenant.h"
 
@@ -92,6 +93,14 @@ int tp_plan_build(const tp_plan *pl, const tp_catalog *cats, size_t n_cats, tp_r
                     r[k].ep = e;
                     r[k].path = r[k].used_path = &cfg->paths[p];
                     r[k].route = &pl->routes[p];
+                    /* the path's bypass list sends the endpoint direct, as the device would */
+                    const tp_path *cp = &cfg->paths[p];
+                    if (cp->type == TP_PATH_HTTP && cp->bypass.n && e->host &&
+                        tp_bypass_match(cp->bypass.v, cp->bypass.n, e->host, e->port)) {
+                        r[k].route = tp_plan_direct(pl);
+                        r[k].used_path = r[k].route->path;
+                        r[k].bypassed = true;
+                    }
                     r[k].status = TP_ST_SKIPPED;
                     r[k].t = (tp_timings){-1, -1, -1, -1, -1, -1, -1};
                     if (why)

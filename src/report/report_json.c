@@ -120,7 +120,7 @@ static cJSON *json_path(jb *b, const tp_path *p)
     if (!o)
         return NULL;
     add(b, o, "id", jstr(b, p->id));
-    add(b, o, "type", jstr(b, p->type == TP_PATH_HTTP ? "http" : "direct"));
+    add(b, o, "type", jstr(b, p->type == TP_PATH_HTTP ? "http" : p->type == TP_PATH_PAC ? "pac" : "direct"));
     if (p->type == TP_PATH_HTTP && p->proxy_host) {
         /* host:port only: credentials live in other fields and never get here */
         char *hp = strchr(p->proxy_host, ':') ? tp_asprintf("[%s]:%d", p->proxy_host, p->proxy_port)
@@ -136,6 +136,17 @@ static cJSON *json_path(jb *b, const tp_path *p)
     add(b, o, "inspection_observed", jbool(b, tp_run_path_inspection_observed(b->run, p)));
     add(b, o, "crl_via", jstr(b, p->crl_via));
     add(b, o, "fallback", jstr(b, p->fallback));
+    /* issue 14 (additive): where the path's PAC is, what bypasses it, how it gets out */
+    if (p->type == TP_PATH_PAC)
+        add(b, o, "pac", jstr(b, p->pac));
+    if (p->bypass.n)
+        add(b, o, "bypass", jstrlist(b, &p->bypass));
+    if (p->source)
+        add(b, o, "source", jstr(b, p->source));
+    if (p->interface)
+        add(b, o, "interface", jstr(b, p->interface));
+    if (p->family != TP_FAM_ANY)
+        add(b, o, "family", jstr(b, p->family == TP_FAM_V4 ? "ipv4" : p->family == TP_FAM_V6 ? "ipv6" : "both"));
     return o;
 }
 
@@ -216,6 +227,78 @@ static cJSON *json_timings(jb *b, const tp_timings *t)
     return o;
 }
 
+/* "ADDR=TAG,TAG;ADDR=" (tp_result.addr_tags) as [{"address", "tags": [...]}]. */
+static cJSON *json_addr_tags(jb *b, const char *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (!a) {
+        b->failed = true;
+        return NULL;
+    }
+    char buf[512];
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+        memcpy(buf, s, k);
+        buf[k] = '\0';
+        s += n + (s[n] == ';');
+        char *eq = strchr(buf, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        cJSON *o = jobj(b), *tags = cJSON_CreateArray();
+        if (!o || !tags) {
+            cJSON_Delete(tags);
+            b->failed = true;
+            break;
+        }
+        char *save = NULL;
+        for (char *t = strtok_r(eq + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            cJSON_AddItemToArray(tags, cJSON_CreateString(t));
+        add(b, o, "address", jstr(b, buf));
+        add(b, o, "tags", tags);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* "SERVER=a,b;SERVER=!code" (tp_result.dns_split) as [{"resolver", "addresses", "error"}]. */
+static cJSON *json_by_resolver(jb *b, const char *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (!a) {
+        b->failed = true;
+        return NULL;
+    }
+    char buf[1024];
+    while (*s) {
+        size_t n = strcspn(s, ";");
+        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+        memcpy(buf, s, k);
+        buf[k] = '\0';
+        s += n + (s[n] == ';');
+        char *eq = strrchr(buf, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        cJSON *o = jobj(b), *addrs = cJSON_CreateArray();
+        if (!o || !addrs) {
+            cJSON_Delete(addrs);
+            b->failed = true;
+            break;
+        }
+        bool failed = eq[1] == '!';
+        char *save = NULL;
+        for (char *t = failed ? NULL : strtok_r(eq + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            cJSON_AddItemToArray(addrs, cJSON_CreateString(t));
+        add(b, o, "resolver", jstr(b, buf));
+        add(b, o, "addresses", addrs);
+        add(b, o, "error", failed ? jstr(b, eq + 2) : jnull(b));
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
 /* DNS facts exist when a lookup happened (through a proxy the proxy resolves). */
 static cJSON *json_dns(jb *b, const tp_result *r)
 {
@@ -226,6 +309,26 @@ static cJSON *json_dns(jb *b, const tp_result *r)
         add(b, o, "addresses", jstrlist(b, &r->addresses));
         add(b, o, "cnames", jstrlist(b, &r->cnames));
         add(b, o, "resolver", jstr(b, r->resolver));
+        if (r->addr_tags)
+            add(b, o, "service_tags", json_addr_tags(b, r->addr_tags));
+        if (r->dns_split)
+            add(b, o, "by_resolver", json_by_resolver(b, r->dns_split));
+    }
+    return o;
+}
+
+/* How the endpoint left its path (issue 14): sent direct by the bypass list, or where the
+ * path's PAC sent it and which entry of the answer was used. null for a plain path. */
+static cJSON *json_route(jb *b, const tp_result *r)
+{
+    if (!r->bypassed && !r->pac_answer)
+        return jnull(b);
+    cJSON *o = jobj(b);
+    if (o) {
+        add(b, o, "bypassed", jbool(b, r->bypassed));
+        add(b, o, "pac_answer", jstr(b, r->pac_answer));
+        const tp_path *u = r->used_path;
+        add(b, o, "entry", r->pac_answer && u && u != r->path ? jstr(b, u->id) : jnull(b));
     }
     return o;
 }
@@ -372,7 +475,8 @@ static cJSON *json_result(jb *b, const tp_result *r)
     add(b, o, "endpoint", json_endpoint(b, r->ep));
     add(b, o, "path", jstr(b, r->path ? r->path->id : NULL));
     add(b, o, "used_path",
-        r->used_path && r->used_path != r->path ? jstr(b, r->used_path->id) : jnull(b));
+        tp_result_fell_back(r) ? jstr(b, r->used_path->id) : jnull(b));
+    add(b, o, "route", json_route(b, r));
     add(b, o, "status", jstr(b, tp_status_name(r->status)));
     add(b, o, "phase", jstr(b, tp_phase_name(r->phase)));
     add(b, o, "error", json_error(b, r));

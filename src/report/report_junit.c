@@ -86,7 +86,7 @@ static void case_details(const jctx *c, const tp_result *r)
     body_line(c, "phase", tp_phase_name(r->phase));
     body_line(c, "error", tp_outcome_name(r->error_code));
     body_line(c, "cause", r->error_message);
-    if (r->used_path && r->used_path != r->path)
+    if (tp_result_fell_back(r))
         body_line(c, "fell back to path", r->used_path->id);
     if (r->proxy_status) {
         fprintf(c->out, "proxy status: %d\n", r->proxy_status);

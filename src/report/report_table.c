@@ -529,8 +529,11 @@ static void write_problem(const tctx *c, const tp_result *r)
             clean(c, r->path && r->path->id ? r->path->id : "?", path, sizeof path),
             tp_phase_name(r->phase), clean(c, r->error_code != TP_OC_NONE ? tp_outcome_name(r->error_code) : "-", code, sizeof code));
     detail(c, "message", r->error_message);
-    if (r->used_path && r->used_path != r->path)
+    if (tp_result_fell_back(r))
         detail(c, "fell back to", r->used_path->id);
+    detail(c, "pac answered", r->pac_answer);
+    if (r->bypassed)
+        detail(c, "bypassed", "the path's bypass list sends it direct");
     detail(c, "windows error", r->windows_error);
     detail(c, "remediation", r->remediation);
 }
@@ -557,8 +560,10 @@ static void write_problems(const tctx *c)
     }
 }
 
-/* The action list: numbered, most impact first, one line each (it names every rule; the
- * terminal wraps a long one rather than a rule being cut off). */
+/* The action list: numbered, most impact first, one line each. A line names at most
+ * TABLE_ACTION_RULES rules and says how many more (all of them with --details, and always
+ * in the JSON's actions[]); the terminal wraps a long one rather than a rule being cut off. */
+#define TABLE_ACTION_RULES 12
 static int write_actions(const tctx *c)
 {
     tp_action *a = NULL;
@@ -569,7 +574,7 @@ static int write_actions(const tctx *c)
     if (n)
         fprintf(c->out, "What to change (%zu):\n", n);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *line = tp_action_line(&a[i]);
+        char *line = tp_action_line_max(&a[i], c->details ? 0 : TABLE_ACTION_RULES);
         char *red = line ? tp_rpt_clean(c->run, line) : NULL;
         size_t cap = red ? strlen(red) + 1 : 0;
         char *buf = red ? malloc(cap) : NULL;

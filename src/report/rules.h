@@ -49,6 +49,8 @@ typedef struct tp_ruleset {
     size_t n_addrs, cap_addrs;
     char *origin;            /* one line: where the rules came from (catalog, report) */
     bool observed;           /* a run's observations were added (--from) */
+    const struct tp_servicetags *tags; /* --service-tags (borrowed): nft also writes the
+                                          Defender tags' prefixes */
 } tp_ruleset;
 
 /* Parses a --format word; -1 if unknown. */

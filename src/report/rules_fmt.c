@@ -11,6 +11,10 @@
  * name the client asked for, so there they are only mentioned in a comment. */
 #include "report/rules.h"
 
+#include <arpa/inet.h>
+
+#include "input/servicetags.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,8 +208,51 @@ static void nft_set(FILE *out, const tp_ruleset *rs, const char *name, bool v6, 
         fputs("        }\n    }\n", out);
 }
 
+/* One interval set per Defender service tag and family (issue 14): the prefixes Microsoft
+ * publishes, for a firewall that can only allow by address. Regional variants are subsets
+ * of AzureCloud and are left out. */
+static void nft_tag_sets(FILE *out, const tp_servicetags *st)
+{
+    for (size_t t = 0; st && t < st->tags.n; t++) {
+        const char *tag = st->tags.v[t];
+        if (strchr(tag, '.'))
+            continue;
+        for (int fam = 4; fam <= 16; fam += 12) {
+            size_t n = 0;
+            for (size_t i = 0; i < st->n; i++) {
+                const tp_tag_prefix *p = &st->p[i];
+                if (p->tag != t || p->fam != fam)
+                    continue;
+                char a[64];
+                inet_ntop(fam == 4 ? AF_INET : AF_INET6, p->addr, a, sizeof a);
+                if (n++ == 0) {
+                    fputs("    set tag_", out);
+                    for (const char *c = tag; *c; c++)
+                        fputc(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c, out);
+                    fprintf(out, "_%s {\n        type %s\n        flags interval\n        elements = {\n",
+                            fam == 4 ? "v4" : "v6", fam == 4 ? "ipv4_addr" : "ipv6_addr");
+                }
+                fprintf(out, "            %s/%u,\n", a, p->bits);
+            }
+            if (n)
+                fputs("        }\n    }\n", out);
+        }
+    }
+}
+
 static int write_nft(FILE *out, const tp_ruleset *rs, char *err, size_t errlen)
 {
+    if (rs->n_addrs == 0 && rs->tags) {
+        /* the service tags alone: their sets, without a run's addresses */
+        header(out, rs, "#", "nft");
+        fprintf(out, "# Azure service tags (cloud %s, change %ld): the prefixes of the tags Defender\n"
+                     "# depends on. Use, e.g.:  ip daddr @tag_microsoftdefenderforendpoint_v4 tcp dport 443 accept\n",
+                rs->tags->cloud ? rs->tags->cloud : "?", rs->tags->change_number);
+        fputs("table inet tlspath {\n", out);
+        nft_tag_sets(out, rs->tags);
+        fputs("}\n", out);
+        return 0;
+    }
     if (rs->n_addrs == 0) {
         snprintf(err, errlen, "--format nft: no addresses to write: give --from REPORT.json of a run "
                               "that resolved the endpoints (a direct path)");
@@ -225,6 +272,7 @@ static int write_nft(FILE *out, const tp_ruleset *rs, char *err, size_t errlen)
     nft_set(out, rs, "mde_v6", true, false);
     nft_set(out, rs, "mde_nobump_v4", false, true);
     nft_set(out, rs, "mde_nobump_v6", true, true);
+    nft_tag_sets(out, rs->tags);
     fputs("}\n", out);
     return 0;
 }

@@ -18,9 +18,11 @@ LAB_SQUID_BASE="$(printf '%s' "$LAB_PREFIX" | tr -cd 'a-zA-Z0-9')lab"
 
 # --- addresses (10.237.0.0/16 exists only inside the lab namespaces) ---
 CLIENT_IP=10.237.1.2        # client ⇄ gw link 10.237.1.0/24
+CLIENT_IP2=10.237.1.3       # the client's second egress address (rejected towards the origins' :443)
 GW_CLIENT_IP=10.237.1.1     # the gateway as the client sees it; squid listens here
 GW_INET_IP=10.237.2.1       # gw ⇄ inet link 10.237.2.0/24
 DNS_IP=10.237.2.2           # inet's link address; dnsmasq :53
+DNS2_IP=10.237.2.3          # a second dnsmasq: unitedstates.cp.wd.microsoft.com → the blob address (split horizon)
 ORIGIN_IP=10.237.100.10     # nginx HTTPS origins (SNI) — most names
 BLOB_IP=10.237.100.20       # nginx: submission blob host
 DIAG_IP=10.237.100.30       # nginx: diagnostics host
@@ -31,6 +33,9 @@ DROP_IP=10.237.100.66       # dropped by the gateway (connect timeout)
 REJECT_IP=10.237.100.67     # rejected with a TCP reset by the gateway (connection refused)
 NOTTLS_IP=10.237.100.50     # nginx speaks plain HTTP on :443 here
 TLSRESET_IP=10.237.100.51   # TCP connects, then the gateway resets the first data segment (the ClientHello)
+BLOCKPAGE_IP=10.237.100.99  # a DNS filter's block page (no server: only DNS answers name it)
+UNROUTED_V6=fd37:100::10    # dualstack.cp.wd.microsoft.com's AAAA: no IPv6 route anywhere in the lab
+LAB_SEARCH_DOMAIN=corp.lab.test # the client's resolv.conf search domain (WPAD walks up from it)
 INET_LOCAL_IPS=("$ORIGIN_IP" "$BLOB_IP" "$DIAG_IP" "$EDR_IP" "$CRL_IP" "$CRL_BLOCKED_IP" "$DROP_IP" "$REJECT_IP"
                 "$NOTTLS_IP" "$TLSRESET_IP")
 

@@ -182,7 +182,7 @@ leaf() {
 for n in unitedstates.cp.wd.microsoft.com europe.cp.wd.microsoft.com \
          edr-cus.us.endpoint.security.microsoft.com ussus1eastprod.blob.core.windows.net \
          settings-win.data.microsoft.com revoked.cp.wd.microsoft.com denied.cp.wd.microsoft.com \
-         dropped.cp.wd.microsoft.com rejected.cp.wd.microsoft.com; do
+         dropped.cp.wd.microsoft.com rejected.cp.wd.microsoft.com dualstack.cp.wd.microsoft.com; do
   leaf "$n" "$n" inter_ca v3_leaf "$INTER_CRL_URL"
 done
 leaf unitedkingdom.cp.wd.microsoft.com unitedkingdom.cp.wd.microsoft.com inter_ca v3_leaf "$INTER_CRL_URL_BLOCKED"

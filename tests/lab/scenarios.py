@@ -881,6 +881,9 @@ def main():
     # history and regressions: sequential runs with firewall changes, after the parallel runs
     import scenario_history
     scenario_history.add_cases(case, Fail, lab, binary, a.reports)
+    # the paths a device really takes (PAC, WPAD, bypass, imported settings, DNS judged)
+    import scenario_paths
+    scenario_paths.add_cases(case, Fail, lab, binary, a.reports)
     passed = failed = 0
     for fn in CASES:
         name = fn.__name__

@@ -111,6 +111,15 @@ static void test_grouped_and_ordered(void **state)
     assert_string_equal(line, "proxy corp (10.0.0.6:8080): exclude from TLS inspection: *.wd.microsoft.com, "
                               "winatp-gw-cus.microsoft.com (5 probes)");
     free(line);
+    /* a capped line names the first rules and counts the rest */
+    line = tp_action_line_max(&v[0], 1);
+    assert_string_equal(line, "proxy corp (10.0.0.6:8080): exclude from TLS inspection: *.wd.microsoft.com "
+                              "and 1 more (5 probes)");
+    free(line);
+    line = tp_action_line_max(&v[0], 2);   /* a cap the list fits in changes nothing */
+    assert_string_equal(line, "proxy corp (10.0.0.6:8080): exclude from TLS inspection: *.wd.microsoft.com, "
+                              "winatp-gw-cus.microsoft.com (5 probes)");
+    free(line);
     assert_string_equal(v[0].kind, "proxy");
     assert_ptr_equal(v[0].path, &a.cfg.paths[FX_P_CORP]);
     assert_int_equal(v[0].n_probes, 5);

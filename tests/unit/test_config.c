@@ -237,7 +237,7 @@ static const bad_case k_bad[] = {
     {"{\"paths\": [{\"type\": \"direct\"}]}", FILE_NAME ": paths[0].id: expected a path id of letters"},
     {"{\"paths\": [{\"id\": \"a b\"}]}", FILE_NAME ": paths[0].id: expected a path id of letters"},
     {"{\"paths\": [{\"id\": \"s\", \"type\": \"socks\"}]}",
-     FILE_NAME ": paths[0].type: expected \"direct\" or \"http\", got \"socks\""},
+     FILE_NAME ": paths[0].type: expected \"direct\", \"http\" or \"pac\", got \"socks\""},
     /* bad addresses */
     {"{\"resolvers\": [\"dns.corp\"]}",
      FILE_NAME ": resolvers[0]: expected an IP address, ip:port or [ipv6]:port (no names), got "

@@ -19,7 +19,9 @@
 #include "../fuzz/config_entry.h"
 #include "../fuzz/crl_entry.h"
 #include "../fuzz/csv_entry.h"
+#include "../fuzz/devproxy_entry.h"
 #include "../fuzz/httpparse_entry.h"
+#include "../fuzz/pac_entry.h"
 #include "../fuzz/httpreq_entry.h"
 #include "../fuzz/url_entry.h"
 #include "../fuzz/x509ext_entry.h"
@@ -38,7 +40,7 @@ static const struct {
     {"catalog", fuzz_catalog_one}, {"config", fuzz_config_one},       {"crl", fuzz_crl_one},
     {"csv", fuzz_csv_one},         {"httpparse", fuzz_httpparse_one}, {"x509ext", fuzz_x509ext_one},
     {"httpreq", fuzz_httpreq_one},
-    {"url", fuzz_url_one},
+    {"url", fuzz_url_one},         {"devproxy", fuzz_devproxy_one},   {"pac", fuzz_pac_one},
 };
 
 /* Runs fn on an exact-size heap copy, so ASan sees a read one byte past the input. */
@@ -193,7 +195,7 @@ int main(void)
         cmocka_unit_test(test_mutation_schedule),
         REPLAY("catalog", 0), REPLAY("config", 1), REPLAY("crl", 2),
         REPLAY("csv", 3),     REPLAY("httpparse", 4), REPLAY("x509ext", 5),
-        REPLAY("httpreq", 6), REPLAY("url", 7),
+        REPLAY("httpreq", 6), REPLAY("url", 7),     REPLAY("devproxy", 8),  REPLAY("pac", 9),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (fz_crl_ready) {

@@ -616,6 +616,32 @@ static void test_fallback_is_a_warning(void **state)
     free_results(&r, 1);
 }
 
+/* --expect-public: a private answer for a Microsoft name is a warning; without the flag,
+ * nothing. */
+static void test_expect_public(void **state)
+{
+    (void)state;
+    tp_result r[2];
+    completed(&r[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    completed(&r[1], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    assert_int_equal(tp_strlist_add(&r[0].addresses, "10.20.30.40"), 0);
+    assert_int_equal(tp_strlist_add(&r[1].addresses, "20.190.128.1"), 0);
+    g_cfg.dns.expect_public = true;
+    apply(r, 2);
+    g_cfg.dns.expect_public = false;
+    assert_int_equal(r[0].status, TP_ST_WARN);
+    assert_int_equal(r[0].error_code, TP_OC_DNS_PRIVATE);
+    assert_contains(r[0].error_message, "the private address 10.20.30.40");
+    assert_contains(r[0].remediation, "Private Link");
+    assert_int_equal(r[1].status, TP_ST_OK);
+    free_results(r, 2);
+    completed(&r[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    assert_int_equal(tp_strlist_add(&r[0].addresses, "10.20.30.40"), 0);
+    apply(r, 1);
+    assert_int_equal(r[0].status, TP_ST_OK);
+    free_results(r, 1);
+}
+
 /* CRLs through an authenticating proxy go anonymously (the OS cannot answer 407). */
 static void test_crl_fetch_is_anonymous(void **state)
 {
@@ -1048,6 +1074,7 @@ int main(void)
         T(test_ssloptions_maps_only),
         T(test_407_on_plain_http),
         T(test_fallback_is_a_warning),
+        T(test_expect_public),
         T(test_pin_off_path_does_not_count),
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),

@@ -725,7 +725,7 @@ typedef struct tdns {
 /* Answers by the first label: good.* -> A 127.0.0.1 (AAAA: none), cname.* -> CNAME good.test +
  * A, dual.* -> A 127.0.0.1 and AAAA ::1,
  * nx.* -> NXDOMAIN, fail.* -> SERVFAIL, refused.* -> REFUSED, noaddr.* -> no records,
- * slow.* -> no answer at all. */
+ * slow.* -> no answer at all, sink.* -> A 0.0.0.0 (a DNS filter's sinkhole). */
 static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t outlen)
 {
     if (qlen < 17 || outlen < 512)
@@ -749,7 +749,7 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
     size_t qend = i + 5;
     uint16_t qtype = (uint16_t)(q[i + 1] << 8 | q[i + 2]);
     int rcode = 0;
-    bool a = false, cname = false, aaaa = false;
+    bool a = false, cname = false, aaaa = false, sink = false;
     if (strncmp(name, "slow.", 5) == 0)
         return 0;
     if (strncmp(name, "nx.", 3) == 0)
@@ -760,6 +760,8 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
         rcode = 5;
     else if (strncmp(name, "good.", 5) == 0)
         a = qtype == 1;
+    else if (strncmp(name, "sink.", 5) == 0)
+        a = sink = qtype == 1;
     else if (strncmp(name, "dual.", 5) == 0) {
         a = qtype == 1;
         aaaa = qtype == 28;
@@ -788,6 +790,8 @@ static inline size_t tdns_answer(const uint8_t *q, size_t qlen, uint8_t *out, si
     if (a) {
         const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1};
         memcpy(out + o, rr, sizeof rr);
+        if (sink)
+            out[o + 12] = out[o + 15] = 0; /* 0.0.0.0 */
         if (cname) { /* the A record belongs to the CNAME target */
             out[o] = 0xc0;
             out[o + 1] = (uint8_t)(qend + 12);
