@@ -388,7 +388,9 @@ bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
      * whose retries are c-ares's, on this loop. */
     if (!j->phase_rx && j->phase != TP_PH_DNS)
         stall = 0;
-    double tester = j->hs_tester_ms + (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
+    /* the stretch is the phase, or the whole probe (its total deadline) */
+    double tester = (since == j->t_phase ? j->hs_tester_phase_ms : j->hs_tester_ms) +
+                    (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
     double watched = tpn_elapsed_ms(since) - stall - tester;
     /* a shared machine's ordinary jitter must not flip a verdict: what is taken off must be a
      * quarter of the limit and at least 250 ms, and less than three quarters watched */

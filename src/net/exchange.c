@@ -395,7 +395,9 @@ static void hs_done(uv_work_t *w, int status)
     job *j = w->data;
     j->e->hs_queued--;
     j->hs_busy = false;
-    j->hs_tester_ms += tpn_elapsed_ms(j->hs_queued_at);
+    double spent = tpn_elapsed_ms(j->hs_queued_at);
+    j->hs_tester_ms += spent;
+    j->hs_tester_phase_ms += spent;
     if (j->hs_orphan || status != 0 || j->finished) {
         /* the job ended while the step was out (a deadline, a cancel): its TLS state goes now */
         j->hs_orphan = false;

@@ -175,6 +175,7 @@ struct job {
     int hs_ret;
     uint64_t hs_queued_at;
     double hs_tester_ms;     /* time this probe's steps spent queued and computing */
+    double hs_tester_phase_ms; /* the same, in the current phase */
     uint8_t *inbox;
     size_t inbox_len, inbox_cap;
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;

@@ -154,6 +154,7 @@ void tpn_set_phase(job *j, tp_phase p, int limit_ms)
         tpn_job_not_early(j);
     j->grace_phase = false;
     j->phase_rx = false;
+    j->hs_tester_phase_ms = 0;
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();

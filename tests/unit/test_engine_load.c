@@ -264,6 +264,59 @@ static void test_saturated_deadline_is_inconclusive(void **state)
     tp_config_free(&c);
 }
 
+/* Deadlines that fire while handshake steps are out on the thread pool (tls_ms 4, steps of a
+ * few ms each): the job ends at once, its TLS state is freed when the step comes back (or the
+ * queued step is cancelled), the run closes cleanly — under ASan, no use after free, no
+ * leak. Then the same probes with room: every handshake completes off the loop, the group
+ * read off the wire. */
+static void test_deadline_while_step_is_out(void **state)
+{
+    (void)state;
+    tpki_cert cert;
+    mbedtls_ssl_config conf;
+    assert_int_equal(tpki_leaf(&pki, "127.0.0.1", false, &cert), 0);
+    assert_int_equal(tsrv_tls_conf(&conf, &pki, &cert), 0);
+    tsrv origin;
+    assert_int_equal(tsrv_start(&origin, TS_TLS_404, &conf), 0);
+    tp_config c;
+    cfg_init(&c);
+    add_path(&c, "direct", 0);
+    run r;
+    run_init(&r, &c, "direct", origin.port, 16);
+    tp_engine_opts o = opts_of(&c, &r.plan);
+    o.limits.tls_ms = 4;
+    (void)run_on_loop(&o, &r, NULL, NULL, 0);
+    size_t timeouts = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        const char *code = tp_outcome_name(r.res[i].error_code);
+        if (r.res[i].error_code != TP_OC_NONE && strcmp(code, "timeout") != 0)
+            fail_msg("probe %zu: %s: %s", i, code, r.res[i].error_message);
+        timeouts += r.res[i].error_code != TP_OC_NONE;
+    }
+    assert_true(timeouts > 0);
+    run_free(&r);
+
+    run_init(&r, &c, "direct", origin.port, 16);
+    o = opts_of(&c, &r.plan);
+    o.limits.tls_ms = o.limits.http_ms = 20000; /* room, also under the sanitizers */
+    o.limits.total_ms = 60000;
+    (void)run_on_loop(&o, &r, NULL, NULL, 0);
+    for (size_t i = 0; i < r.n; i++) {
+        if (r.res[i].error_code != TP_OC_NONE && r.res[i].error_code != TP_OC_HTTP_STATUS)
+            fail_msg("probe %zu: %s: %s", i, tp_outcome_name(r.res[i].error_code), r.res[i].error_message);
+        assert_true(r.res[i].tls_done);
+        assert_non_null(r.res[i].tls_group);
+        /* one chain for the sixteen: shared, not copied */
+        assert_true(r.res[i].chain_shared);
+        assert_ptr_equal(r.res[i].chain, r.res[0].chain);
+    }
+    run_free(&r);
+    tsrv_stop(&origin);
+    mbedtls_ssl_config_free(&conf);
+    tpki_cert_free(&cert);
+    tp_config_free(&c);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -283,6 +336,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_proxy_cap),
         cmocka_unit_test(test_saturated_deadline_is_inconclusive),
+        cmocka_unit_test(test_deadline_while_step_is_out),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
