@@ -219,9 +219,13 @@ bool tp_result_fell_back(const tp_result *r)
 void tp_run_summary(const tp_run *run, tp_summary *s)
 {
     memset(s, 0, sizeof *s);
+    size_t required_unjudged = 0;
     for (size_t i = 0; i < run->n_results; i++) {
         const tp_result *r = &run->results[i];
         s->probes++;
+        /* a required probe the tester could not measure (overloaded) did not pass either */
+        if (r->error_code == TP_OC_INCONCLUSIVE && r->ep && r->ep->required)
+            required_unjudged++;
         switch (r->status) {
         case TP_ST_OK: s->ok++; break;
         case TP_ST_WARN: s->warn++; break;
@@ -233,7 +237,7 @@ void tp_run_summary(const tp_run *run, tp_summary *s)
         case TP_ST_SKIPPED: s->skipped++; break;
         }
     }
-    s->pass = s->required_failed == 0;
+    s->pass = s->required_failed == 0 && required_unjudged == 0;
 }
 
 bool tp_run_path_inspection_observed(const tp_run *run, const tp_path *p)

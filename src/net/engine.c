@@ -372,7 +372,7 @@ static double stalls_since(const engine *e, uint64_t since, double *worst)
 
 /* A deadline of limit_ms, for a stretch that began at `since`, fired (or c-ares gave up):
  * was the network really watched for it? The time the loop stood still (stalls, when the
- * peer had spoken or for DNS) and the time this probe's handshake steps spent queued and
+ * peer had spoken in the phase) and the time this probe's handshake steps spent queued and
  * computing on the pool (the tester's, not the peer's) are taken off the elapsed time; when
  * that is at least a quarter of the limit (250 ms at least) and what is left is under 75 %
  * of the limit, the deadline measured this machine, not the network: true, msg says what
@@ -384,9 +384,10 @@ bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
     double stall = stalls_since(e, since, &worst);
     /* A peer that stayed silent through the phase was watched by the kernel while the loop
      * stood still (a SYN-ACK or an answer waits in the socket, and the grace turn reads
-     * it): the stalls only count when the peer had spoken and we had to answer, or for DNS,
-     * whose retries are c-ares's, on this loop. */
-    if (!j->phase_rx && j->phase != TP_PH_DNS)
+     * it): the stalls only count when the peer had spoken and we had to answer. A DNS
+     * answer ends its phase, so a DNS timeout is never put down to a stall (the retries
+     * c-ares sends late on a stalled loop still went out). */
+    if (!j->phase_rx)
         stall = 0;
     /* the stretch is the phase, or the whole probe (its total deadline) */
     double tester = (since == j->t_phase ? j->hs_tester_phase_ms : j->hs_tester_ms) +

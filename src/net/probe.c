@@ -442,12 +442,6 @@ static void dns_answer(job *j, const tp_dns_answer *a)
 {
     tp_result *r = j->r;
     tpn_end_phase(j);
-    char sat[TP_MSG_MAX];
-    if (a->code == TP_OC_DNS_TIMEOUT && tpn_saturated(j, j->t_phase, j->lim_dns, sat, sizeof sat)) {
-        /* c-ares gave up while this machine could not read its answers in time */
-        tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
-        return;
-    }
     if (a->code != TP_OC_NONE) {
         if (j->via_proxy)
             tpn_job_fail(j, a->code, "proxy host %s: %s", j->conn_host, a->message ? a->message : tp_outcome_name(a->code));
