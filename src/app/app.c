@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130   /* 128 + SIGINT, as shells report it */
+#define EXIT_PIPE 141          /* 128 + SIGPIPE: stdout's reader went away */
 
 static int64_t now_ms(void)
 {
@@ -329,6 +331,17 @@ int tp_app_check_selection(const tp_config *cfg, const tp_cli *cli, const tp_cat
 
 /* ---------- run ---------- */
 
+/* Configured text for the terminal: the loaders refuse control characters already, this
+ * is the second guard (issue 15). Eight results may be live in one printf. */
+static const char *tc(const char *s)
+{
+    static char bufs[8][2048];
+    static unsigned k;
+    char *b = bufs[k++ % 8];
+    tp_term_clean(b, sizeof bufs[0], s ? s : "");
+    return b;
+}
+
 static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
 {
     size_t endpoints = cfg->n_paths ? n / cfg->n_paths : 0;
@@ -336,26 +349,26 @@ static void print_plan(const tp_config *cfg, const tp_result *r, size_t n)
     for (size_t p = 0; p < cfg->n_paths; p++) {
         const tp_path *pa = &cfg->paths[p];
         if (pa->type == TP_PATH_DIRECT)
-            printf("path %-14s direct", pa->id);
+            printf("path %-14s direct", tc(pa->id));
         else if (pa->type == TP_PATH_PAC)
-            printf("path %-14s pac %s", pa->id, pa->pac ? pa->pac : "?");
+            printf("path %-14s pac %s", tc(pa->id), tc(pa->pac ? pa->pac : "?"));
         else
             printf(strchr(pa->proxy_host, ':') ? "path %-14s http proxy [%s]:%d%s" : "path %-14s http proxy %s:%d%s",
-                   pa->id, pa->proxy_host, pa->proxy_port,
+                   tc(pa->id), tc(pa->proxy_host), pa->proxy_port,
                    pa->username ? " (basic auth)" : "");
         if (pa->expect_inspection)
             printf(", inspection expected");
         if (pa->crl_via)
-            printf(", CRLs via %s", pa->crl_via);
+            printf(", CRLs via %s", tc(pa->crl_via));
         if (pa->fallback)
-            printf(", falls back to %s", pa->fallback);
+            printf(", falls back to %s", tc(pa->fallback));
         printf("\n");
     }
     printf("resolver: %s\n", cfg->resolvers.n ? "configured" : "system");
     for (size_t i = 0; i < cfg->resolvers.n; i++)
-        printf("  %s\n", cfg->resolvers.v[i]);
+        printf("  %s\n", tc(cfg->resolvers.v[i]));
     for (size_t i = 0; i < n; i++)
-        printf("%-40s %-12s %-10s %s%s\n", r[i].ep->id, r[i].ep->service, r[i].path->id, r[i].ep->url,
+        printf("%-40s %-12s %-10s %s%s\n", tc(r[i].ep->id), tc(r[i].ep->service), tc(r[i].path->id), tc(r[i].ep->url),
                r[i].ep->required ? "" : " (optional)");
 }
 
@@ -428,7 +441,7 @@ static int cmd_run(const tp_cli *cli)
         goto done;
     }
     for (size_t i = 0; i < run.warnings.n && !cfg.quiet; i++)
-        fprintf(stderr, "tlspath: warning: %s\n", run.warnings.v[i]);
+        tp_rpt_say(stderr, &cfg, "warning: ", run.warnings.v[i]);
     size_t n_warn = run.warnings.n;
     /* the trace and the \r-rewritten progress line would garble each other */
     progress prog = {.on = !cfg.quiet && !cli->verbose && isatty(STDERR_FILENO), .start = run.started_at_ms};
@@ -442,7 +455,7 @@ static int cmd_run(const tp_cli *cli)
     if (prc != 0) {
         if (prog.on)
             fprintf(stderr, "\n");
-        fprintf(stderr, "tlspath: %s\n", err);
+        tp_rpt_say(stderr, &cfg, NULL, err);
         rc = EXIT_USAGE;
         goto done;
     }
@@ -460,13 +473,15 @@ static int cmd_run(const tp_cli *cli)
     }
     /* what the run itself found out (WPAD's search, a PAC path's fate) */
     for (size_t i = n_warn; i < run.warnings.n && !cfg.quiet; i++)
-        fprintf(stderr, "tlspath: note: %s\n", run.warnings.v[i]);
+        tp_rpt_say(stderr, &cfg, "note: ", run.warnings.v[i]);
 
+    /* an interrupted run is reported all the same, as incomplete (never as passed) */
+    bool interrupted = tp_cancelled(&cancel);
+    run.interrupted = interrupted;
     tp_summary sum;
     tp_run_summary(&run, &sum);
     if (prog.on)   /* the last progress line counts what the summary counts */
         tp_report_progress_done(stderr, &sum, (double)(run.finished_at_ms - prog.start) / 1000.0);
-    bool interrupted = tp_cancelled(&cancel);
     if (tp_app_history_record(hist, &cfg, &run, interrupted, err, sizeof err) != 0) {
         fprintf(stderr, "tlspath: %s\n", err);   /* the reports still go out; exit 2 below */
         hist_failed = true;
@@ -589,9 +604,9 @@ static int cmd_catalog_list(const tp_cli *cli)
             if (json)
                 cJSON_AddItemToArray(arr, endpoint_json(e));
             else
-                printf("%-36s %-13s %-4s %-4s %-8s %s%s\n", e->id, e->service, e->geography ? e->geography : "WW",
+                printf("%-36s %-13s %-4s %-4s %-8s %s%s\n", tc(e->id), tc(e->service), tc(e->geography ? e->geography : "WW"),
                        e->requirement == TP_REQ_CONDITIONAL ? "cond" : e->required ? "yes" : "no",
-                       e->pinset ? e->pinset : "-", e->url, e->placeholder ? "  (needs --mma-workspace)" : "");
+                       tc(e->pinset ? e->pinset : "-"), tc(e->url), e->placeholder ? "  (needs --mma-workspace)" : "");
         }
     if (json) {
         cJSON *doc = cJSON_CreateObject();
@@ -636,7 +651,8 @@ static int cmd_catalog_import(const tp_cli *cli)
 
 int tp_app_main(int argc, char **argv)
 {
-    /* A closed pipe on stdout must end in an error we report, not a silent death. */
+    /* SIGPIPE ignored: a closed socket is a probe's error, and a closed stdout is told
+     * apart at the end (EXIT_PIPE) rather than killing us mid-report. */
     signal(SIGPIPE, SIG_IGN);
     char err[1024];
     tp_cli cli;
@@ -680,11 +696,22 @@ int tp_app_main(int argc, char **argv)
     default: break;
     }
     tp_cli_free(&cli);
-    if (fflush(stdout) != 0 && rc == EXIT_PASS) {
-        /* a reader that went away (`| head`) is not worth a message, but is not success */
-        if (errno != EPIPE)
-            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(errno));
-        rc = EXIT_USAGE;
+    int ferr = fflush(stdout) != 0 ? errno : 0;
+    if (ferr || ferror(stdout)) {
+        /* A reader that went away (`| head -1`) ends us quietly with the status a shell
+         * reports for a process SIGPIPE killed (128 + 13), as cat or grep would: not worth
+         * a message, not a success. Whether it happens depends on whether our output had
+         * all gone into the pipe before the reader left, as for every Unix tool. The
+         * pipe's state is asked directly (POLLERR: no reader) because an earlier failed
+         * write leaves no errno behind. Any other write error is a message and exit 2. */
+        struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+        bool gone = ferr == EPIPE || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR));
+        if (gone && rc != EXIT_INTERRUPTED && rc != EXIT_USAGE)
+            rc = EXIT_PIPE;
+        else if (!gone) {
+            fprintf(stderr, "tlspath: cannot write to stdout: %s\n", strerror(ferr ? ferr : EIO));
+            rc = EXIT_USAGE;
+        }
     }
     return rc;
 }

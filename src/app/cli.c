@@ -10,9 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/limits.h"
 #include "input/config.h"
+
+#ifndef TLSPATH_DEFAULT_CONFIG
+#define TLSPATH_DEFAULT_CONFIG "/etc/tlspath/config.json"
+#endif
+const char *tp_cli_default_config = TLSPATH_DEFAULT_CONFIG;
 
 static const char HELP_TOP[] =
     "tlspath " TLSPATH_VERSION " - proxy and TLS path tester for Microsoft Defender for Endpoint\n"
@@ -33,7 +39,8 @@ static const char HELP_TOP[] =
     "system resolver and prints a table.\n"
     "\n"
     "Exit status: 0 every required endpoint passed on every path, 1 at least one did not,\n"
-    "2 usage or configuration error, 130 interrupted (a partial report is still written).\n";
+    "2 usage or configuration error, 130 interrupted (a partial report is still written,\n"
+    "marked incomplete), 141 stdout's reader went away (`| head`).\n";
 
 static const char HELP_RUN[] =
     "Usage: tlspath run [options]\n"
@@ -42,7 +49,8 @@ static const char HELP_RUN[] =
     "on every path, concurrently; judge trust, pinning, interception and revocation; report.\n"
     "\n"
     "Input:\n"
-    "  -c, --config FILE      run configuration (JSON; see docs/config.md)\n"
+    "  -c, --config FILE      run configuration (JSON; see docs/config.md); without it,\n"
+    "                         " TLSPATH_DEFAULT_CONFIG " if it exists\n"
     "  --catalog FILE         endpoint catalog (repeatable; replaces the config's catalogs;\n"
     "                         \"builtin:mde\" is the catalog compiled into tlspath)\n"
     "  -p, --path SPEC        a network path (repeatable; replaces the config's paths):\n"
@@ -170,7 +178,8 @@ static const char HELP_SERVE[] =
     "\n"
     "Takes run's --config, --catalog, --path, --resolver, --cacert, --crl-via, --cloud,\n"
     "--service, --geo, --os, --onboarding, --onboarding-package, --mma-workspace,\n"
-    "--required-only, --concurrency, --timeout, --state-dir, --keep-runs and --keep-days\n"
+    "--required-only, --concurrency, --client-profile, --timeout, --state-dir, --keep-runs\n"
+    "and --keep-days\n"
     "(see `tlspath run --help`), and:\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:9810; IP literals only,\n"
     "                         [::1]:PORT for IPv6); anything but loopback needs --token-file\n"
@@ -736,7 +745,13 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     err[0] = '\0';
     if (tp_config_defaults(cfg) != 0)
         return err[0] ? -1 : fail(err, errlen, "out of memory");
-    if (cli->config_file && tp_config_load_file(cli->config_file, cfg, err, errlen) != 0)
+    /* No --config: the installed default config if there is one (a file that exists but
+     * cannot be read is an error, not a silent fall-back), else the built-in defaults. */
+    const char *file = cli->config_file;
+    struct stat st;
+    if (!file && tp_cli_default_config && (stat(tp_cli_default_config, &st) == 0 || errno != ENOENT))
+        file = tp_cli_default_config;
+    if (file && tp_config_load_file(file, cfg, err, errlen) != 0)
         return -1;
 
     if (cli->path_specs.n) {

@@ -64,7 +64,11 @@ typedef struct tp_cli {
 int tp_cli_parse(int argc, char **argv, tp_cli *cli, char *err, size_t errlen);
 void tp_cli_free(tp_cli *cli);
 
-/* Defaults, then the config file (if any), then the command-line overrides, then
+/* The config file read when --config is absent, if it exists: SYSCONFDIR/tlspath/config.json
+ * of the install (TLSPATH_DEFAULT_CONFIG). A variable so that tests can point it elsewhere. */
+extern const char *tp_cli_default_config;
+
+/* Defaults, then the config file (--config, else tp_cli_default_config if it exists), then the command-line overrides, then
  * validation. Returns 0 or -1 (err names the file, key and what was expected). */
 int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t errlen);
 

@@ -1,8 +1,11 @@
 /* fileout.c — see fileout.h. */
 #include "base/fileout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,45 @@ static void release(tp_outfile *o)
     free(o->tmp);
     o->target = o->tmp = NULL;
     o->f = NULL;
+}
+
+/* A temporary file older than this is stale even if its PID is alive again (reused). */
+#define STALE_TMP_SECONDS 3600
+
+/* Removes "<target>.tmp.<PID>" files a killed earlier write left beside target: those
+ * whose PID no longer runs, or that are older than STALE_TMP_SECONDS. A live writer's
+ * file (another tlspath writing the same report right now) is left alone. Best effort:
+ * a file we cannot remove stays, and the write goes on. */
+static void remove_stale_tmps(const char *target)
+{
+    const char *slash = strrchr(target, '/');
+    char *dir = slash ? tp_strndup(target, (size_t)(slash - target) + (slash == target)) : tp_strdup(".");
+    const char *base = slash ? slash + 1 : target;
+    char *prefix = tp_asprintf("%s.tmp.", base);
+    DIR *d = dir && prefix ? opendir(dir) : NULL;
+    size_t pl = prefix ? strlen(prefix) : 0;
+    time_t now = time(NULL);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, pl) != 0)
+            continue;
+        const char *digits = e->d_name + pl;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || *end != '\0' || pid <= 0 || errno != 0 || pid == (long)getpid())
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_uid != geteuid())
+            continue;
+        bool dead = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (dead || now - st.st_mtime > STALE_TMP_SECONDS)
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    free(prefix);
 }
 
 int tp_outfile_open(tp_outfile *o, const char *path, char *err, size_t errlen)
@@ -50,6 +92,7 @@ int tp_outfile_open(tp_outfile *o, const char *path, char *err, size_t errlen)
     }
     if (!o->target)
         goto nomem;
+    remove_stale_tmps(o->target);
     o->tmp = tp_asprintf("%s.tmp.%ld", o->target, (long)getpid());
     if (!o->tmp)
         goto nomem;

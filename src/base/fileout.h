@@ -5,7 +5,9 @@
  * job) never see half a file and a failed run never clobbers the previous one. Symbolic
  * links are followed: the link stays, its target is replaced. An existing file that is
  * not regular (/dev/stdout, /dev/null, a FIFO, a terminal) is written in place: renaming
- * over a device node as root would destroy it. */
+ * over a device node as root would destroy it. Opening a regular target also removes the
+ * "<target>.tmp.<PID>" files an earlier write left behind when it was killed (SIGKILL,
+ * power loss): those whose PID no longer runs or that are over an hour old. */
 #ifndef TLSPATH_FILEOUT_H
 #define TLSPATH_FILEOUT_H
 #include <stdbool.h>

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,6 +196,57 @@ static void fail_syntax(const tp_jr *r, const char *text, size_t len, size_t pos
                  expected, got);
 }
 
+/* The first control character of s (C0, DEL, or C1 encoded in UTF-8) as a code point,
+ * with its 1-based character index in *at; 0 if none. A terminal obeys these (clear
+ * screen, window title, cursor moves), so no configured text may carry one. */
+static uint32_t first_control(const char *s, size_t *at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t chars = 0;
+    for (size_t i = 0; p[i]; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            chars++;
+        if (p[i] < 0x20 || p[i] == 0x7F) {
+            *at = chars;
+            return p[i];
+        }
+        if (p[i] == 0xC2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
+            *at = chars;
+            return p[i + 1];
+        }
+    }
+    return 0;
+}
+
+/* Refuses a control character in any key or string of the tree (issue 15): "FILE:
+ * JPATH: expected text without control characters, got U+001B at character 5". The
+ * value is never echoed, and the position is withheld under a key named like a secret. */
+static int check_text(const tp_jr *r, const cJSON *v, const char *jp)
+{
+    for (size_t i = 0; v; v = v->next, i++) {
+        char here[TP_JR_PATH_MAX];
+        if (v->string)
+            tp_jr_key(here, sizeof here, jp, v->string);
+        else
+            tp_jr_idx(here, sizeof here, jp, i);
+        size_t at = 0;
+        uint32_t cp;
+        if (v->string && (cp = first_control(v->string, &at)) != 0)
+            return tp_jr_fail(r, jp && *jp ? jp : NULL,
+                              "expected keys without control characters, got U+%04X in a key", (unsigned)cp);
+        if (cJSON_IsString(v) && v->valuestring && (cp = first_control(v->valuestring, &at)) != 0) {
+            bool secret = v->string && strstr(v->string, "password");
+            if (secret)
+                return tp_jr_fail(r, here, "expected text without control characters, got a string with one");
+            return tp_jr_fail(r, here, "expected text without control characters, got U+%04X at character %zu",
+                              (unsigned)cp, at);
+        }
+        if (v->child && check_text(r, v->child, here) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 cJSON *tp_jr_parse(const tp_jr *r, const char *text, size_t len)
 {
     bool raw;
@@ -220,6 +272,10 @@ cJSON *tp_jr_parse(const tp_jr *r, const char *text, size_t len)
             cJSON_Delete(root);
             return NULL;
         }
+    if (check_text(r, root->child, "") != 0) {
+        tp_jr_delete(root, true);
+        return NULL;
+    }
     return root;
 }
 

@@ -58,8 +58,10 @@ int tp_jr_read_file(const tp_jr *r, size_t max, bool secret, tp_buf *b);
 /* The 1-based line of the first \u0000 (or \U0000) escape or raw NUL byte, or 0; *raw
  * says which. An escaped backslash followed by "u0000" is text, not an escape. */
 size_t tp_jr_nul_line(const char *text, size_t len, bool *raw);
-/* Parses text (NUL check, syntax, nothing but white space after the value). Returns the
- * tree, or NULL with the message written. */
+/* Parses text (NUL check, syntax, nothing but white space after the value, no control
+ * character — C0, DEL, C1 — in any key or string: "FILE: JPATH: expected text without
+ * control characters, got U+001B at character 5"). Returns the tree, or NULL with the
+ * message written. */
 cJSON *tp_jr_parse(const tp_jr *r, const char *text, size_t len);
 /* Deletes a tree; wipe = true zeroes every key and string first (a config tree holds
  * the proxy passwords). NULL-safe. */

@@ -237,7 +237,15 @@ void tp_run_summary(const tp_run *run, tp_summary *s)
         case TP_ST_SKIPPED: s->skipped++; break;
         }
     }
-    s->pass = s->required_failed == 0 && required_unjudged == 0;
+    s->interrupted = run->interrupted;
+    s->pass = s->required_failed == 0 && required_unjudged == 0 && !run->interrupted;
+}
+
+const char *tp_summary_verdict(const tp_summary *s)
+{
+    if (s->interrupted)
+        return "incomplete";
+    return s->pass ? "pass" : "fail";
 }
 
 bool tp_run_path_inspection_observed(const tp_run *run, const tp_path *p)

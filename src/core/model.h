@@ -318,6 +318,7 @@ typedef struct tp_run {
     int64_t started_at_ms;   /* unix epoch milliseconds */
     int64_t finished_at_ms;
     tp_strlist warnings;     /* run-level notes for the reader (e.g. an expired trust anchor) */
+    bool interrupted;        /* SIGINT/SIGTERM ended the run early: it cannot pass */
     tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
     struct tp_route_store *routes; /* routes made for this run's results (a PAC's answers);
                                       owned, tp_route_store_free (plan/pacroute.h) */
@@ -326,9 +327,13 @@ typedef struct tp_run {
 /* Summary counts used by every sink. */
 typedef struct tp_summary {
     size_t probes, ok, warn, fail, skipped, required_failed;
-    bool pass;
+    bool interrupted;        /* copied from the run */
+    bool pass;               /* no required failure and not interrupted */
 } tp_summary;
 void tp_run_summary(const tp_run *run, tp_summary *s);
+/* "pass", "fail", or "incomplete" for an interrupted run (whatever it had seen so far:
+ * an interrupted run is never reported as passed). */
+const char *tp_summary_verdict(const tp_summary *s);
 
 /* Per path: did any probe through it observe interception? */
 bool tp_run_path_inspection_observed(const tp_run *run, const tp_path *p);

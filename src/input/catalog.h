@@ -8,6 +8,9 @@
 #include "core/model.h"
 #include "base/url.h"
 
+/* The largest catalog file tp_catalog_load_file reads; an import never writes more. */
+#define TP_CATALOG_MAX_FILE_BYTES (16u * 1024u * 1024u)
+
 /* Loads and validates a catalog file. On error returns -1 and writes one message to
  * err naming the file, the JSON path (e.g. "endpoints[3].url") and what was expected. */
 int tp_catalog_load_file(const char *file, tp_catalog *out, char *err, size_t errlen);

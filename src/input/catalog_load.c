@@ -14,7 +14,7 @@
 #include "base/embedded.h"
 #include "base/jsonread.h"
 
-#define CAT_MAX_FILE_BYTES (16u * 1024u * 1024u) /* a catalog is kilobytes; 16 MiB is abuse */
+#define CAT_MAX_FILE_BYTES TP_CATALOG_MAX_FILE_BYTES /* a catalog is kilobytes; 16 MiB is abuse */
 #define ID_MAX 96u
 #define HOST_MAX 253u
 

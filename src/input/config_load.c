@@ -181,7 +181,7 @@ fail:
     return -1;
 }
 
-/* An array of file names, each resolved (see resolve_file) and stored resolved. */
+/* An array of file names, each resolved (see cfg_resolve_file) and stored resolved. */
 int cfg_get_filelist(const cfg_ctx *x, const cJSON *v, const char *jp, bool builtin_ok,
                         tp_strlist *out)
 {

@@ -4,6 +4,7 @@
  * destructors. Passwords live in tp_secret memory (secret.h) from the moment they are
  * decoded until they are wiped. */
 #include "input/config_int.h"
+#include "base/secretfile.h"
 #include "base/url.h"
 
 #include <stdarg.h>
@@ -154,8 +155,12 @@ int cfg_check_paths(const cfg_ctx *x, const tp_path *paths, size_t n)
             for (size_t j = 0; j < n && !next; j++)
                 if (strcmp(paths[j].id, cur->fallback) == 0)
                     next = &paths[j];
+            /* "direct" needs no path of that id: the engine then goes direct, as for
+             * crl_via (docs/engine.md), and a chain ends there */
+            if (!next && strcmp(cur->fallback, TP_CRL_VIA_DIRECT) == 0)
+                break;
             if (!next && cur == p)
-                return tp_jr_fail(&x->jr, jp, "expected the id of a path, got %s", shown);
+                return tp_jr_fail(&x->jr, jp, "expected the id of a path or \"direct\", got %s", shown);
             cur = next;
             steps++;
         }
@@ -189,15 +194,36 @@ static int cred_from_env(const cfg_ctx *x, const cJSON *v, const char *jp, bool 
     return 0;
 }
 
-/* auth {type "basic", username | username_env, password | password_env} */
+/* password_file: a Docker/Kubernetes secret or a systemd credential (base/secretfile.h
+ * has the mode and owner rules); a relative name is found like every other file. */
+static int cred_from_file(const cfg_ctx *x, const cJSON *v, const char *jp, char **out)
+{
+    char kjp[TP_JR_PATH_MAX], why[512];
+    char *file = NULL;
+    tp_secret *d = NULL;
+
+    tp_jr_key(kjp, sizeof kjp, jp, "password_file");
+    if (!cJSON_IsString(v))
+        return tp_jr_fail_got(&x->jr, kjp, "a file name", v, false);
+    if (cfg_resolve_file(x, kjp, v->valuestring, &file))
+        return -1;
+    int rc = tp_secret_read_file(file, &d, why, sizeof why);
+    free(file);
+    if (rc)
+        return tp_jr_fail(&x->jr, kjp, "%s", why);
+    tp_secret_set(out, d);
+    return 0;
+}
+
+/* auth {type "basic", username | username_env, password | password_env | password_file} */
 static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path *p)
 {
     static const char *const keys[] = {"type", "username", "username_env", "password",
-                                       "password_env"};
+                                       "password_env", "password_file"};
     char kjp[TP_JR_PATH_MAX];
-    const cJSON *v, *u, *ue, *pw, *pe;
+    const cJSON *v, *u, *ue, *pw, *pe, *pf;
 
-    if (tp_jr_object(&x->jr, o, jp) || tp_jr_check_keys(&x->jr, o, jp, keys, 5))
+    if (tp_jr_object(&x->jr, o, jp) || tp_jr_check_keys(&x->jr, o, jp, keys, 6))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "type")) &&
         (!cJSON_IsString(v) || strcmp(v->valuestring, "basic") != 0)) {
@@ -208,12 +234,13 @@ static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
     ue = cJSON_GetObjectItemCaseSensitive(o, "username_env");
     pw = cJSON_GetObjectItemCaseSensitive(o, "password");
     pe = cJSON_GetObjectItemCaseSensitive(o, "password_env");
+    pf = cJSON_GetObjectItemCaseSensitive(o, "password_file");
     if (!!u == !!ue)
         return tp_jr_fail(&x->jr, jp, "expected exactly one of username, username_env, got %s",
                         u ? "both" : "neither");
-    if (!!pw == !!pe)
-        return tp_jr_fail(&x->jr, jp, "expected exactly one of password, password_env, got %s",
-                        pw ? "both" : "neither");
+    if (!!pw + !!pe + !!pf != 1)
+        return tp_jr_fail(&x->jr, jp, "expected exactly one of password, password_env, password_file, got %s",
+                        pw || pe || pf ? "more than one" : "none");
     if (u) {
         tp_jr_key(kjp, sizeof kjp, jp, "username");
         if (!cJSON_IsString(u) || !*u->valuestring || strchr(u->valuestring, ':') ||
@@ -235,10 +262,12 @@ static int parse_auth(const cfg_ctx *x, const cJSON *o, const char *jp, tp_path 
         if (!d)
             return tp_jr_fail(&x->jr, kjp, "out of memory");
         tp_secret_set(&p->password, d);
-    } else {
+    } else if (pe) {
         tp_jr_key(kjp, sizeof kjp, jp, "password_env");
         if (cred_from_env(x, pe, kjp, false, &p->password))
             return -1;
+    } else if (cred_from_file(x, pf, jp, &p->password)) {
+        return -1;
     }
     return 0;
 }

@@ -137,11 +137,34 @@ static void fold_append(char *out, size_t outlen, const char *s)
     out[o] = '\0';
 }
 
-/* Builds JSON members; a NULL from cJSON (allocation failure) is remembered in *ok. */
+/* Builds JSON members; a NULL from cJSON (allocation failure) is remembered in *ok.
+ * Text is written without control characters (TAB/LF/CR as a space; DEL and C1 dropped;
+ * tp_csv_check_bytes already refused the other C0 bytes): the catalog loader refuses
+ * them, and what the import writes must load again. */
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
 {
-    if (!(v ? cJSON_AddStringToObject(o, k, v) : cJSON_AddNullToObject(o, k)))
+    char *clean = NULL;
+    if (v) {
+        const unsigned char *p = (const unsigned char *)v;
+        size_t n = 0;
+        if (!(clean = malloc(strlen(v) + 1))) {
+            *ok = false;
+            return;
+        }
+        for (size_t i = 0; p[i]; i++) {
+            if (p[i] == 0xC2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
+                i++;
+                continue;
+            }
+            if (p[i] == 0x7F)
+                continue;
+            clean[n++] = p[i] < 0x20 ? ' ' : (char)p[i];
+        }
+        clean[n] = '\0';
+    }
+    if (!(clean ? cJSON_AddStringToObject(o, k, clean) : cJSON_AddNullToObject(o, k)))
         *ok = false;
+    free(clean);
 }
 
 static void add_bool(cJSON *o, const char *k, bool v, bool *ok)
@@ -390,6 +413,16 @@ int ms_emit_row_urls(cJSON *eps, struct id_set *ids, const csv_rowinfo *ri, char
     static const char seps[] = " \t\r\n,;`";
     char *save = NULL, *tok, *br;
     const char *q;
+    size_t hosts = 0;
+    for (q = urls + strspn(urls, seps); *q; q += strspn(q, seps)) {
+        q += strcspn(q, seps);
+        hosts++;
+    }
+    if (hosts > IMPORT_MAX_HOSTS_PER_CELL) {
+        tp_csv_err(err, errlen, "%s: line %zu: column \"Endpoint/URL\": expected at most %u host names in one cell, "
+                   "got %zu", ri->file, ri->line, IMPORT_MAX_HOSTS_PER_CELL, hosts);
+        return MS_FATAL;
+    }
     /* a cell copied from the published page keeps its HTML line breaks */
     while ((br = strstr(urls, "<br>")) != NULL || (br = strstr(urls, "<br/>")) != NULL ||
            (br = strstr(urls, "<br />")) != NULL)
@@ -507,17 +540,35 @@ int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file,
     /* A row that cannot be mapped is reported and skipped: Microsoft's tables carry prose
      * rows ("Root URL for public Microsoft CDN endpoints ... see ...") among the hosts. Its
      * endpoints already emitted (an earlier host of the same cell) are taken back. */
+    size_t n_eps = 0;
     for (i = hdr + 1; i < doc.n; i++) {
-        int before = cJSON_GetArraySize(eps);
+        /* counted from the last item (cJSON keeps it in child->prev): a walk of the whole
+         * array per row would make a long file quadratic */
+        cJSON *last = eps->child ? eps->child->prev : NULL;
         char rerr[512] = "";
-        if (ms_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, rerr, sizeof rerr) == 0)
+        int rrc = ms_row_to_endpoints(&m, &doc.rows[i], file, base, eps, &ids, rerr, sizeof rerr);
+        if (rrc == 0) {
+            for (cJSON *it = last ? last->next : eps->child; it; it = it->next)
+                n_eps++;
+            if (n_eps > IMPORT_MAX_ENDPOINTS) {
+                cJSON_Delete(eps);
+                tp_csv_err(err, errlen, "%s: line %zu: expected at most %u endpoints in a catalog, got more "
+                           "(nothing written)", file, doc.rows[i].line, IMPORT_MAX_ENDPOINTS);
+                goto done;
+            }
             continue;
-        if (strstr(rerr, "out of memory")) {
-            cJSON_Delete(eps);
-            goto oom;
         }
-        while (cJSON_GetArraySize(eps) > before)
-            cJSON_DeleteItemFromArray(eps, before);
+        if (rrc == MS_FATAL || strstr(rerr, "out of memory")) {
+            cJSON_Delete(eps);
+            if (rrc != MS_FATAL)
+                goto oom;
+            tp_csv_err(err, errlen, "%s (nothing written)", rerr);
+            goto done;
+        }
+        while (eps->child && eps->child->prev != last) {
+            cJSON *gone = eps->child->prev;
+            cJSON_Delete(cJSON_DetachItemViaPointer(eps, gone));
+        }
         if (!first_err[0])
             snprintf(first_err, sizeof first_err, "%s", rerr);
         if (opts && opts->warnings) {
@@ -557,6 +608,11 @@ int tp_catalog_import_csv_mem_ex(const char *data, size_t len, const char *file,
     text = cJSON_Print(root);
     if (!text)
         goto oom;
+    if (strlen(text) + 1 >= TP_CATALOG_MAX_FILE_BYTES) {
+        tp_csv_err(err, errlen, "%s: expected an imported catalog of at most %u bytes, got %zu (nothing written)", file,
+                   TP_CATALOG_MAX_FILE_BYTES, strlen(text) + 1);
+        goto done;
+    }
     {
         /* The promise is that the output loads back: check it here rather than hope. */
         tp_catalog check;

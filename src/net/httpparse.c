@@ -16,9 +16,7 @@
 
 #define HP_DEFAULT_MAX_HEAD (16u * 1024u)
 #define HP_MIN_BUF 256u
-#define HP_REASON_MAX 128u     /* a reason phrase longer than this is noise in a report */
 #define HP_LOCATION_MAX 2048u
-#define HP_SCHEME_MAX 64u      /* auth-scheme tokens are short ("Negotiate") */
 #define HP_CHUNK_EXT_MAX 4096u /* chunk extensions are ignored, but not endlessly */
 #define HP_TRAILER_MAX (16u * 1024u)
 /* Largest accepted Content-Length / chunk size: far above any real body, far below
@@ -195,8 +193,42 @@ static int parse_status_line(tp_http_head *h, const hp_line *l)
         p++;
         n--;
     }
-    h->reason = sanitized_copy(p, n, HP_REASON_MAX);
+    /* The peer's own reason text is dropped unread: a hostile proxy echoes the
+     * Proxy-Authorization line there (issue 15), and nothing in a verdict needs it. */
+    (void)p;
+    (void)n;
+    h->reason = tp_strdup(tp_http_reason_phrase(status));
     return h->reason ? TP_HP_DONE : TP_HP_NOMEM;
+}
+
+const char *tp_http_reason_phrase(int status)
+{
+    static const struct {
+        int status;
+        const char *phrase;
+    } phrases[] = {
+        {100, "Continue"}, {101, "Switching Protocols"}, {200, "OK"}, {201, "Created"},
+        {202, "Accepted"}, {203, "Non-Authoritative Information"}, {204, "No Content"},
+        {205, "Reset Content"}, {206, "Partial Content"}, {300, "Multiple Choices"},
+        {301, "Moved Permanently"}, {302, "Found"}, {303, "See Other"}, {304, "Not Modified"},
+        {305, "Use Proxy"}, {307, "Temporary Redirect"}, {308, "Permanent Redirect"},
+        {400, "Bad Request"}, {401, "Unauthorized"}, {402, "Payment Required"}, {403, "Forbidden"},
+        {404, "Not Found"}, {405, "Method Not Allowed"}, {406, "Not Acceptable"},
+        {407, "Proxy Authentication Required"}, {408, "Request Timeout"}, {409, "Conflict"},
+        {410, "Gone"}, {411, "Length Required"}, {412, "Precondition Failed"},
+        {413, "Content Too Large"}, {414, "URI Too Long"}, {415, "Unsupported Media Type"},
+        {416, "Range Not Satisfiable"}, {417, "Expectation Failed"}, {421, "Misdirected Request"},
+        {422, "Unprocessable Content"}, {426, "Upgrade Required"}, {428, "Precondition Required"},
+        {429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},
+        {451, "Unavailable For Legal Reasons"}, {500, "Internal Server Error"},
+        {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Unavailable"},
+        {504, "Gateway Timeout"}, {505, "HTTP Version Not Supported"},
+        {511, "Network Authentication Required"},
+    };
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+        if (phrases[i].status == status)
+            return phrases[i].phrase;
+    return "";
 }
 
 /* Content-Length: 1*DIGIT, or a list of identical values ("42, 42") which RFC 9110
@@ -280,7 +312,6 @@ static int connection_element(tp_http_head *h, const char *e, size_t n)
 static int challenge_element(tp_http_head *h, const char *e, size_t n)
 {
     size_t tl = 0, i;
-    char *scheme;
     int rc = TP_HP_DONE;
     while (tl < n && is_tchar((unsigned char)e[tl]))
         tl++;
@@ -291,15 +322,19 @@ static int challenge_element(tp_http_head *h, const char *e, size_t n)
         i++;
     if (i < n && e[i] == '=')
         return TP_HP_DONE;
-    if (tl > HP_SCHEME_MAX)
-        tl = HP_SCHEME_MAX;
-    scheme = tp_strndup(e, tl);
-    if (!scheme)
-        return TP_HP_NOMEM;
+    /* Only registered scheme names are kept, in their registered spelling, and anything
+     * else is "other": the proxy's bytes never reach a report, so a hostile proxy cannot
+     * smuggle the Proxy-Authorization token back in as a "scheme" (issue 15). */
+    static const char *const known[] = {"Basic", "Bearer", "Digest", "HOBA", "Mutual", "Negotiate",
+                                        "NTLM", "Kerberos", "OAuth", "SCRAM-SHA-1", "SCRAM-SHA-256",
+                                        "vapid", "PrivateToken", "Concealed", "DPoP", "GSSAPI"};
+    const char *scheme = "other";
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (span_ieq(e, tl, known[k]))
+            scheme = known[k];
     if (!tp_strlist_has_ci(&h->proxy_authenticate, scheme) &&
         tp_strlist_add(&h->proxy_authenticate, scheme) != 0)
         rc = TP_HP_NOMEM;
-    free(scheme);
     return rc;
 }
 

@@ -23,11 +23,12 @@ typedef struct tp_http_head {
     /* results (valid after TP_HP_DONE) */
     int status;              /* 100..599 */
     int minor;               /* HTTP/1.<minor> */
-    char *reason;            /* reason phrase (sanitised: printable ASCII only) */
+    char *reason;            /* the standard reason phrase of status ("" if none): never the peer's text */
     long long content_length;/* -1 when absent */
     bool chunked;            /* Transfer-Encoding: chunked */
     bool conn_close;         /* Connection: close */
-    tp_strlist proxy_authenticate; /* the scheme of each Proxy-Authenticate ("Basic", "NTLM", ...) */
+    tp_strlist proxy_authenticate; /* the scheme of each Proxy-Authenticate, from a fixed set of
+                                      registered names ("Basic", "NTLM", ...) or "other" */
     char *location;          /* Location header, if any */
     bool proxy_generated;    /* the proxy made this answer itself: Proxy-Status (RFC 9209),
                                 X-Squid-Error or Proxy-Authenticate present */
@@ -38,6 +39,8 @@ typedef struct tp_http_head {
 } tp_http_head;
 
 void tp_http_head_init(tp_http_head *h, size_t max_head);
+/* The RFC 9110 reason phrase of status, or "" for a status without one. */
+const char *tp_http_reason_phrase(int status);
 /* Feeds len bytes. *consumed = bytes that belonged to the head (always all of them while
  * TP_HP_MORE; on TP_HP_DONE, data + *consumed is the first byte after the blank line).
  * Returns TP_HP_DONE, TP_HP_MORE, TP_HP_MALFORMED, TP_HP_TOO_LARGE or TP_HP_NOMEM. */

@@ -148,6 +148,8 @@ struct job {
     int timers_open;
     bool finished;
     tp_dns_wait dw;
+    bool dns_queued;         /* waiting for a resolver slot: no DNS deadline yet */
+    uint64_t dns_sent_ms;    /* uv_now when its question went out */
     tp_strlist addrs;
     size_t addr_i;
     tp_outcome conn_code;    /* last connect failure (TP_OC_NONE: none yet) */

@@ -494,6 +494,16 @@ static void on_dns(tp_dns_wait *w, const tp_dns_answer *a)
     dns_answer(j, a);
 }
 
+/* The question of a name that queued for a resolver slot has gone out: its DNS deadline
+ * starts now (a slow resolver's queue is not the resolver's failure). */
+static void on_dns_sent(tp_dns_wait *w)
+{
+    job *j = (job *)((char *)w - offsetof(job, dw));
+    j->dns_queued = false;
+    j->dns_sent_ms = uv_now(j->e->loop);
+    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)j->lim_dns);
+}
+
 static void dns_start(job *j)
 {
     tp_result *r = j->r;
@@ -515,9 +525,27 @@ static void dns_start(job *j)
     free(r->resolver);
     r->resolver = tp_strdup(tp_resolver_name(j->e->res));
     j->dw.cb = on_dns;
+    j->dw.sent = on_dns_sent;
+    j->dns_queued = false;
+    j->dns_sent_ms = uv_now(j->e->loop);
     const tp_dns_answer *a = tp_resolver_lookup(j->e->res, j->conn_host, &j->dw);
-    if (a)
+    if (a) {
         dns_answer(j, a);
+        return;
+    }
+    uint64_t sent;
+    if (tp_resolver_sent(&j->dw, &sent)) {
+        /* joined a question already out: the deadline runs from when it was sent */
+        uint64_t waited = uv_now(j->e->loop) - sent;
+        j->dns_sent_ms = sent;
+        arm(j, &j->phase_timer, on_phase_timeout,
+            waited < (uint64_t)j->lim_dns ? (uint64_t)j->lim_dns - waited : 1);
+    } else {
+        /* queued behind TP_DNS_MAX_INFLIGHT questions: only the total deadline bounds the
+         * wait, and it says so (dns_queued) if it fires before the question goes out */
+        j->dns_queued = true;
+        uv_timer_stop(&j->phase_timer);
+    }
 }
 
 /* ---------- a probe's life ---------- */
@@ -702,7 +730,15 @@ static void on_total_timeout(uv_timer_t *t)
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
      * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
      * the path — a tiny --timeout must not read as a dropped connection. */
-    tp_outcome code = tpn_elapsed_ms(j->t_phase) + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : TP_OC_TIMEOUT;
+    if (j->phase == TP_PH_DNS && j->dns_queued) {
+        tpn_job_fail(j, TP_OC_DNS_QUEUED, "total deadline of %d ms reached while %s still waited for one of "
+                     "tlspath's %d DNS slots (the resolver was answering other names of this run; its own questions "
+                     "were not late)", j->lim_total, j->conn_host, TP_DNS_MAX_INFLIGHT);
+        return;
+    }
+    double in_phase = j->phase == TP_PH_DNS ? (double)(uv_now(j->e->loop) - j->dns_sent_ms)
+                                            : tpn_elapsed_ms(j->t_phase);
+    tp_outcome code = in_phase + 1.0 >= (double)phase_limit(j) ? timeout_code(j->phase) : TP_OC_TIMEOUT;
     tpn_job_fail(j, code, "total deadline of %d ms reached in phase %s", j->lim_total, tp_phase_name(j->phase));
 }
 

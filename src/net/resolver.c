@@ -16,11 +16,11 @@ typedef struct sock_poll {
     struct sock_poll *next;
 } sock_poll;
 
-/* Queries in flight at once. Resolvers drop bursts (this project saw a site resolver lose
- * half of 100 simultaneous queries while answering every one at 16): a burst of probes must
- * not turn into dns_timeout verdicts that blame the resolver. Later names wait their turn;
- * the time waited counts against their probe's DNS deadline. */
-#define TP_DNS_MAX_INFLIGHT 16
+/* TP_DNS_MAX_INFLIGHT (resolver.h): resolvers drop bursts (this project saw a site
+ * resolver lose half of 100 simultaneous queries while answering every one at 16): a burst
+ * of probes must not turn into dns_timeout verdicts that blame the resolver. Later names
+ * wait their turn; their DNS deadline starts when their question is sent (issue 15: with a
+ * slow but healthy resolver, the wait in the queue used to read as the resolver's fault). */
 
 struct tp_dns_entry {
     tp_dns_entry *next;
@@ -28,6 +28,7 @@ struct tp_dns_entry {
     tp_resolver *r;
     char *name;
     bool started;            /* handed to c-ares (holds a slot until answered) */
+    uint64_t sent_ms;        /* uv_now when it was handed to c-ares */
     bool done;
     tp_dns_answer ans;
     tp_dns_wait waiters;     /* list head (sentinel) */
@@ -262,8 +263,15 @@ static void start_query(tp_resolver *r, tp_dns_entry *e)
     /* NOSORT: keep the server's order; sorting would probe routes with connect(). */
     hints.ai_flags = ARES_AI_NOSORT;
     e->started = true;
+    e->sent_ms = uv_now(r->loop);
     r->inflight++;
     r->queries++;
+    /* tell the waiters first: c-ares may answer synchronously below */
+    for (tp_dns_wait *w = e->waiters.next, *nx; w != &e->waiters; w = nx) {
+        nx = w->next;
+        if (w->sent)
+            w->sent(w);
+    }
     ares_getaddrinfo(r->ch, e->name, NULL, &hints, on_addrinfo, e);
     rearm_timer(r);
 }
@@ -287,6 +295,14 @@ static void link_waiter(tp_dns_entry *e, tp_dns_wait *w)
     w->next = &e->waiters;
     e->waiters.prev->next = w;
     e->waiters.prev = w;
+}
+
+bool tp_resolver_sent(const tp_dns_wait *w, uint64_t *sent_ms)
+{
+    if (!w || !w->entry || !w->entry->started)
+        return false;
+    *sent_ms = w->entry->sent_ms;
+    return true;
 }
 
 void tp_resolver_cancel(tp_dns_wait *w)

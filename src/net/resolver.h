@@ -7,8 +7,12 @@
 #ifndef TLSPATH_RESOLVER_H
 #define TLSPATH_RESOLVER_H
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 #include "core/model.h"
+
+/* Queries in flight at once (resolver.c says why); later names queue for a slot. */
+#define TP_DNS_MAX_INFLIGHT 16
 
 typedef struct tp_resolver tp_resolver;
 typedef struct tp_dns_entry tp_dns_entry;
@@ -30,6 +34,9 @@ struct tp_dns_wait {
     tp_dns_wait *next, *prev;
     tp_dns_entry *entry;     /* non-NULL while waiting */
     tp_dns_cb cb;
+    /* Optional: called when a query that was waiting for a free slot is sent (the
+     * caller's DNS deadline starts then, not while it queued). May be NULL. */
+    void (*sent)(tp_dns_wait *w);
 };
 
 /* servers: empty = system resolver (/etc/resolv.conf); else "ip", "ip:port", "[v6]:port".
@@ -43,6 +50,10 @@ const char *tp_resolver_name(const tp_resolver *r);
  * or NULL after registering w (w->cb is called exactly once later, unless cancelled).
  * On allocation failure returns a static answer with code dns_error. */
 const tp_dns_answer *tp_resolver_lookup(tp_resolver *r, const char *name, tp_dns_wait *w);
+/* For a pending waiter: true when its question has been sent, with *sent_ms the loop time
+ * (uv_now) it was sent at; false while it still waits for one of TP_DNS_MAX_INFLIGHT
+ * slots (then w->sent is called when it goes out). */
+bool tp_resolver_sent(const tp_dns_wait *w, uint64_t *sent_ms);
 /* Unlinks a pending waiter (no callback). Safe on a waiter that is not pending. */
 void tp_resolver_cancel(tp_dns_wait *w);
 /* Number of queries actually sent to c-ares (one per distinct name). */

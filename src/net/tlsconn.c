@@ -227,6 +227,24 @@ void tp_tls_classify(const tp_tlsconn *c, int ret, tp_outcome *code, char *msg, 
             snprintf(msg, msglen, "the server sent a fatal TLS alert (%d)", desc);
         return;
     }
+    case MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE: {
+        /* mbedTLS 2.28 cannot reassemble a handshake message spread over several
+         * records ("TLS handshake fragmentation not supported"): in practice a certificate
+         * chain above 16 KB. in_hslen holds the message's declared length + 4. */
+        size_t hslen = c->ssl.TP_SSL_PRIV(in_hslen), inlen = c->ssl.TP_SSL_PRIV(in_msglen);
+        if (hslen > inlen && hslen >= 4) {
+            const unsigned char *in_msg = c->ssl.TP_SSL_PRIV(in_msg);
+            bool cert = in_msg && in_msg[0] == MBEDTLS_SSL_HS_CERTIFICATE;
+            *code = TP_OC_TLS_CHAIN_TOO_LARGE;
+            snprintf(msg, msglen, "the server's %s is %zu bytes, above the 16384 one TLS record holds: mbedTLS 2.28 "
+                     "cannot reassemble it (a limit of tlspath, not of the network)",
+                     cert ? "certificate chain" : "handshake message", hslen - 4);
+            return;
+        }
+        *code = TP_OC_TLS_ERROR;
+        snprintf(msg, msglen, "TLS handshake failed: %s (-0x%04x)", text, (unsigned)-ret);
+        return;
+    }
     case MBEDTLS_ERR_SSL_CONN_EOF:
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
         *code = TP_OC_TLS_CLOSED;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 
 #include <mbedtls/asn1.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/base64.h>
 #include <stdio.h>
@@ -335,12 +336,169 @@ static char *format_serial(const mbedtls_x509_buf *s)
     return out;
 }
 
+/* ---------- distinguished names as UTF-8 ---------- */
+
+#define TP_DN_MAX 1024 /* bytes of a printed name; a longer one is cut at a character */
+
+typedef struct dnbuf {
+    char b[TP_DN_MAX + 8];
+    size_t n;
+    bool full;
+} dnbuf;
+
+static void dn_put(dnbuf *d, const char *s, size_t n)
+{
+    if (d->full || d->n + n > TP_DN_MAX) {
+        d->full = true;
+        return;
+    }
+    memcpy(d->b + d->n, s, n);
+    d->n += n;
+}
+
+/* Appends code point cp as UTF-8; control characters (C0, DEL, C1), surrogates and
+ * non-characters out of range are dropped: a name is text, never terminal commands. */
+static void dn_put_cp(dnbuf *d, uint32_t cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    dn_put(d, u, n);
+}
+
+/* Decodes one strict UTF-8 sequence at p (n > 0 bytes); U+FFFD for a bad one, which
+ * then consumes one byte. Returns the bytes used. */
+static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t v, min;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        len = 2, v = p[0] & 0x1F, min = 0x80;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        len = 3, v = p[0] & 0x0F, min = 0x800;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        len = 4, v = p[0] & 0x07, min = 0x10000;
+    else
+        len = 0, v = 0, min = 0;
+    if (len == 0 || n < len) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    *cp = v;
+    return len;
+}
+
+/* One attribute value by its ASN.1 string type: UTF8String (and the ASCII types) as
+ * UTF-8, BMPString as UCS-2 and UniversalString as UCS-4 big-endian, TeletexString as
+ * Latin-1; anything else as '#' and hex (RFC 4514). mbedtls_x509_dn_gets would print
+ * every byte above 0x7E as '?' ("M?nchen"). */
+static void dn_put_value(dnbuf *d, const mbedtls_x509_buf *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = v->p;
+    size_t n = v->len;
+    switch (v->tag) {
+    case MBEDTLS_ASN1_UTF8_STRING:
+    case MBEDTLS_ASN1_PRINTABLE_STRING:
+    case MBEDTLS_ASN1_IA5_STRING:
+        for (size_t i = 0; i < n;) {
+            uint32_t cp;
+            i += utf8_next(p + i, n - i, &cp);
+            dn_put_cp(d, cp);
+        }
+        return;
+    case MBEDTLS_ASN1_BMP_STRING:
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            uint32_t cp = (uint32_t)p[i] << 8 | p[i + 1];
+            if (cp >= 0xD800 && cp <= 0xDBFF && i + 3 < n) { /* a surrogate pair (UTF-16) */
+                uint32_t lo = (uint32_t)p[i + 2] << 8 | p[i + 3];
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 2;
+                }
+            }
+            dn_put_cp(d, cp);
+        }
+        return;
+    case MBEDTLS_ASN1_UNIVERSAL_STRING:
+        for (size_t i = 0; i + 3 < n; i += 4)
+            dn_put_cp(d, (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3]);
+        return;
+    case MBEDTLS_ASN1_T61_STRING:
+        for (size_t i = 0; i < n; i++)
+            dn_put_cp(d, p[i]);
+        return;
+    default:
+        dn_put(d, "#", 1);
+        for (size_t i = 0; i < n; i++) {
+            char h[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+            dn_put(d, h, 2);
+        }
+        return;
+    }
+}
+
+/* "CN=..., O=..." in certificate order, as mbedtls_x509_dn_gets lays it out (", "
+ * between RDNs, " + " inside a multi-valued one), but with values as UTF-8. A name
+ * longer than TP_DN_MAX bytes is cut at a character boundary. */
 static char *format_dn(const mbedtls_x509_name *dn)
 {
-    char buf[1024];
-    if (mbedtls_x509_dn_gets(buf, sizeof buf, dn) < 0)
-        return tp_strdup("");  /* a name too long to print is still a certificate */
-    return tp_strdup(buf);
+    dnbuf d = {.n = 0};
+    bool merged = false;
+    for (const mbedtls_x509_name *name = dn; name && !d.full; name = name->next) {
+        if (!name->oid.p)
+            continue;
+        if (d.n > 0)
+            dn_put(&d, merged ? " + " : ", ", merged ? 3 : 2);
+        const char *short_name = NULL;
+        char oid[64];
+        if (mbedtls_oid_get_attr_short_name(&name->oid, &short_name) != 0) {
+            if (mbedtls_oid_get_numeric_string(oid, sizeof oid, &name->oid) < 0)
+                snprintf(oid, sizeof oid, "?");
+            short_name = oid;
+        }
+        dn_put(&d, short_name, strlen(short_name));
+        dn_put(&d, "=", 1);
+        dn_put_value(&d, &name->val);
+        merged = name->next_merged != 0;
+    }
+    d.b[d.n] = '\0'; /* dn_put writes whole characters only: a cut never splits one */
+    return tp_strdup(d.b);
 }
 
 int tp_x509_cert_info(const mbedtls_x509_crt *crt, tp_cert_info *out)

@@ -131,6 +131,16 @@ static cJSON *str_or_null(const tp_run *run, const char *s)
     return j;
 }
 
+/* cJSON_AddItemToObject leaves the item with the caller when it fails (its key could not
+ * be copied): delete it then, or an allocation failure leaks it (test_allocfail). */
+static bool add_item(cJSON *obj, const char *key, cJSON *item)
+{
+    if (item && cJSON_AddItemToObject(obj, key, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
+}
+
 cJSON *tp_report_provenance(const tp_run *run)
 {
     cJSON *o = cJSON_CreateObject();
@@ -140,26 +150,26 @@ cJSON *tp_report_provenance(const tp_run *run)
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    bool ok = cJSON_AddItemToObject(o, "host", str_or_null(run, host[0] ? host : NULL)) &&
+    bool ok = add_item(o, "host", str_or_null(run, host[0] ? host : NULL)) &&
               cJSON_AddStringToObject(o, "tool_version", TLSPATH_VERSION);
-    cJSON *cats = cJSON_CreateArray();
-    ok = ok && cats && cJSON_AddItemToObject(o, "catalogs", cats);
+    cJSON *cats = ok ? cJSON_CreateArray() : NULL;
+    ok = ok && add_item(o, "catalogs", cats);
     for (size_t i = 0; ok && run->catalogs && i < run->n_catalogs; i++) {
         const tp_catalog *c = &run->catalogs[i];
         char d[32];
         tp_catalog_digest(c, d);
         cJSON *co = cJSON_CreateObject();
-        ok = co && cJSON_AddItemToArray(cats, co) && cJSON_AddItemToObject(co, "name", str_or_null(run, c->name)) &&
-             cJSON_AddItemToObject(co, "file", str_or_null(run, c->file)) &&
-             cJSON_AddItemToObject(co, "source", str_or_null(run, c->source)) &&
+        ok = co && cJSON_AddItemToArray(cats, co) && add_item(co, "name", str_or_null(run, c->name)) &&
+             add_item(co, "file", str_or_null(run, c->file)) &&
+             add_item(co, "source", str_or_null(run, c->source)) &&
              cJSON_AddNumberToObject(co, "endpoints", (double)c->n) && cJSON_AddStringToObject(co, "digest", d);
     }
-    cJSON *cfg = cJSON_CreateObject();
-    ok = ok && cfg && cJSON_AddItemToObject(o, "config", cfg);
+    cJSON *cfg = ok ? cJSON_CreateObject() : NULL;
+    ok = ok && add_item(o, "config", cfg);
     if (ok && run->cfg) {
         char d[32];
         tp_config_digest(run->cfg, d);
-        ok = cJSON_AddItemToObject(cfg, "file", str_or_null(run, run->cfg->file)) &&
+        ok = add_item(cfg, "file", str_or_null(run, run->cfg->file)) &&
              cJSON_AddStringToObject(cfg, "digest", d);
     } else if (ok) {
         ok = cJSON_AddNullToObject(cfg, "file") && cJSON_AddNullToObject(cfg, "digest");

@@ -38,6 +38,7 @@ static const char PAGE_HEAD[] =
     ".c-fail span:first-child,.c-required_failed span:first-child{color:#cf222e}\n"
     "#verdict{display:inline-block;font-weight:700;padding:.2em .8em;border-radius:4px;color:#fff}\n"
     "#verdict[data-verdict=pass]{background:#1a7f37}#verdict[data-verdict=fail]{background:#cf222e}\n"
+    "#verdict[data-verdict=incomplete]{background:#9a6700}\n"
     "table{border-collapse:collapse;background:#fff}\n"
     "th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}\n"
     "th.service{background:#eef1f4;font-weight:600}\n"
@@ -134,7 +135,8 @@ static const char PAGE_SCRIPT[] =
     "    });\n"
     "    var v = document.getElementById('verdict');\n"
     "    v.setAttribute('data-verdict', s.verdict);\n"
-    "    v.textContent = s.verdict === 'pass' ? 'PASS' : 'FAIL';\n"
+    "    v.textContent = s.verdict === 'pass' ? 'PASS' : s.verdict === 'incomplete' ?\n"
+    "      'INCOMPLETE (interrupted: ' + s.skipped + ' skipped)' : 'FAIL';\n"
     "  }\n"
     /* --state-dir: what changed since the previous recorded run (null otherwise) */
     "  function renderChanges() {\n"
@@ -478,6 +480,7 @@ static void put_script_json(FILE *out, const char *json)
 
 int tp_report_html(const tp_run *run, FILE *out)
 {
+    tp_rpt_oom_reset();
     cJSON *doc = tp_report_json_build(run);
     if (!doc)
         return -1;
@@ -491,5 +494,5 @@ int tp_report_html(const tp_run *run, FILE *out)
     fputs("</script>\n", out);
     fputs(PAGE_SCRIPT, out);
     cJSON_free(json);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

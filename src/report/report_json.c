@@ -171,7 +171,8 @@ static cJSON *json_summary(jb *b)
     add(b, o, "fail", jnum(b, (double)s.fail));
     add(b, o, "skipped", jnum(b, (double)s.skipped));
     add(b, o, "required_failed", jnum(b, (double)s.required_failed));
-    add(b, o, "verdict", jstr(b, s.pass ? "pass" : "fail"));
+    add(b, o, "verdict", jstr(b, tp_summary_verdict(&s)));
+    add(b, o, "interrupted", jbool(b, s.interrupted));
     return o;
 }
 
@@ -612,6 +613,7 @@ static int write_result(const tp_run *run, const tp_result *r, bool first, FILE 
  * in memory at once. */
 int tp_report_json(const tp_run *run, FILE *out)
 {
+    tp_rpt_oom_reset();
     cJSON *doc = build(run, true);
     if (!doc)
         return -1;
@@ -628,7 +630,7 @@ int tp_report_json(const tp_run *run, FILE *out)
     cJSON_free(text);
     for (size_t i = 0; rc == 0 && run->results && i < run->n_results; i++)
         rc = write_result(run, &run->results[i], i == 0, out);
-    if (rc == 0 && fputs("]\n}\n", out) < 0)
+    if (rc == 0 && (fputs("]\n}\n", out) < 0 || tp_rpt_oom()))
         rc = -1;
     return rc;
 }

@@ -144,13 +144,19 @@ static void write_case(const jctx *c, const tp_result *r)
     fputs("    </testcase>\n", out);
 }
 
-static void write_suite(const jctx *c, const tp_path *p, const char *timestamp)
+static void write_suite(const jctx *c, const tp_path *p, const char *timestamp, const tp_summary *s)
 {
     counts k = count_path(c->run, p);
     fputs("  <testsuite name=\"", c->out);
     xput(c, path_id(p), 1);
     fprintf(c->out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\""
                     " timestamp=\"%s\">\n", k.tests, k.failures, k.skipped, k.time_s, timestamp);
+    /* the run's verdict travels with every suite: a CI job reading one suite must not
+     * take an interrupted run for a passed one */
+    fprintf(c->out, "    <properties>\n      <property name=\"tlspath.verdict\" value=\"%s\"/>\n"
+                    "      <property name=\"tlspath.interrupted\" value=\"%s\"/>\n"
+                    "      <property name=\"tlspath.skipped\" value=\"%zu\"/>\n    </properties>\n",
+            tp_summary_verdict(s), s->interrupted ? "true" : "false", s->skipped);
     for (size_t i = 0; i < c->run->n_results; i++)
         if (c->run->results[i].path == p)
             write_case(c, &c->run->results[i]);
@@ -160,6 +166,7 @@ static void write_suite(const jctx *c, const tp_path *p, const char *timestamp)
 int tp_report_junit(const tp_run *run, FILE *out)
 {
     jctx c = {run, out};
+    tp_rpt_oom_reset();
     const tp_path **paths = calloc(run->n_results ? run->n_results : 1, sizeof *paths);
     if (!paths)
         return -1;
@@ -174,8 +181,8 @@ int tp_report_junit(const tp_run *run, FILE *out)
                  " skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n",
             s.probes, s.fail, s.skipped, dur > 0 ? (double)dur / 1000.0 : 0.0, ts);
     for (size_t i = 0; i < n; i++)
-        write_suite(&c, paths[i], ts);
+        write_suite(&c, paths[i], ts, &s);
     fputs("</testsuites>\n", out);
     free(paths);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

@@ -210,9 +210,15 @@ static void metric_run(pctx *c)
     family(c, "tlspath_run_required_failed", "Number of failed probes of required endpoints.");
     bare(c, "tlspath_run_required_failed");
     fprintf(c->out, "%zu\n", s.required_failed);
-    family(c, "tlspath_run_success", "1 if every required endpoint passed (exit status 0), else 0.");
+    family(c, "tlspath_run_success", "1 if every required endpoint passed (exit status 0), else 0 (also when interrupted).");
     bare(c, "tlspath_run_success");
     fprintf(c->out, "%d\n", s.pass);
+    family(c, "tlspath_run_interrupted", "1 if the run was interrupted (exit status 130): its results are incomplete.");
+    bare(c, "tlspath_run_interrupted");
+    fprintf(c->out, "%d\n", s.interrupted);
+    family(c, "tlspath_run_skipped", "Number of probes skipped (not run to the end, e.g. cut by an interruption).");
+    bare(c, "tlspath_run_skipped");
+    fprintf(c->out, "%zu\n", s.skipped);
     family(c, "tlspath_build_info", "Always 1; the tlspath version that wrote this file.");
     open_sample(c, "tlspath_build_info");
     label(c, "version", TLSPATH_VERSION);
@@ -245,6 +251,7 @@ static void metric_changes(pctx *c)
 int tp_report_prom(const tp_run *run, FILE *out)
 {
     pctx c = {run, out, run->cfg && run->cfg->site && *run->cfg->site ? run->cfg->site : NULL, true};
+    tp_rpt_oom_reset();
     tp_run empty;
     if (!run->results && run->n_results) {
         /* inconsistent run: report it as empty rather than read through NULL */
@@ -262,5 +269,5 @@ int tp_report_prom(const tp_run *run, FILE *out)
     metric_path_probes(&c);
     metric_run(&c);
     metric_changes(&c);
-    return ferror(out) ? -1 : 0;
+    return ferror(out) || tp_rpt_oom() ? -1 : 0;
 }

@@ -496,10 +496,12 @@ static void write_summary(const tctx *c)
             s.probes, s.ok, s.warn, s.fail, s.skipped, s.required_failed,
             dur > 0 ? (double)dur / 1000.0 : 0.0);
     if (c->color)
-        fputs(s.pass ? "\033[32m" : "\033[31m", c->out);
-    fputs(s.pass ? "PASS" : "FAIL", c->out);
+        fputs(s.pass ? "\033[32m" : (s.interrupted ? "\033[33m" : "\033[31m"), c->out);
+    fputs(s.interrupted ? "INCOMPLETE" : s.pass ? "PASS" : "FAIL", c->out);
     if (c->color)
         fputs("\033[0m", c->out);
+    if (s.interrupted)
+        fprintf(c->out, " (interrupted: %zu probe%s skipped)", s.skipped, s.skipped == 1 ? "" : "s");
     fputc('\n', c->out);
     write_causes(c);
     for (size_t i = 0; i < c->run->warnings.n; i++) {
@@ -603,6 +605,7 @@ static int write_actions(const tctx *c)
 int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
 {
     tctx c = {run, out, o && o->color, o && o->width > 0 ? o->width : 100, o && o->details};
+    tp_rpt_oom_reset();
     if (c.width < 40)
         c.width = 40;   /* narrower than this nothing useful fits; let the terminal wrap */
     matrix m;
@@ -623,7 +626,7 @@ int tp_report_table(const tp_run *run, FILE *out, const tp_table_opts *o)
             fputs("(per-probe detail: --details, or the json and html reports)\n", c.out);
     }
     matrix_free(&m);
-    return rc == 0 && !ferror(out) ? 0 : -1;
+    return rc == 0 && !ferror(out) && !tp_rpt_oom() ? 0 : -1;
 }
 
 void tp_report_progress(FILE *out, size_t done, size_t total, size_t failed, double elapsed_s)

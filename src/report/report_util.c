@@ -3,6 +3,8 @@
  * out, no read past the terminating NUL. */
 #include "report/report_util.h"
 
+#include "report/redact.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,7 +77,8 @@ size_t tp_utf8_encode(uint32_t cp, char *dst)
     return 4;
 }
 
-/* Valid UTF-8 copy of s: at most 3 output bytes (U+FFFD) per input byte. */
+/* Valid UTF-8 copy of s without control characters: at most 3 output bytes (U+FFFD)
+ * per input byte. */
 static char *utf8_sanitize(const char *s)
 {
     size_t n = strlen(s);
@@ -89,11 +92,15 @@ static char *utf8_sanitize(const char *s)
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t used = tp_utf8_decode(p + i, n - i, &cp);
-        if (cp == REPLACEMENT || used > 1)
-            o += tp_utf8_encode(cp, out + o);
-        else
-            out[o++] = (char)p[i];
         i += used;
+        /* control characters never leave through a sink (second guard after the
+         * loaders, first for network text): TAB/LF/CR read as a space, others go */
+        if (cp == '\t' || cp == '\n' || cp == '\r')
+            out[o++] = ' ';
+        else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+            continue;
+        else
+            o += tp_utf8_encode(cp, out + o);
     }
     out[o] = '\0';
     return out;
@@ -234,16 +241,52 @@ static int redact_path(char **s, const tp_path *p)
     return redact(s, p->password);
 }
 
-/* Redacts the secrets of every path of run in *s. */
+/* Redacts the secrets of every path of run in *s: whole secrets first, then the
+ * fragment guard (redact.h) for every run of one that a truncation left behind. */
 static int redact_all(const tp_run *run, char **s)
 {
     for (size_t i = 0; i < tp_rpt_n_paths(run); i++)
         if (redact_path(s, tp_rpt_path(run, i)) != 0)
             return -1;
-    return 0;
+    if (tp_rpt_n_paths(run))
+        return tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s);
+    /* no run at hand (serve's history pages): the process-wide list (redact.h) */
+    size_t ng;
+    const tp_path *g = tp_rpt_guard_paths(&ng);
+    for (size_t i = 0; i < ng; i++)
+        if (redact_path(s, &g[i]) != 0)
+            return -1;
+    return tp_redact_fragments(g, ng, s);
 }
 
+static bool g_oom;
+
+void tp_rpt_oom_reset(void)
+{
+    g_oom = false;
+}
+
+void tp_rpt_oom_set(void)
+{
+    g_oom = true;
+}
+
+bool tp_rpt_oom(void)
+{
+    return g_oom;
+}
+
+static char *clean_text(const tp_run *run, const char *s);
+
 char *tp_rpt_clean(const tp_run *run, const char *s)
+{
+    char *out = clean_text(run, s);
+    if (s && !out)
+        g_oom = true;
+    return out;
+}
+
+static char *clean_text(const tp_run *run, const char *s)
 {
     if (!s)
         return NULL;
@@ -357,6 +400,19 @@ size_t tp_term_clean(char *dst, size_t cap, const char *s)
     });
     dst[o] = '\0';
     return chars;
+}
+
+void tp_rpt_say(FILE *out, const tp_config *cfg, const char *prefix, const char *msg)
+{
+    tp_run run = {.cfg = cfg};
+    char *clean = tp_rpt_clean(&run, msg ? msg : "");
+    size_t cap = (clean ? strlen(clean) : 0) + 1;
+    char *line = malloc(cap);
+    if (clean && line)
+        tp_term_clean(line, cap, clean);
+    fprintf(out, "tlspath: %s%s\n", prefix ? prefix : "", clean && line ? line : "(message withheld: out of memory)");
+    free(line);
+    tp_secret_free(clean);
 }
 
 size_t tp_utf8_len(const char *s)

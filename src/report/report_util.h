@@ -26,13 +26,22 @@ size_t tp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * number of bytes written (1..4); dst must have room for 4. */
 size_t tp_utf8_encode(uint32_t cp, char *dst);
 
-/* A malloc'ed copy of s with every invalid UTF-8 sequence replaced by U+FFFD and every
+/* A malloc'ed copy of s with every invalid UTF-8 sequence replaced by U+FFFD, control
+ * characters removed (C0, DEL, C1; TAB/LF/CR become a space), and every
  * configured proxy secret of run's paths replaced by TP_REDACTED (run may be NULL): the
  * Basic token tlspath sends (base64 of "user:password", with or without its '='
  * padding), the "user:password" pair and the password — also when characters some sink
- * drops (C0/C1 controls, DEL, U+FFFE/U+FFFF) are interleaved. Every sink passes all the
- * text it prints through this. Returns NULL if s is NULL or on allocation failure. */
+ * drops (C0/C1 controls, DEL, U+FFFE/U+FFFF) are interleaved — and every run of 4+
+ * characters of one (redact.h). Every sink passes all the text it prints through this. Returns NULL if s is NULL or on allocation failure. */
 char *tp_rpt_clean(const tp_run *run, const char *s);
+
+/* Allocation failure inside a sink: tp_rpt_clean (and the JSON builder) record it here
+ * when they had to leave text out, so the sink returns -1 instead of a report with holes.
+ * Every sink calls tp_rpt_oom_reset() first and checks tp_rpt_oom() last. One report is
+ * written at a time (the loop thread), hence a plain flag. */
+void tp_rpt_oom_reset(void);
+void tp_rpt_oom_set(void);
+bool tp_rpt_oom(void);
 
 /* Writes s (any bytes) as XML 1.0 character data or attribute value: invalid UTF-8
  * becomes U+FFFD, characters XML 1.0 forbids (C0 controls but TAB/LF/CR, U+FFFE/U+FFFF)
@@ -50,6 +59,11 @@ void tp_prom_label_put(FILE *out, const char *s);
  * space) so network text cannot move the cursor or inject escape sequences. Stops at
  * a character boundary when dst is full. Returns the number of characters copied. */
 size_t tp_term_clean(char *dst, size_t cap, const char *s);
+
+/* Writes "tlspath: " prefix, msg, newline to out (stderr) the way every report sink
+ * writes text: secrets of cfg's paths redacted (cfg may be NULL), control characters
+ * dropped. The one way a run's messages reach stderr. */
+void tp_rpt_say(FILE *out, const tp_config *cfg, const char *prefix, const char *msg);
 
 /* Number of characters (code points) in valid UTF-8 s. */
 size_t tp_utf8_len(const char *s);

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "report/redact.h"
 #include "report/report.h"
 #include "serve/metrics.h"
 #include "serve/pages.h"
@@ -334,6 +335,13 @@ int tp_serve_reload(tp_serve *s, char *err, size_t errlen)
     if (s->cfg != s->run_cfg)
         s->hooks.free_config(s->hooks.ud, s->cfg);
     s->cfg = n;
+    /* history pages and metrics have no run at hand: their text is guarded against the
+     * secrets of every config this process loaded (report/redact.h) */
+    if (tp_rpt_guard_add(n) != 0) {
+        snprintf(err, errlen, "out of memory");
+        s->ctr.reloads_failed++;
+        return -1;
+    }
     s->ctr.reloads_ok++;
     return 0;
 }
@@ -366,6 +374,7 @@ static void maybe_free(tp_serve *s)
         return;
     if (s->cfg)
         s->hooks.free_config(s->hooks.ud, s->cfg);
+    tp_rpt_guard_clear();
     body_set(&s->rep_json, NULL, 0);
     body_set(&s->rep_html, NULL, 0);
     body_set(&s->rep_prom, NULL, 0);
@@ -446,6 +455,12 @@ int tp_serve_start(tp_serve **out, uv_loop_t *loop, const tp_serve_opts *o, cons
     s->o = *o;
     s->hooks = *hooks;
     s->cfg = cfg;
+    if (tp_rpt_guard_add(cfg) != 0) {
+        free(s);
+        hooks->free_config(hooks->ud, cfg);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     s->hist = o->history;
     s->token = o->token ? tp_strdup(o->token) : NULL;
     s->rng = (uint32_t)(uv_hrtime() ^ ((uint64_t)getpid() << 16)) | 1u;

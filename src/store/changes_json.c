@@ -111,7 +111,7 @@ char *tp_changes_hook_doc(const tp_run *run)
     put(doc, "tool", tool, &ok);
     put(doc, "started_at", jtime(run->started_at_ms), &ok);
     put(doc, "finished_at", jtime(run->finished_at_ms), &ok);
-    put(doc, "verdict", cJSON_CreateString(s.pass ? "pass" : "fail"), &ok);
+    put(doc, "verdict", cJSON_CreateString(tp_summary_verdict(&s)), &ok);
     put(doc, "changes", tp_changes_json(run), &ok);
     char *text = ok ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);

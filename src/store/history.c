@@ -404,7 +404,7 @@ static int insert_run(tp_history *h, const tp_run *run, bool interrupted, int64_
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run->started_at_ms);
         sqlite3_bind_int64(st, 2, run->finished_at_ms);
-        sqlite3_bind_text(st, 3, s.pass ? "pass" : "fail", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, tp_summary_verdict(&s), -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 4, interrupted);
         sqlite3_bind_int64(st, 5, (int64_t)s.probes);
         sqlite3_bind_int64(st, 6, (int64_t)s.ok);

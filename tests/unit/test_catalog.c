@@ -343,6 +343,21 @@ static void expect_field_error(const char *field, const char *raw, const char *m
     expect_error(j, msg);
 }
 
+/* Control characters in catalog text (issue 15): `service` and `geography` used to reach
+ * `catalog list` and `run --dry-run` raw (clear screen, window title). */
+static void test_control_characters_refused(void **state)
+{
+    (void)state;
+    expect_field_error("service", "\"maps\\u001b]0;owned\\u0007\"",
+                       "x.json: endpoints[1].service: expected text without control characters, got U+001B at character 5");
+    expect_field_error("geography", "\"U\\u009bS\"",
+                       "x.json: endpoints[1].geography: expected text without control characters, got U+009B at character 2");
+    expect_field_error("source", "\"line one\\nline two\"",
+                       "x.json: endpoints[1].source: expected text without control characters, got U+000A at character 9");
+    expect_error("{\"name\":\"n\\u0007\",\"source\":\"s\",\"endpoints\":[]}",
+                 "x.json: name: expected text without control characters, got U+0007 at character 2");
+}
+
 static void test_load_field_errors(void **state)
 {
     (void)state;
@@ -829,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_load_file_good),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_load_field_errors),
+        cmocka_unit_test(test_control_characters_refused),
         cmocka_unit_test(test_load_structure_errors),
         cmocka_unit_test(test_shared_json_rules),
         cmocka_unit_test(test_url_credentials_not_echoed),

@@ -636,6 +636,65 @@ static void test_microsoft_published_tables(void **state)
 }
 
 /* Random bytes and truncations of a valid file never crash or leak. */
+/* Import bounds (issue 15): too many hosts in one cell, or too many endpoints in all,
+ * stop the import with one line; under the bounds the result loads again. */
+static void test_import_bounds(void **state)
+{
+    (void)state;
+    const char *hdr = "Geography,Category,Service,Endpoint/URL,Port,Description,Required\n";
+    size_t cap = 8u << 20, n;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    /* one cell with 300 host names */
+    n = (size_t)snprintf(t, cap, "%sWW,MAPS,Defender,\"", hdr);
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(t + n, cap - n, "h%d.wd.microsoft.com ", i);
+    n += (size_t)snprintf(t + n, cap - n, "\",443,d,Yes\n");
+    import_err(t, n, "b.csv",
+               "b.csv: line 2: column \"Endpoint/URL\": expected at most 256 host names in one cell, got 300 "
+               "(nothing written)");
+    /* 5001 rows of one host each */
+    n = (size_t)snprintf(t, cap, "%s", hdr);
+    for (int i = 0; i < 5001; i++)
+        n += (size_t)snprintf(t + n, cap - n, "WW,MAPS,Defender,h%d.wd.microsoft.com,443,d,Yes\n", i);
+    import_err(t, n, "b.csv", "b.csv: line 5002: expected at most 5000 endpoints in a catalog, got more (nothing written)");
+    /* 5000 endpoints (20 cells of 250 hosts), each with a long description: written, and it loads */
+    n = (size_t)snprintf(t, cap, "%s", hdr);
+    for (int r = 0; r < 20; r++) {
+        n += (size_t)snprintf(t + n, cap - n, "WW,MAPS,Defender,\"");
+        for (int i = 0; i < 250; i++)
+            n += (size_t)snprintf(t + n, cap - n, "h%d-%d.wd.microsoft.com ", r, i);
+        n += (size_t)snprintf(t + n, cap - n, "\",443,\"");
+        for (int k = 0; k < 1100; k++)
+            t[n++] = (char)('a' + k % 26);
+        n += (size_t)snprintf(t + n, cap - n, "\",Yes\n");
+    }
+    char *json = NULL;
+    tp_catalog c;
+    import_ok(t, n, "b.csv", &json, &c);
+    assert_int_equal(c.n, 5000);
+    assert_true(strlen(json) < TP_CATALOG_MAX_FILE_BYTES);
+    tp_catalog_free(&c);
+    free(json);
+    free(t);
+}
+
+/* Text cells keep no control characters (DEL, C1, TAB, a quoted newline): the catalog
+ * loader refuses them, so the import must not write them. */
+static void test_control_characters_dropped(void **state)
+{
+    (void)state;
+    const char *t = "Geography,Category,Service,Endpoint/URL,Port,Description,Required,Comments\n"
+                    "WW,MAPS,Defender,a.wd.microsoft.com,443,\"desc \x7f x\xc2\x9by\nz\tw\",Yes,\"com\xc2\x85ment\"\n";
+    char *json = NULL;
+    tp_catalog c;
+    import_ok(t, strlen(t), "c.csv", &json, &c);
+    assert_null(strchr(json, '\x7f'));
+    assert_null(strstr(json, "\xc2\x9b"));
+    tp_catalog_free(&c);
+    free(json);
+}
+
 static void test_hostile_input(void **state)
 {
     size_t len;
@@ -896,6 +955,8 @@ int main(void)
         cmocka_unit_test(test_wildcards),
         cmocka_unit_test(test_wildcard_note_not_cut),
         cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_import_bounds),
+        cmocka_unit_test(test_control_characters_dropped),
         cmocka_unit_test_setup_teardown(test_file_round_trip, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_file_not_written_on_error, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_output_through_symlink, setup_dir, teardown_dir),

@@ -141,37 +141,37 @@ static void test_status_line_basic(void **state)
 static void test_status_line_empty_reason(void **state)
 {
     (void)state;
-    head_expect e1 = {"HTTP/1.1 200\r\n\r\n", 0, 200, 1, "", -1, false, false, "", NULL};
+    head_expect e1 = {"HTTP/1.1 200\r\n\r\n", 0, 200, 1, "OK", -1, false, false, "", NULL};
     check_head_ok(&e1);
-    head_expect e2 = {"HTTP/1.1 502 \r\n\r\n", 0, 502, 1, "", -1, false, false, "", NULL};
+    head_expect e2 = {"HTTP/1.1 502 \r\n\r\n", 0, 502, 1, "Bad Gateway", -1, false, false, "", NULL};
     check_head_ok(&e2);
-    head_expect e3 = {"HTTP/1.1 100 \r\n\r\n", 0, 100, 1, "", -1, false, false, "", NULL};
+    head_expect e3 = {"HTTP/1.1 100 \r\n\r\n", 0, 100, 1, "Continue", -1, false, false, "", NULL};
     check_head_ok(&e3);
-    head_expect e4 = {"HTTP/1.1 599 x\r\n\r\n", 0, 599, 1, "x", -1, false, false, "", NULL};
+    head_expect e4 = {"HTTP/1.1 599 x\r\n\r\n", 0, 599, 1, "", -1, false, false, "", NULL};
     check_head_ok(&e4);
 }
 
 static void test_status_line_reason_sanitised(void **state)
 {
     (void)state;
-    /* Controls, DEL and high bytes become '?', a tab becomes a space. */
+    /* The peer's reason text is never kept: only the status code's standard phrase. */
     head_expect e = {"HTTP/1.1 403 A\x01" "B\x7f\xc3\xa9\tC\x1b[31m\r\n\r\n", 0, 403, 1,
-                     "A?B??? C?[31m", -1, false, false, "", NULL};
+                     "Forbidden", -1, false, false, "", NULL};
     check_head_ok(&e);
 }
 
 static void test_status_line_reason_bounded(void **state)
 {
     (void)state;
-    char raw[1024], want[129];
+    /* A hostile proxy echoing the credentials (and 600 bytes of anything) in the status
+     * line leaves nothing of it in the parsed head (issue 15). */
+    char raw[1024];
     size_t used;
     tp_http_head h;
-    memset(want, 'r', 128);
-    want[128] = '\0';
-    snprintf(raw, sizeof(raw), "HTTP/1.1 200 %0600d\r\n\r\n", 0);
-    memset(raw + 13, 'r', 600);
+    snprintf(raw, sizeof(raw), "HTTP/1.1 407 %0600d\r\n\r\n", 0);
+    memcpy(raw + 13, "Proxy-Authorization: Basic c3ZjdXNlcjpacTdIdW50ZXI=", 51);
     assert_int_equal(head_run(&h, MAX_HEAD, raw, strlen(raw), 0, &used), TP_HP_DONE);
-    assert_string_equal(h.reason, want);
+    assert_string_equal(h.reason, "Proxy Authentication Required");
     tp_http_head_free(&h);
 }
 
@@ -321,7 +321,7 @@ static void test_header_values_trimmed_and_ignored(void **state)
     (void)state;
     head_expect e = {"HTTP/1.1 301 Moved\r\nX-Junk: \x01\xff weird\r\nLocation: \t https://a.example/x?y=1 \t\r\n"
                      "Content-Length:7\r\n\r\n",
-                     0, 301, 1, "Moved", 7, false, false, "", "https://a.example/x?y=1"};
+                     0, 301, 1, "Moved Permanently", 7, false, false, "", "https://a.example/x?y=1"};
     check_head_ok(&e);
 }
 
@@ -422,17 +422,17 @@ static void test_proxy_authenticate(void **state)
     check_head_ok(&one);
     head_expect several = {"HTTP/1.1 407 Auth\r\nProxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM\r\n"
                            "Proxy-Authenticate: Basic realm=\"corp\", charset=\"UTF-8\"\r\n\r\n",
-                           0, 407, 1, "Auth", -1, false, false, "Negotiate NTLM Basic", NULL};
+                           0, 407, 1, "Proxy Authentication Required", -1, false, false, "Negotiate NTLM Basic", NULL};
     check_head_ok(&several);
     /* Comma-separated challenges, auth-params and quoted commas, token68. */
     head_expect list = {"HTTP/1.1 407 Auth\r\nproxy-authenticate: Basic realm=\"a, NotAScheme b\", "
                         "Digest realm=\"x\", qop=\"auth,auth-int\", nonce=\"n\\\"q, r\" , Negotiate YIIB==, NTLM\r\n\r\n",
-                        0, 407, 1, "Auth", -1, false, false, "Basic Digest Negotiate NTLM", NULL};
+                        0, 407, 1, "Proxy Authentication Required", -1, false, false, "Basic Digest Negotiate NTLM", NULL};
     check_head_ok(&list);
     /* Duplicates collapse; empty elements and junk are ignored, not fatal. */
     head_expect dup = {"HTTP/1.1 407 Auth\r\nProxy-Authenticate: ,NTLM,, \"junk\", ntlm\r\n"
                        "Proxy-Authenticate:\r\n\r\n",
-                       0, 407, 1, "Auth", -1, false, false, "NTLM", NULL};
+                       0, 407, 1, "Proxy Authentication Required", -1, false, false, "NTLM", NULL};
     check_head_ok(&dup);
 }
 
@@ -442,12 +442,15 @@ static void test_proxy_authenticate_scheme_bounded(void **state)
     size_t used;
     tp_http_head h;
     (void)state;
+    /* An unregistered or overlong scheme is "other", whatever its bytes: a proxy cannot
+     * carry a token (or a password) into auth_schemes (issue 15). */
     memcpy(raw, "HTTP/1.1 407 A\r\nProxy-Authenticate: ", 36);
     memset(raw + 36, 'S', 300);
-    memcpy(raw + 336, "\r\n\r\n", 5);
+    memcpy(raw + 336, "\r\nProxy-Authenticate: c3ZjdXNlcjpacTdIdW50ZXI, negotiate, Zq7Hunter\r\n\r\n", 72);
     assert_int_equal(head_run(&h, MAX_HEAD, raw, strlen(raw), 0, &used), TP_HP_DONE);
-    assert_int_equal(h.proxy_authenticate.n, 1);
-    assert_int_equal(strlen(h.proxy_authenticate.v[0]), 64);
+    assert_int_equal(h.proxy_authenticate.n, 2);
+    assert_string_equal(h.proxy_authenticate.v[0], "other");
+    assert_string_equal(h.proxy_authenticate.v[1], "Negotiate");
     tp_http_head_free(&h);
 }
 

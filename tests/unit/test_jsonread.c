@@ -58,10 +58,41 @@ static void test_keys(void **state)
     assert_true(tp_jr_key_seen_before(o, o->child->next->next));
     cJSON_Delete(o);
     /* a hostile key is shown sanitised and cut */
-    o = parse("{\"a\\u0001\\\"bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\": 1}");
+    o = parse("{\"a\\u00e9\\\"bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\": 1}");
     assert_int_equal(tp_jr_check_keys(&R, o, "x", keys, 2), -1);
-    assert_non_null(strstr(g_err, "x.a?\"bcd"));
+    assert_non_null(strstr(g_err, "x.a??\"bcd"));
     assert_non_null(strstr(g_err, "...: unknown key"));
+    cJSON_Delete(o);
+}
+
+/* Control characters (C0, DEL, C1) in any string or key are refused at parse time with
+ * the JSON path and the character, never the value (issue 15). */
+static void test_control_characters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *err;
+    } cases[] = {
+        {"{\"endpoints\": [{\"id\": \"a\"}, {\"service\": \"ma\\u001b]0;pwned\\u0007ps\"}]}",
+         "f.json: endpoints[1].service: expected text without control characters, got U+001B at character 3"},
+        {"{\"a\": {\"geography\": \"W\\u007fW\"}}",
+         "f.json: a.geography: expected text without control characters, got U+007F at character 2"},
+        {"{\"s\": [\"ok\", \"\\u00e9\\u009b2J\"]}",
+         "f.json: s[1]: expected text without control characters, got U+009B at character 2"},
+        {"{\"s\": \"tab\\there\"}", "f.json: s: expected text without control characters, got U+0009 at character 4"},
+        {"{\"auth\": {\"password\": \"Pw\\nSecret\"}}",
+         "f.json: auth.password: expected text without control characters, got a string with one"},
+        {"{\"x\": {\"k\\u001bey\": 1}}", "f.json: x: expected keys without control characters, got U+001B in a key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        g_err[0] = '\0';
+        assert_null(tp_jr_parse(&R, cases[i].json, strlen(cases[i].json)));
+        assert_string_equal(g_err, cases[i].err);
+    }
+    /* UTF-8 text is fine */
+    const char *ok = "{\"s\": \"Z\u00fcrich \u6771\u4eac\"}";
+    cJSON *o = tp_jr_parse(&R, ok, strlen(ok));
+    assert_non_null(o);
     cJSON_Delete(o);
 }
 
@@ -119,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_typed),
         cmocka_unit_test(test_read_file),
     };
