@@ -134,7 +134,7 @@ static const char HELP_CATALOG[] =
     "\n"
     "list    prints the endpoints (the built-in catalog unless --catalog is given).\n"
     "import  converts Microsoft's URL spreadsheet, saved as CSV, into a catalog. Columns are\n"
-    "        found by header name in any order; wildcard rows are kept and flagged. On any\n"
+    "        found by header name in any order; wildcard rows are kept and flagged.\n"
     "        Rows it cannot map are reported per line on stderr and skipped (exit 0 with\n"
     "        warnings; exit 2 only when no row is usable).\n"
     "diff    added, removed and changed endpoints (matched by id, else by URL).\n";

@@ -48,11 +48,13 @@ typedef struct parsed_chain {
 } parsed_chain;
 
 /* The CRLs of a run: fetches[i] is what the caller fills; crl[i] its parse, made on first
- * use. One entry per (URL, route). */
+ * use (the parse takes the fetched body over). One entry per (URL, route); last[i] is the
+ * index of the last result that needs it, after which its CRL is freed. */
 typedef struct slots {
     tp_fetch *f;
     tp_crl *crl;
     bool *parsed;
+    size_t *last;
     size_t n, cap;
 } slots;
 
@@ -79,6 +81,9 @@ int tpj_propagate_interception(const tp_config *cfg, tp_run *run);
 bool tpj_is_http_url(const char *u);
 const tp_route *tpj_crl_route(const tp_result *r);
 void tpj_slots_free(slots *s);
+/* Frees the bodies and parsed CRLs no result after `user` needs (judgement goes in result
+ * order, so a run holds each large CRL only while it is being used). */
+void tpj_slots_release(slots *s, size_t user);
 int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s);
 int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, anchors *a, slots *s, time_t now, bool interrupted);
 

@@ -50,10 +50,13 @@ static long slot_find(const slots *s, const char *url, const tp_route *rt)
     return -1;
 }
 
-static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_bytes)
+static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_bytes, size_t user)
 {
-    if (slot_find(s, url, rt) >= 0)
+    long at = slot_find(s, url, rt);
+    if (at >= 0) {
+        s->last[at] = user;
         return 0;
+    }
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         tp_fetch *f = realloc(s->f, cap * sizeof *f);
@@ -68,6 +71,10 @@ static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_by
         if (!pa)
             return -1;
         s->parsed = pa;
+        size_t *la = realloc(s->last, cap * sizeof *la);
+        if (!la)
+            return -1;
+        s->last = la;
         s->cap = cap;
     }
     memset(&s->f[s->n], 0, sizeof s->f[s->n]);
@@ -75,6 +82,7 @@ static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_by
     s->f[s->n].route = rt;
     s->f[s->n].max_bytes = max_bytes;
     s->parsed[s->n] = false;
+    s->last[s->n] = user;
     s->n++;
     return 0;
 }
@@ -89,7 +97,20 @@ void tpj_slots_free(slots *s)
     free(s->f);
     free(s->crl);
     free(s->parsed);
+    free(s->last);
     memset(s, 0, sizeof *s);
+}
+
+void tpj_slots_release(slots *s, size_t user)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->last[i] == user) {
+            tp_fetch *f = &s->f[i];
+            free(f->body);
+            f->body = NULL;
+            if (s->parsed[i])
+                tp_crl_free(&s->crl[i]);
+        }
 }
 
 /* Revocation is looked at only for chains the client really sees from the origin. */
@@ -126,7 +147,7 @@ int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s)
                 if (!tpj_is_http_url(c->crl_urls.v[u]))
                     continue;
                 used++;
-                if (slot_add(s, c->crl_urls.v[u], rt, max_bytes) != 0)
+                if (slot_add(s, c->crl_urls.v[u], rt, max_bytes, i) != 0)
                     return -1;
             }
         }
@@ -134,22 +155,30 @@ int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s)
     return 0;
 }
 
-/* The parsed CRL of slot i whose fetch returned a body (parsed on first use). */
+/* Did slot i's fetch return a usable body (parsed or not yet)? */
+static bool slot_fetched(const slots *s, size_t i)
+{
+    return s->parsed[i] || s->f[i].body != NULL;
+}
+
+/* The parsed CRL of slot i whose fetch returned a body (parsed on first use; the parse
+ * takes the body over, so a large CRL is held once, not as body plus parse). */
 static tp_crl *slot_crl(slots *s, size_t i)
 {
-    const tp_fetch *f = &s->f[i];
+    tp_fetch *f = &s->f[i];
+    if (s->parsed[i])
+        return &s->crl[i];
     if (!f->body || (f->http_status && (f->http_status < 200 || f->http_status > 299)))
         return NULL;
-    if (!s->parsed[i]) {
-        tp_crl_parse(&s->crl[i], f->body, f->body_len);
-        s->parsed[i] = true;
-    }
+    tp_crl_parse_take(&s->crl[i], f->body, f->body_len);
+    f->body = NULL;
+    s->parsed[i] = true;
     return &s->crl[i];
 }
 
 /* ======================= revocation: judgement ======================= */
 
-static int add_crl_ref(tp_result *r, const tp_fetch *x, const char *error)
+static int add_crl_ref(tp_result *r, const tp_fetch *x, bool fetched, const char *error)
 {
     for (size_t i = 0; i < r->n_crls; i++)
         if (strcmp(r->crls[i].url, x->url) == 0 && strcmp(r->crls[i].path, x->route->anon->id) == 0)
@@ -163,7 +192,7 @@ static int add_crl_ref(tp_result *r, const tp_fetch *x, const char *error)
     c->url = tp_strdup(x->url);
     c->path = tp_strdup(x->route->anon->id);
     c->http_status = x->http_status;
-    c->fetched = x->body != NULL;
+    c->fetched = fetched;
     c->error = tp_strdup(error);
     if (!c->url || !c->path || (error && !c->error)) {
         free(c->url); free(c->path); free(c->error);
@@ -238,6 +267,7 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
         const tp_fetch *x = &s->f[idx];
         if (x->ms > acc->ms)
             acc->ms = x->ms;
+        bool fetched = slot_fetched(s, (size_t)idx);
         tp_crl *crl = slot_crl(s, (size_t)idx);
         cert_rev o;
         const char *ref_error = NULL;
@@ -274,7 +304,7 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
                                    ref_error);
             }
         }
-        if (add_crl_ref(r, x, ref_error) != 0) {
+        if (add_crl_ref(r, x, fetched, ref_error) != 0) {
             free(text);
             free(why);
             return -1;

@@ -264,7 +264,7 @@ int tp_verdict_finish(tp_judge *j, char *err, size_t errlen)
     time_t now = j->o.now ? j->o.now : time(NULL);
     /* also when the signal came during the CRL fetches: a partial set would mislead */
     bool interrupted = tp_cancelled(j->o.cancel);
-    for (size_t i = 0; i < run->n_results; i++) {
+    for (size_t i = 0; i < run->n_results; tpj_slots_release(&j->s, i), i++) {
         tp_result *r = &run->results[i];
         if (r->error_code == TP_OC_CANCELLED) {
             /* the engine stopped it: not judged, not a failure */

@@ -9,6 +9,7 @@
  */
 #include "pki/crl.h"
 
+#include <mbedtls/asn1.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
@@ -61,13 +62,191 @@ static tp_crl_reason classify_parse_error(int ret)
     return TP_CRL_UNPARSABLE;
 }
 
-void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len)
+/* ---------- lean DER path: no entry list ---------- */
+
+static bool serial_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b);
+
+/* One TLV at *q (end bounds it): its tag, its contents [*q, *q + *l) after the call. */
+static int der_elem(unsigned char **q, const unsigned char *end, unsigned char *tag, size_t *l)
 {
-    memset(c, 0, sizeof *c);
-    mbedtls_x509_crl_init(&c->crl);
-    c->parse_reason = TP_CRL_UNPARSABLE;
-    if (!buf || len == 0)
-        return;
+    if (*q >= end)
+        return -1;
+    *tag = **q;
+    (*q)++;
+    return mbedtls_asn1_get_len(q, end, l) == 0 ? 0 : -1;
+}
+
+static size_t der_len_size(size_t n)
+{
+    size_t k = 1;
+    if (n >= 0x80)
+        for (size_t m = n; m; m >>= 8)
+            k++;
+    return k;
+}
+
+static uint8_t *der_put_hdr(uint8_t *o, unsigned char tag, size_t n)
+{
+    *o++ = tag;
+    size_t k = der_len_size(n);
+    if (k == 1) {
+        *o++ = (uint8_t)n;
+        return o;
+    }
+    *o++ = (uint8_t)(0x80 | (k - 1));
+    for (size_t i = k - 1; i > 0; i--)
+        *o++ = (uint8_t)(n >> (8 * (i - 1)));
+    return o;
+}
+
+static bool is_time_tag(unsigned char t)
+{
+    return t == (MBEDTLS_ASN1_UTC_TIME) || t == (MBEDTLS_ASN1_GENERALIZED_TIME);
+}
+
+/* Copies the CRL in buf without the contents of its revokedCertificates (left as is when
+ * the CRL does not have the expected shape: mbedTLS then judges the original and names
+ * the error). Returns the copy (caller frees) and fills c's in-place fields, or NULL. */
+static uint8_t *strip_entries(tp_crl *c, const uint8_t *buf, size_t len, size_t *out_len)
+{
+    unsigned char *p = (unsigned char *)buf, *tag_at;
+    const unsigned char *end = buf + len;
+    unsigned char tag;
+    size_t l;
+    if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
+        l != (size_t)(end - p))
+        return NULL;
+    unsigned char *tbs_at = p;
+    if (der_elem(&p, end, &tag, &l) != 0 || tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+        return NULL;
+    unsigned char *tbs_in = p;
+    const unsigned char *tbs_end = p + l;
+    unsigned char *q = tbs_in;
+    /* [version] signature issuer thisUpdate [nextUpdate] revokedCertificates ... */
+    if (q < tbs_end && *q == MBEDTLS_ASN1_INTEGER) {
+        if (der_elem(&q, tbs_end, &tag, &l) != 0)
+            return NULL;
+        q += l;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (der_elem(&q, tbs_end, &tag, &l) != 0 || tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+            return NULL;
+        q += l;
+    }
+    if (der_elem(&q, tbs_end, &tag, &l) != 0 || !is_time_tag(tag))
+        return NULL;
+    q += l;
+    if (q < tbs_end && is_time_tag(*q)) {
+        if (der_elem(&q, tbs_end, &tag, &l) != 0)
+            return NULL;
+        q += l;
+    }
+    tag_at = q;
+    if (der_elem(&q, tbs_end, &tag, &l) != 0 || tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+        l == 0)
+        return NULL;
+    const unsigned char *rev = q, *rev_end = q + l;
+    /* the new TBS leaves the element out entirely: an absent revokedCertificates */
+    size_t tbs_c = (size_t)(tag_at - tbs_in) + (size_t)(tbs_end - rev_end);
+    size_t rest = (size_t)(end - tbs_end);
+    size_t tbs_total = 1 + der_len_size(tbs_c) + tbs_c;
+    size_t inner = tbs_total + rest;
+    size_t total = 1 + der_len_size(inner) + inner;
+    uint8_t *o = malloc(total), *w;
+    if (!o)
+        return NULL;
+    w = der_put_hdr(o, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE, inner);
+    w = der_put_hdr(w, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE, tbs_c);
+    memcpy(w, tbs_in, (size_t)(tag_at - tbs_in));
+    w += tag_at - tbs_in;
+    memcpy(w, rev_end, (size_t)(tbs_end - rev_end));
+    w += tbs_end - rev_end;
+    memcpy(w, tbs_end, rest);
+    *out_len = total;
+    c->tbs_full.tag = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    c->tbs_full.p = tbs_at;
+    c->tbs_full.len = (size_t)(tbs_end - tbs_at);
+    c->revoked = rev;
+    c->revoked_len = (size_t)(rev_end - rev);
+    return o;
+}
+
+/* Walks revokedCertificates in place with the checks mbedTLS's entry parser makes
+ * (entry SEQUENCE, serial, revocation time, optional well-formed entry extensions).
+ * With serial set, *found tells whether it is listed. TP_CRL_OK or the reason. */
+static tp_crl_reason walk_entries(const uint8_t *rev, size_t len, const mbedtls_x509_buf *serial,
+                                  bool *found)
+{
+    unsigned char *p = (unsigned char *)rev;
+    const unsigned char *end = rev + len;
+    bool listing = true;   /* mbedTLS's list ends at an entry with an empty serial */
+    while (p < end) {
+        size_t l;
+        if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+            return TP_CRL_UNPARSABLE;
+        const unsigned char *e2 = p + l;
+        /* the same serial and time parsers mbedTLS's entry parser uses */
+        mbedtls_x509_buf s;
+        mbedtls_x509_time when;
+        if (mbedtls_x509_get_serial(&p, e2, &s) != 0 || mbedtls_x509_get_time(&p, e2, &when) != 0)
+            return TP_CRL_UNPARSABLE;
+        if (p < e2) {
+            size_t el;
+            if (*p != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+                return TP_CRL_UNPARSABLE;
+            if (mbedtls_asn1_get_tag(&p, e2, &el, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+                return TP_CRL_CRITICAL_EXT;   /* mbedTLS: "invalid extensions" */
+            const unsigned char *ee = p + el;
+            while (p < ee) {
+                size_t xl;
+                if (mbedtls_asn1_get_tag(&p, ee, &xl, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
+                    return TP_CRL_CRITICAL_EXT;
+                p += xl;
+            }
+            if (p != e2)
+                return TP_CRL_UNPARSABLE;
+        }
+        if (s.len == 0)
+            listing = false;
+        if (serial && listing && serial_equal(&s, serial)) {
+            *found = true;
+            return TP_CRL_OK;
+        }
+    }
+    return TP_CRL_OK;
+}
+
+/* DER bytes parsed the lean way. false when the CRL does not have the shape expected
+ * (the caller then parses it the ordinary way, which names the error). */
+static bool parse_lean(tp_crl *c, const uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+    uint8_t *head = strip_entries(c, buf, len, &n);
+    if (!head)
+        return false;
+    int ret = mbedtls_x509_crl_parse_der(&c->crl, head, n);
+    free(head);
+    if (ret != 0 || c->crl.version == 0) {
+        mbedtls_x509_crl_free(&c->crl);
+        mbedtls_x509_crl_init(&c->crl);
+        c->revoked = NULL;
+        c->revoked_len = 0;
+        return false;   /* the ordinary parse names the error */
+    }
+    tp_crl_reason r = walk_entries(c->revoked, c->revoked_len, NULL, NULL);
+    c->lean = true;
+    c->parse_reason = r;
+    if (r != TP_CRL_OK) {
+        mbedtls_x509_crl_free(&c->crl);
+        mbedtls_x509_crl_init(&c->crl);
+        c->lean = false;
+    }
+    return true;
+}
+
+/* The ordinary mbedTLS parse (PEM, or DER of an unexpected shape). */
+static void parse_full(tp_crl *c, const uint8_t *buf, size_t len)
+{
     int ret;
     if (looks_like_pem(buf, len)) {
         /* mbedtls_x509_crl_parse only takes PEM from a NUL-terminated buffer whose
@@ -94,6 +273,49 @@ void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len)
     }
 }
 
+static void crl_init(tp_crl *c)
+{
+    memset(c, 0, sizeof *c);
+    mbedtls_x509_crl_init(&c->crl);
+    c->parse_reason = TP_CRL_UNPARSABLE;
+}
+
+void tp_crl_parse_take(tp_crl *c, uint8_t *buf, size_t len)
+{
+    crl_init(c);
+    if (!buf || len == 0) {
+        free(buf);
+        return;
+    }
+    if (!looks_like_pem(buf, len) && parse_lean(c, buf, len)) {
+        if (c->lean)
+            c->own = buf;   /* tbs_full and revoked point into it */
+        else
+            free(buf);
+        return;
+    }
+    parse_full(c, buf, len);
+    free(buf);
+}
+
+void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len)
+{
+    crl_init(c);
+    if (!buf || len == 0)
+        return;
+    if (looks_like_pem(buf, len)) {
+        parse_full(c, buf, len);
+        return;
+    }
+    uint8_t *copy = malloc(len);
+    if (!copy) {
+        c->parse_reason = TP_CRL_NO_MEMORY;
+        return;
+    }
+    memcpy(copy, buf, len);
+    tp_crl_parse_take(c, copy, len);
+}
+
 void tp_crl_free(tp_crl *c)
 {
     if (!c)
@@ -102,6 +324,11 @@ void tp_crl_free(tp_crl *c)
     mbedtls_x509_crl_init(&c->crl);
     c->parse_reason = TP_CRL_UNPARSABLE;
     c->n_memo = 0;
+    c->lean = false;
+    c->revoked = NULL;
+    c->revoked_len = 0;
+    free(c->own);
+    c->own = NULL;
 }
 
 int tp_crl_verify_sig(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
@@ -137,8 +364,13 @@ static bool serial_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
     return la == lb && memcmp(pa, pb, la) == 0;
 }
 
-static bool serial_listed(const mbedtls_x509_crl *crl, const mbedtls_x509_buf *serial)
+static bool serial_listed(const tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_buf *serial)
 {
+    if (c->lean) {
+        bool found = false;
+        (void)walk_entries(c->revoked, c->revoked_len, serial, &found);
+        return found;
+    }
     for (const mbedtls_x509_crl_entry *e = &crl->entry; e && e->serial.len; e = e->next)
         if (serial_equal(&e->serial, serial))
             return true;
@@ -159,7 +391,7 @@ static bool signature_ok(tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x
     for (size_t i = 0; keyed && i < c->n_memo; i++)
         if (c->memo[i].which == crl && memcmp(c->memo[i].issuer_sha256, key, 32) == 0)
             return c->memo[i].ok;
-    bool ok = tp_crl_verify_sig(issuer, &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
+    bool ok = tp_crl_verify_sig(issuer, c->lean ? &c->tbs_full : &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
                                 &crl->sig) == 0;
     if (keyed && c->n_memo < TP_CRL_SIG_MEMO) {
         c->memo[c->n_memo].which = crl;
@@ -201,7 +433,7 @@ void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_cr
         set(v, TP_CRL_UNKNOWN, TP_CRL_BAD_SIGNATURE);
         return;
     }
-    if (serial_listed(crl, &cert->serial)) {
+    if (serial_listed(c, crl, &cert->serial)) {
         set(v, TP_CRL_REVOKED, TP_CRL_OK);
         return;
     }

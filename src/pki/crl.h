@@ -50,11 +50,23 @@ typedef struct tp_crl {
         bool ok;
     } memo[TP_CRL_SIG_MEMO];
     size_t n_memo;
+    /* DER input: mbedTLS parses the CRL without its revokedCertificates (a linked list of
+     * entries would cost several times the file), the entries are walked in place in the
+     * DER bytes and the signature checked over the original TBS bytes there. */
+    bool lean;
+    mbedtls_x509_buf tbs_full;     /* the original TBSCertList (in own) */
+    const uint8_t *revoked;        /* contents of revokedCertificates (in own) */
+    size_t revoked_len;
+    uint8_t *own;                  /* the DER bytes tbs_full and revoked point into */
 } tp_crl;
 
 /* Parses DER or PEM bytes. Never fails hard: a CRL that cannot be parsed is kept with
- * parse_reason set, and every later judgement says unknown(parse_reason). */
+ * parse_reason set, and every later judgement says unknown(parse_reason).
+ * c keeps its own copy of what it needs: buf may be freed at once. */
 void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len);
+/* The same, taking ownership of the malloc'd buf (freed by now or by tp_crl_free): a
+ * DER CRL is then judged in place, with no second copy of a large file. */
+void tp_crl_parse_take(tp_crl *c, uint8_t *buf, size_t len);
 void tp_crl_free(tp_crl *c);
 
 /* Judges cert against c: the CRL whose issuer is cert's issuer is selected, its

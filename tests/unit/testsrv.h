@@ -32,7 +32,9 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/x509_crt.h>
 
 /* ---------- PKI ---------- */
@@ -185,6 +187,97 @@ static inline void tpki_free(tpki *p)
     mbedtls_entropy_free(&p->entropy);
 }
 
+/* ---------- CRLs ---------- */
+
+static inline uint8_t *tcrl_hdr(uint8_t *o, uint8_t tag, size_t n)
+{
+    *o++ = tag;
+    if (n < 0x80) {
+        *o++ = (uint8_t)n;
+    } else {
+        int k = n > 0xFFFFFF ? 4 : n > 0xFFFF ? 3 : n > 0xFF ? 2 : 1;
+        *o++ = (uint8_t)(0x80 | k);
+        for (int i = k - 1; i >= 0; i--)
+            *o++ = (uint8_t)(n >> (8 * i));
+    }
+    return o;
+}
+
+static inline size_t tcrl_hdr_len(size_t n)
+{
+    return n < 0x80 ? 2 : n > 0xFFFFFF ? 6 : n > 0xFFFF ? 5 : n > 0xFF ? 4 : 3;
+}
+
+/* A v2 DER CRL of the test CA (ECDSA-SHA256, valid from yesterday for a week) listing
+ * n_entries serials 0x10000000000000+i, plus `revoked` when > 0. malloc'd, *len set;
+ * NULL on error. Large ones (a million entries) take a second or so. */
+static inline uint8_t *tpki_crl_der(tpki *p, size_t n_entries, int revoked, size_t *len)
+{
+    static const uint8_t alg[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    mbedtls_x509_crt ca;
+    mbedtls_x509_crt_init(&ca);
+    if (mbedtls_x509_crt_parse(&ca, (const unsigned char *)p->ca_pem, strlen(p->ca_pem) + 1) != 0)
+        return NULL;
+    char t_this[80], t_next[80];
+    time_t now = time(NULL), a = now - 86400, b = now + 7 * 86400;
+    struct tm tm;
+    /* UTCTime is YYMMDDHHMMSSZ: the full year, minus its century */
+    gmtime_r(&a, &tm);
+    snprintf(t_this, sizeof t_this, "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    gmtime_r(&b, &tm);
+    snprintf(t_next, sizeof t_next, "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const size_t entry = 2 + 10 + 15;   /* SEQ { INTEGER (8 bytes), UTCTime } */
+    size_t n_all = n_entries + (revoked > 0);
+    size_t rev_c = n_all * entry;
+    size_t tbs_c = 3 + sizeof alg + ca.subject_raw.len + 15 + 15 + (n_all ? tcrl_hdr_len(rev_c) + rev_c : 0);
+    size_t tbs = tcrl_hdr_len(tbs_c) + tbs_c;
+    size_t cap = tbs + sizeof alg + 16 + MBEDTLS_ECDSA_MAX_LEN;
+    uint8_t *out = malloc(cap + 8), *w;
+    if (!out) {
+        mbedtls_x509_crt_free(&ca);
+        return NULL;
+    }
+    /* the TBS first at an offset that leaves room for the outer header */
+    uint8_t *t = out + 8;
+    w = tcrl_hdr(t, 0x30, tbs_c);
+    *w++ = 0x02; *w++ = 0x01; *w++ = 0x01;
+    memcpy(w, alg, sizeof alg); w += sizeof alg;
+    memcpy(w, ca.subject_raw.p, ca.subject_raw.len); w += ca.subject_raw.len;
+    w = tcrl_hdr(w, 0x17, 13); memcpy(w, t_this, 13); w += 13;
+    w = tcrl_hdr(w, 0x17, 13); memcpy(w, t_next, 13); w += 13;
+    if (n_all) {
+        w = tcrl_hdr(w, 0x30, rev_c);
+        for (size_t i = 0; i < n_all; i++) {
+            uint64_t sn = i < n_entries ? 0x10000000000000ULL + i : (uint64_t)revoked;
+            *w++ = 0x30; *w++ = (uint8_t)(entry - 2);
+            *w++ = 0x02; *w++ = 8;
+            for (int k = 7; k >= 0; k--)
+                *w++ = (uint8_t)(sn >> (8 * k));
+            w = tcrl_hdr(w, 0x17, 13); memcpy(w, t_this, 13); w += 13;
+        }
+    }
+    mbedtls_x509_crt_free(&ca);
+    unsigned char hash[32], sig[MBEDTLS_ECDSA_MAX_LEN];
+    size_t sig_len = 0;
+    if (mbedtls_sha256_ret(t, tbs, hash, 0) != 0 ||
+        mbedtls_pk_sign(&p->ca_key, MBEDTLS_MD_SHA256, hash, 0, sig, &sig_len, mbedtls_ctr_drbg_random, &p->drbg) != 0) {
+        free(out);
+        return NULL;
+    }
+    memcpy(w, alg, sizeof alg); w += sizeof alg;
+    w = tcrl_hdr(w, 0x03, sig_len + 1);
+    *w++ = 0;
+    memcpy(w, sig, sig_len); w += sig_len;
+    size_t inner = (size_t)(w - t);
+    size_t h = tcrl_hdr_len(inner);
+    memmove(out + h, t, inner);
+    tcrl_hdr(out, 0x30, inner);
+    *len = h + inner;
+    return out;
+}
+
 /* ---------- TCP servers ---------- */
 
 typedef enum tsrv_mode {
@@ -229,6 +322,7 @@ typedef struct tsrv {
     atomic_llong sent;       /* body bytes sent (TS_HTTP_STREAM / TS_HTTP_DRIP_BODY) */
     mbedtls_ssl_config *tls; /* for TS_TLS_* (borrowed) */
     const char *body;        /* for TS_HTTP_200 */
+    size_t body_len;         /* for TS_HTTP_200: body's length when set (binary bodies) */
     int status;              /* for TS_STATUS */
     char last_request[1024]; /* first bytes of the last request (proxy / http modes) */
     pthread_mutex_t mu;
@@ -542,13 +636,14 @@ static inline void tsrv_hostile(tsrv *s, int fd)
         tsrv_record(s, buf);
         char ans[512];
         const char *body = s->body ? s->body : "";
+        size_t blen = s->body_len ? s->body_len : strlen(body);
         if (s->mode == TS_HTTP_200)
-            snprintf(ans, sizeof ans, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", strlen(body));
+            snprintf(ans, sizeof ans, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", blen);
         else
             snprintf(ans, sizeof ans, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         tsrv_send_all(fd, ans, strlen(ans));
         if (s->mode == TS_HTTP_200)
-            tsrv_send_all(fd, body, strlen(body));
+            tsrv_send_all(fd, body, blen);
         break;
     }
     default:
