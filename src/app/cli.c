@@ -94,6 +94,7 @@ static const opt_def OPTS[] = {
     {"output", true, O_RUN | O_IMPORT | O_LEARN | O_RULES, 'o'},
     {"output-dir", true, O_RUN, 0},
     {"concurrency", true, O_RS, 0},
+    {"client-profile", true, O_RS, 0},
     {"timeout", true, O_RS, 0},
     {"no-color", false, O_RUN | O_LIST, 0},
     {"quiet", false, O_RUN, 'q'},
@@ -184,7 +185,11 @@ static int apply_opt(tp_cli *c, const char *name, const char *val, char *err, si
     else if (!strcmp(name, "crl-via")) rc = set_once(&c->crl_via, name, val, err, errlen);
     else if (!strcmp(name, "output")) rc = set_once(&c->output, name, val, err, errlen);
     else if (!strcmp(name, "output-dir")) rc = set_once(&c->output_dir, name, val, err, errlen);
-    else if (!strcmp(name, "concurrency")) {
+    else if (!strcmp(name, "client-profile")) {
+        if ((c->client_profile = tp_client_profile_parse(val)) < 0)
+            return fail(err, errlen, "--client-profile: expected windows or openssl, got \"%s\"", val);
+        c->client_profile_set = true;
+    } else if (!strcmp(name, "concurrency")) {
         if (parse_int(val, 1, TP_LIMIT_CONCURRENCY_MAX, &c->concurrency))
             return fail(err, errlen, "--concurrency: expected a number from 1 to %d, got \"%s\"",
                         TP_LIMIT_CONCURRENCY_MAX, val);
@@ -632,6 +637,8 @@ int tp_cli_build_config(const tp_cli *cli, tp_config *cfg, char *err, size_t err
     }
     if (cli->concurrency)
         cfg->limits.concurrency = cli->concurrency;
+    if (cli->client_profile_set)
+        cfg->client_profile = cli->client_profile;
     if (cli->timeout_ms)
         cfg->limits.total_ms = cli->timeout_ms;
     cfg->no_color |= cli->no_color;

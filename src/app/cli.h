@@ -26,6 +26,8 @@ typedef struct tp_cli {
     char *output;             /* --output */
     char *output_dir;         /* --output-dir */
     int concurrency;          /* --concurrency, 0 = unset */
+    int client_profile;       /* --client-profile (TP_CLIENT_PROFILE_*), when client_profile_set */
+    bool client_profile_set;
     int timeout_ms;           /* --timeout, 0 = unset */
     bool no_color, quiet, dry_run;
     bool details;             /* --details */

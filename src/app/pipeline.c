@@ -130,6 +130,7 @@ int tp_pipeline_start(uv_loop_t *loop, const tp_pipeline_opts *o, tp_pipeline_do
     const tp_config *cfg = o->plan->cfg;
     p->eo = (tp_engine_opts){.limits = o->plan->limits, .resolvers = &cfg->resolvers,
                              .ca_files = &cfg->ca_files, .system_ca = cfg->system_ca,
+                             .tls_profile = (tp_tls_profile_id)cfg->client_profile,
                              .block_pages = &cfg->dns.block_pages, .loopback_sinkhole = true,
                              .cancel = p->o.cancel, .trace = o->trace, .trace_ud = o->trace_ud};
     /* before the probes: several resolvers compared (split horizon), then the pac paths,

@@ -5,6 +5,7 @@
 void tp_limits_defaults(tp_limits *l)
 {
     l->concurrency = TP_LIMIT_CONCURRENCY;
+    l->per_proxy = TP_LIMIT_PER_PROXY;
     l->dns_ms = TP_LIMIT_DNS_MS;
     l->connect_ms = TP_LIMIT_CONNECT_MS;
     l->proxy_ms = TP_LIMIT_PROXY_MS;
@@ -35,6 +36,7 @@ void tp_limits_resolve(const tp_limits *in, tp_limits *out)
 {
     tp_limits l = *in;
     l.concurrency = int_in(l.concurrency, TP_LIMIT_CONCURRENCY, TP_LIMIT_CONCURRENCY_MAX);
+    l.per_proxy = int_in(l.per_proxy, TP_LIMIT_PER_PROXY, TP_LIMIT_CONCURRENCY_MAX);
     l.total_ms = int_in(l.total_ms, TP_LIMIT_TOTAL_MS, TP_LIMIT_TIMEOUT_MS_MAX);
     int *phase[] = {&l.dns_ms, &l.connect_ms, &l.proxy_ms, &l.tls_ms, &l.http_ms, &l.crl_ms};
     static const int def[] = {TP_LIMIT_DNS_MS, TP_LIMIT_CONNECT_MS, TP_LIMIT_PROXY_MS,

@@ -11,6 +11,7 @@
 
 /* Defaults (config/default.json and docs/config.md say the same). */
 #define TP_LIMIT_CONCURRENCY 128
+#define TP_LIMIT_PER_PROXY 64
 #define TP_LIMIT_DNS_MS 5000
 #define TP_LIMIT_CONNECT_MS 5000
 #define TP_LIMIT_PROXY_MS 5000

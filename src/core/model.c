@@ -127,6 +127,54 @@ void tp_cert_info_free(tp_cert_info *c)
     memset(c, 0, sizeof *c);
 }
 
+int tp_client_profile_parse(const char *name)
+{
+    if (name && strcmp(name, "windows") == 0)
+        return TP_CLIENT_PROFILE_WINDOWS;
+    if (name && strcmp(name, "openssl") == 0)
+        return TP_CLIENT_PROFILE_OPENSSL;
+    return -1;
+}
+
+typedef struct chain_block {
+    size_t refs, n;
+    tp_cert_info certs[];
+} chain_block;
+
+static chain_block *block_of(tp_cert_info *c)
+{
+    return (chain_block *)((char *)c - offsetof(chain_block, certs));
+}
+
+tp_cert_info *tp_chain_new(size_t n)
+{
+    chain_block *b = calloc(1, sizeof *b + n * sizeof b->certs[0]);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->n = n;
+    return b->certs;
+}
+
+tp_cert_info *tp_chain_ref(tp_cert_info *chain)
+{
+    if (chain)
+        block_of(chain)->refs++;
+    return chain;
+}
+
+void tp_chain_unref(tp_cert_info *chain)
+{
+    if (!chain)
+        return;
+    chain_block *b = block_of(chain);
+    if (--b->refs > 0)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        tp_cert_info_free(&b->certs[i]);
+    free(b);
+}
+
 void tp_result_free(tp_result *r)
 {
     if (!r)
@@ -136,10 +184,14 @@ void tp_result_free(tp_result *r)
     tp_strlist_free(&r->cnames);
     free(r->resolver); free(r->connected_address);
     tp_strlist_free(&r->proxy_auth_schemes);
-    free(r->tls_version); free(r->tls_cipher);
-    for (size_t i = 0; i < r->chain_len; i++)
-        tp_cert_info_free(&r->chain[i]);
-    free(r->chain);
+    free(r->tls_version); free(r->tls_cipher); free(r->tls_group); free(r->tls_sigalg);
+    if (r->chain_shared) {
+        tp_chain_unref(r->chain);
+    } else {
+        for (size_t i = 0; i < r->chain_len; i++)
+            tp_cert_info_free(&r->chain[i]);
+        free(r->chain);
+    }
     free(r->interception_issuer);
     free(r->revocation_reason);
     for (size_t i = 0; i < r->n_crls; i++) {
@@ -167,9 +219,13 @@ bool tp_result_fell_back(const tp_result *r)
 void tp_run_summary(const tp_run *run, tp_summary *s)
 {
     memset(s, 0, sizeof *s);
+    size_t required_unjudged = 0;
     for (size_t i = 0; i < run->n_results; i++) {
         const tp_result *r = &run->results[i];
         s->probes++;
+        /* a required probe the tester could not measure (overloaded) did not pass either */
+        if (r->error_code == TP_OC_INCONCLUSIVE && r->ep && r->ep->required)
+            required_unjudged++;
         switch (r->status) {
         case TP_ST_OK: s->ok++; break;
         case TP_ST_WARN: s->warn++; break;
@@ -182,7 +238,7 @@ void tp_run_summary(const tp_run *run, tp_summary *s)
         }
     }
     s->interrupted = run->interrupted;
-    s->pass = s->required_failed == 0 && !run->interrupted;
+    s->pass = s->required_failed == 0 && required_unjudged == 0 && !run->interrupted;
 }
 
 const char *tp_summary_verdict(const tp_summary *s)

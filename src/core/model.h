@@ -100,8 +100,14 @@ typedef struct tp_pinset {
     size_t n;
 } tp_pinset;
 
+/* Client TLS profiles (net/tlsprofile.c holds their orderings): the device whose
+ * ClientHello the probes imitate. */
+#define TP_CLIENT_PROFILE_WINDOWS 0   /* Windows 10/11 Schannel (default) */
+#define TP_CLIENT_PROFILE_OPENSSL 1   /* OpenSSL / libcurl: the macOS and Linux agents */
+
 typedef struct tp_limits {
     int concurrency;          /* default 128 */
+    int per_proxy;            /* connections to one proxy at once, default 64 */
     int dns_ms, connect_ms, proxy_ms, tls_ms, http_ms, crl_ms, total_ms;
     size_t crl_max_bytes;     /* default 32 MiB */
     size_t header_max_bytes;  /* default 16 KiB */
@@ -137,6 +143,7 @@ typedef struct tp_config {
     size_t n_paths;
     tp_strlist ca_files;     /* extra trust anchors for every path */
     bool system_ca;          /* load the system bundle (default true) */
+    int client_profile;      /* the ClientHello's shape: TP_CLIENT_PROFILE_* (tls.client_profile) */
     tp_pinset *pinsets;      /* built-in "microsoft" set merged with config sets */
     size_t n_pinsets;
     tp_limits limits;
@@ -251,8 +258,12 @@ typedef struct tp_result {
     bool tls_done;
     char *tls_version;
     char *tls_cipher;
+    char *tls_group;         /* key exchange group seen in the ServerKeyExchange ("x25519"), or NULL */
+    char *tls_sigalg;        /* its signature algorithm ("rsa_pkcs1_sha256"), or NULL */
     tp_cert_info *chain;     /* as presented, leaf first */
     size_t chain_len;
+    bool chain_shared;       /* chain is a tp_chain_new() block shared with other results
+                                (reference counted: tp_result_free drops one reference) */
     uint32_t verify_flags;   /* mbedtls_ssl_get_verify_result() */
     bool trusted;            /* chain anchors in the configured CA store */
     bool hostname_ok;
@@ -281,6 +292,14 @@ typedef struct tp_result {
 } tp_result;
 
 void tp_cert_info_free(tp_cert_info *c);   /* members only */
+/* "windows" / "openssl" -> TP_CLIENT_PROFILE_*, or -1. */
+int tp_client_profile_parse(const char *name);
+/* A chain of n certificates that several results can share (10,000 probes usually see a
+ * handful of chains): zeroed, one reference. tp_chain_ref adds one; tp_chain_unref drops
+ * one and frees the certificates and the block with the last. Not thread-safe (the loop's). */
+tp_cert_info *tp_chain_new(size_t n);
+tp_cert_info *tp_chain_ref(tp_cert_info *chain);
+void tp_chain_unref(tp_cert_info *chain);
 void tp_result_free(tp_result *r);         /* members only; borrowed pointers untouched */
 /* The probe went through a fallback (a configured path's, or a later entry of a PAC's
  * answer) rather than the route the plan chose for it. */

@@ -69,6 +69,7 @@ static int config_copy(tp_config *dst, const tp_config *src)
     memset(dst, 0, sizeof *dst);
     dst->select.include_optional = src->select.include_optional;
     dst->system_ca = src->system_ca;
+    dst->client_profile = src->client_profile;
     dst->limits = src->limits;
     dst->no_color = src->no_color;
     dst->quiet = src->quiet;
@@ -354,11 +355,20 @@ fail:
 
 static int parse_tls(const cfg_ctx *x, const cJSON *o, tp_config *c)
 {
-    static const char *const keys[] = {"ca_files", "system_ca", "pinsets"};
+    static const char *const keys[] = {"ca_files", "system_ca", "pinsets", "client_profile"};
     const cJSON *v;
 
-    if (tp_jr_object(&x->jr, o, "tls") || tp_jr_check_keys(&x->jr, o, "tls", keys, 3))
+    if (tp_jr_object(&x->jr, o, "tls") || tp_jr_check_keys(&x->jr, o, "tls", keys, 4))
         return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "client_profile"))) {
+        const char *s = NULL;
+        if (tp_jr_string(&x->jr, v, "tls.client_profile", false, &s))
+            return -1;
+        int id = tp_client_profile_parse(s);
+        if (id < 0)
+            return tp_jr_fail(&x->jr, "tls.client_profile", "expected windows or openssl, got \"%s\"", s);
+        c->client_profile = id;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "ca_files")) &&
         cfg_get_filelist(x, v, "tls.ca_files", false, &c->ca_files))
         return -1;
@@ -402,16 +412,22 @@ static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 {
     static const char *const keys[] = {"concurrency", "timeout_ms", "crl_max_bytes",
-                                       "header_max_bytes", "body_max_bytes"};
+                                       "header_max_bytes", "body_max_bytes", "per_proxy"};
     const cJSON *v;
     double d = 0;
 
-    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 5))
+    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 6))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "concurrency"))) {
         if (tp_jr_int(&x->jr, v, "limits.concurrency", 1, MAX_CONCURRENCY, &d))
             return -1;
         l->concurrency = (int)d;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "per_proxy"))) {
+        /* connections to one proxy at once: a run must not flood the proxy users depend on */
+        if (tp_jr_int(&x->jr, v, "limits.per_proxy", 1, MAX_CONCURRENCY, &d))
+            return -1;
+        l->per_proxy = (int)d;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout_ms")) && parse_timeouts(x, v, l))
         return -1;

@@ -44,6 +44,7 @@ typedef struct parsed_chain {
     mbedtls_x509_crt *crt;   /* one parsed certificate per chain entry */
     bool *ok;                /* parsed? */
     size_t n;
+    bool borrowed;           /* another result's parse of the same shared chain: not freed here */
 } parsed_chain;
 
 /* The CRLs of a run: fetches[i] is what the caller fills; crl[i] its parse, made on first

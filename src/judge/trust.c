@@ -112,6 +112,10 @@ int tpj_chain_parse(const tp_result *r, parsed_chain *pc)
 
 void tpj_chain_free(parsed_chain *pc)
 {
+    if (pc->borrowed) {
+        memset(pc, 0, sizeof *pc);
+        return;
+    }
     for (size_t i = 0; i < pc->n; i++)
         mbedtls_x509_crt_free(&pc->crt[i]);
     free(pc->crt);

@@ -172,6 +172,39 @@ void tp_verdict_free(tp_judge *j)
     free(j);
 }
 
+/* Parses every result's chain; results sharing one chain (the engine interns them) share
+ * its parse too: 10,000 probes of a few services parse a few chains, not 10,000. */
+static int parse_chains(const tp_run *run, parsed_chain *pcs)
+{
+    size_t cap = 16;
+    while (cap < run->n_results * 2)
+        cap *= 2;
+    size_t *seen = calloc(cap, sizeof *seen); /* result index + 1 of a shared chain's first parse */
+    if (!seen)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < run->n_results && rc == 0; i++) {
+        const tp_result *r = &run->results[i];
+        if (!r->chain_shared || !r->chain) {
+            rc = tpj_chain_parse(r, &pcs[i]);
+            continue;
+        }
+        size_t h = ((size_t)(uintptr_t)r->chain >> 4) & (cap - 1);
+        while (seen[h] && run->results[seen[h] - 1].chain != r->chain)
+            h = (h + 1) & (cap - 1);
+        if (seen[h] && run->results[seen[h] - 1].chain_len == r->chain_len) {
+            pcs[i] = pcs[seen[h] - 1];
+            pcs[i].borrowed = true;
+            continue;
+        }
+        rc = tpj_chain_parse(r, &pcs[i]);
+        if (!seen[h])
+            seen[h] = i + 1;
+    }
+    free(seen);
+    return rc;
+}
+
 int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o, tp_judge **out,
                        tp_fetch **needs, size_t *n_needs, char *err, size_t errlen)
 {
@@ -198,9 +231,8 @@ int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o,
     j->pcs = calloc(run->n_results, sizeof *j->pcs);
     if (!j->pcs)
         goto oom;
-    for (size_t i = 0; i < run->n_results; i++)
-        if (tpj_chain_parse(&run->results[i], &j->pcs[i]) != 0)
-            goto oom;
+    if (parse_chains(run, j->pcs) != 0)
+        goto oom;
 
     for (size_t i = 0; i < run->n_results; i++)
         tpj_judge_pin(cfg, &run->results[i], &j->pcs[i], &j->a);

@@ -17,6 +17,7 @@
 #include "net/sigwatch.h"
 
 static void engine_schedule(engine *e);
+static void on_tick(uv_timer_t *t);
 
 
 /* ---------- trust stores ---------- */
@@ -42,6 +43,18 @@ void tpn_on_timer_closed(uv_handle_t *h)
     job *j = h->data;
     if (--j->timers_open > 0)
         return;
+    if (j->hs_busy) {
+        /* a handshake step still runs on the pool with this job's TLS state: the job is
+         * released when it comes back (exchange.c) */
+        j->release_pending = true;
+        return;
+    }
+    tpn_job_release(j);
+}
+
+/* The job is over and nothing refers to it any more: count it and start the next. */
+void tpn_job_release(job *j)
+{
     engine *e = j->e;
     bool failed = j->r->status == TP_ST_FAIL;
     if (j->f)
@@ -52,6 +65,8 @@ void tpn_on_timer_closed(uv_handle_t *h)
         e->jobs = j->next;
     if (j->next)
         j->next->prev = j->prev;
+    tpn_job_unbucket(j);
+    tpn_job_not_early(j);
     tpn_job_free(j);
     e->inflight--;
     e->done++;
@@ -136,17 +151,260 @@ static size_t fd_budget(size_t want)
     return want < room ? want : room;
 }
 
+/* ---------- admission ---------- */
+/* A probe's deadlines start when it starts, so a probe must only start when this machine
+ * can serve it: the loop answers promptly (lag), the thread pool is not backed up with
+ * handshake steps, and not too many connections are being opened at once. Otherwise the
+ * tester's own saturation would read as the network's slowness (a "timeout"). Probes held
+ * back are not late: their deadlines have not started. */
+#define TP_ADMIT_LAG_MS 50.0     /* the loop is late by more: wait */
+#define TP_ADMIT_HS_QUEUE 64     /* handshake steps queued or running on the pool */
+#define TP_ADMIT_EARLY 512       /* probes in dns / connect / proxy (SYNs, CONNECTs) */
+#define TP_ADMIT_BURST 128       /* starts per pass: the loop gets to breathe in between */
+#define TP_ADMIT_RETRY_MS 2
+
+static bool headroom(const engine *e)
+{
+    if (e->inflight == 0)
+        return true;  /* nothing of ours is running: whatever the lag is, it is not us */
+    return e->lag_ms < TP_ADMIT_LAG_MS && e->hs_queued < TP_ADMIT_HS_QUEUE && e->early < TP_ADMIT_EARLY;
+}
+
+/* The peer job i connects to first: its proxy, or its endpoint (direct; fetches: the URL's
+ * host, parsed when the fetch starts, so fetches on a direct path share one bucket). */
+static char *peer_key(const engine *e, size_t i)
+{
+    const tp_route *rt = e->results ? e->results[i].route : e->fetches[i].route;
+    const tp_path *p = rt ? (e->results ? rt->path : rt->anon) : NULL;
+    if (p && p->type == TP_PATH_HTTP && p->proxy_host)
+        return tp_asprintf("proxy %s:%d", p->proxy_host, p->proxy_port);
+    const tp_endpoint *ep = e->results ? e->results[i].ep : NULL;
+    if (ep && ep->host)
+        return tp_asprintf("%s:%d", ep->host, ep->port);
+    return tp_strdup("direct");
+}
+
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)(*s | 0x20)) * 1099511628211ull;
+    return h;
+}
+
+/* Groups the jobs by peer (in their order), through an open-addressing table. */
+static int make_buckets(engine *e)
+{
+    size_t tcap = 64;
+    while (tcap < e->n * 2)
+        tcap *= 2;
+    size_t *table = malloc(tcap * sizeof *table); /* bucket index + 1, 0 = empty */
+    e->buckets = calloc(e->n ? e->n : 1, sizeof *e->buckets);
+    if (!table || !e->buckets) {
+        free(table);
+        return -1;
+    }
+    memset(table, 0, tcap * sizeof *table);
+    int rc = 0;
+    for (size_t i = 0; i < e->n && rc == 0; i++) {
+        char *k = peer_key(e, i);
+        if (!k) {
+            rc = -1;
+            break;
+        }
+        size_t h = (size_t)key_hash(k) & (tcap - 1);
+        while (table[h] && strcasecmp(e->buckets[table[h] - 1].key, k) != 0)
+            h = (h + 1) & (tcap - 1);
+        bucket *b;
+        if (table[h]) {
+            b = &e->buckets[table[h] - 1];
+            free(k);
+        } else {
+            b = &e->buckets[e->n_buckets++];
+            b->key = k;
+            table[h] = e->n_buckets;
+        }
+        if (b->n == b->cap_n) {
+            size_t cap = b->cap_n ? b->cap_n * 2 : 4;
+            size_t *ni = realloc(b->idx, cap * sizeof *ni);
+            if (!ni) {
+                rc = -1;
+                break;
+            }
+            b->idx = ni;
+            b->cap_n = cap;
+        }
+        b->idx[b->n++] = i;
+    }
+    free(table);
+    e->ready = malloc((e->n_buckets ? e->n_buckets : 1) * sizeof *e->ready);
+    if (rc != 0 || !e->ready)
+        return -1;
+    for (size_t x = 0; x < e->n_buckets; x++)
+        e->ready[x] = x;
+    e->n_ready = e->n_buckets;
+    e->left = e->n;
+    return 0;
+}
+
+/* The next bucket with a job waiting and room for it (round robin), or NULL. Buckets with
+ * nothing left leave the ready list. */
+static bucket *next_bucket(engine *e)
+{
+    size_t per = e->lim->per_proxy > 0 ? (size_t)e->lim->per_proxy : 64;
+    for (size_t tries = 0; e->n_ready > 0 && tries < e->n_ready;) {
+        if (e->rr >= e->n_ready)
+            e->rr = 0;
+        bucket *b = &e->buckets[e->ready[e->rr]];
+        if (b->pos >= b->n) {
+            e->ready[e->rr] = e->ready[--e->n_ready];
+            continue;
+        }
+        e->rr++;
+        if (b->inflight < per)
+            return b;
+        tries++;
+    }
+    return NULL;
+}
+
+void tpn_job_unbucket(job *j)
+{
+    if (j->bk) {
+        j->bk->inflight--;
+        j->bk = NULL;
+    }
+}
+
+void tpn_job_not_early(job *j)
+{
+    if (j->early) {
+        j->early = false;
+        j->e->early--;
+    }
+}
+
 static void engine_schedule(engine *e)
 {
-    size_t cap = e->cap;
-    while (!e->cancelled && e->inflight < cap && e->next < e->n) {
-        size_t i = e->next++;
+    size_t started = 0;
+    while (!e->cancelled && e->inflight < e->cap && e->left > 0) {
+        if (started >= TP_ADMIT_BURST || !headroom(e)) {
+            /* look again shortly (a completion also calls this) */
+            e->held++;
+            if (!e->closing && !uv_is_active((uv_handle_t *)&e->tick))
+                uv_timer_start(&e->tick, on_tick, TP_ADMIT_RETRY_MS, 0);
+            break;
+        }
+        bucket *b = next_bucket(e);
+        if (!b)
+            break;   /* every waiting job is behind a proxy at its cap: a completion resumes */
+        size_t i = b->idx[b->pos++];
+        e->left--;
+        size_t before = e->inflight;
         if (e->results)
             probe_begin(e, &e->results[i]);
         else
             tpn_fetch_begin(e, &e->fetches[i]);
+        if (e->inflight > before && e->jobs) {
+            /* the job just started is the list head (a job that could not start did not
+             * grow inflight) */
+            job *j = e->jobs;
+            j->bk = b;
+            b->inflight++;
+        }
+        started++;
     }
     tpn_engine_maybe_done(e);
+}
+
+/* ---------- loop lag ---------- */
+
+static void on_lag_tick(uv_timer_t *t)
+{
+    engine *e = t->data;
+    uint64_t now = uv_hrtime();
+    double lag = (double)(now - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
+    e->lag_prev = now;
+    if (lag < 0)
+        lag = 0;
+    e->lag_ms = lag;
+    if (lag > e->lag_max_run)
+        e->lag_max_run = lag;
+    uint64_t slot = now / 100000000u;
+    size_t k = (size_t)(slot % TP_LAG_SLOTS);
+    if (e->lag_slot_id[k] != slot) {
+        e->lag_slot_id[k] = slot;
+        e->lag_slot[k] = 0;
+    }
+    if ((float)lag > e->lag_slot[k])
+        e->lag_slot[k] = (float)lag;
+}
+
+/* Loop stalls since `since` (hrtime), over the last TP_LAG_SLOTS slots: the sum of each
+ * slot's worst lag (a stall shows as one late tick), counting only lags of TP_STALL_MS or
+ * more (a descheduled thread on a shared machine lags a few ticks: not a stall);
+ * *worst gets the largest. The current stretch counts too: the lag tick may be the late one. */
+#define TP_STALL_MS 50.0
+static double stalls_since(const engine *e, uint64_t since, double *worst)
+{
+    uint64_t now = uv_hrtime();
+    uint64_t now_slot = now / 100000000u, from = since / 100000000u;
+    if (now_slot - from >= TP_LAG_SLOTS)
+        from = now_slot - TP_LAG_SLOTS + 1;
+    double sum = 0, m = 0;
+    for (uint64_t s = from; s <= now_slot; s++) {
+        size_t k = (size_t)(s % TP_LAG_SLOTS);
+        if (e->lag_slot_id[k] != s || e->lag_slot[k] < TP_STALL_MS)
+            continue;
+        sum += e->lag_slot[k];
+        if (e->lag_slot[k] > m)
+            m = e->lag_slot[k];
+    }
+    double cur = (double)(now - e->lag_prev) / 1e6 - TP_LAG_TICK_MS;
+    if (cur >= TP_STALL_MS) {
+        sum += cur;
+        if (cur > m)
+            m = cur;
+    }
+    *worst = m;
+    return sum;
+}
+
+/* A deadline of limit_ms, for a stretch that began at `since`, fired (or c-ares gave up):
+ * was the network really watched for it? The time the loop stood still (stalls, when the
+ * peer had spoken in the phase) and the time this probe's handshake steps spent queued and
+ * computing on the pool (the tester's, not the peer's) are taken off the elapsed time; when
+ * that is at least a quarter of the limit (250 ms at least) and what is left is under 75 %
+ * of the limit, the deadline measured this machine, not the network: true, msg says what
+ * was measured. */
+bool tpn_saturated(job *j, uint64_t since, int limit_ms, char *msg, size_t n)
+{
+    engine *e = j->e;
+    double worst;
+    double stall = stalls_since(e, since, &worst);
+    /* A peer that stayed silent through the phase was watched by the kernel while the loop
+     * stood still (a SYN-ACK or an answer waits in the socket, and the grace turn reads
+     * it): the stalls only count when the peer had spoken and we had to answer. A DNS
+     * answer ends its phase, so a DNS timeout is never put down to a stall (the retries
+     * c-ares sends late on a stalled loop still went out). */
+    if (!j->phase_rx)
+        stall = 0;
+    /* the stretch is the phase, or the whole probe (its total deadline) */
+    double tester = (since == j->t_phase ? j->hs_tester_phase_ms : j->hs_tester_ms) +
+                    (j->hs_busy ? tpn_elapsed_ms(j->hs_queued_at) : 0);
+    double watched = tpn_elapsed_ms(since) - stall - tester;
+    /* a shared machine's ordinary jitter must not flip a verdict: what is taken off must be a
+     * quarter of the limit and at least 250 ms, and less than three quarters watched */
+    double need = (double)limit_ms / 4 > 250 ? (double)limit_ms / 4 : 250;
+    if (watched >= 0.75 * (double)limit_ms || stall + tester < need)
+        return false;
+    snprintf(msg, n,
+             "tester overloaded: the %s deadline (%d ms) fired while this machine was saturated (loop stalled "
+             "%.0f ms, worst loop lag %.0f ms; handshake steps queued and computing %.0f ms, %zu in the "
+             "queue): the network was watched for %.0f ms only; not a network verdict: run again with a "
+             "lower --concurrency",
+             tp_phase_name(j->phase), limit_ms, stall, worst, tester, e->hs_queued, watched > 0 ? watched : 0);
+    return true;
 }
 
 /* ---------- cancellation ---------- */
@@ -183,8 +441,11 @@ static void engine_cancel(engine *e, const char *why)
     for (job *j = e->jobs; j; j = j->next)
         if (!j->finished)
             tpn_job_fail(j, TP_OC_CANCELLED, "%s in phase %s", e->why, tp_phase_name(j->phase));
-    while (e->next < e->n)
-        cancel_unstarted(e, e->next++);
+    for (size_t b = 0; b < e->n_buckets; b++)
+        while (e->buckets[b].pos < e->buckets[b].n) {
+            cancel_unstarted(e, e->buckets[b].idx[e->buckets[b].pos++]);
+            e->left--;
+        }
     engine_schedule(e); /* closes the resolver once nothing is left */
 }
 
@@ -219,6 +480,7 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
         return -1;
     }
     st->path = store_key(p);
+    tp_tls_profile_apply(&st->store.conf, tp_tls_profile_get(e->o.tls_profile));
     e->stores[e->n_stores++] = st;
     return 0;
 }
@@ -245,6 +507,13 @@ static void engine_free(engine *e)
         free(e->stores[i]);
     }
     free(e->stores);
+    tp_chain_cache_free(&e->chains);
+    for (size_t i = 0; i < e->n_buckets; i++) {
+        free(e->buckets[i].idx);
+        free(e->buckets[i].key);
+    }
+    free(e->buckets);
+    free(e->ready);
     mbedtls_ctr_drbg_free(&e->drbg);
     mbedtls_entropy_free(&e->entropy);
     free((tp_engine_op *)e);
@@ -253,6 +522,8 @@ static void engine_free(engine *e)
 static void on_tick_closed(uv_handle_t *h)
 {
     engine *e = h->data;
+    if (--e->closing_handles > 0)
+        return;
     tp_engine_done_fn cb = e->done_cb;
     void *ud = e->done_ud;
     engine_free(e);
@@ -273,6 +544,9 @@ void tpn_engine_maybe_done(engine *e)
         tp_resolver_close(e->res);
         e->res = NULL;
     }
+    e->closing_handles = e->lagt_on ? 2 : 1;
+    if (e->lagt_on)
+        uv_close((uv_handle_t *)&e->lagt, on_tick_closed);
     uv_close((uv_handle_t *)&e->tick, on_tick_closed);
 }
 
@@ -330,6 +604,11 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
     e->cap = fd_budget(want < e->n ? want : (e->n ? e->n : 1));
     e->done_cb = done;
     e->done_ud = ud;
+    if (make_buckets(e) != 0) {
+        snprintf(err, errlen, "out of memory");
+        engine_free(e);
+        return -1;
+    }
     int rc = uv_timer_init(e->loop, &e->tick);
     if (rc != 0) {
         snprintf(err, errlen, "cannot create a timer: %s", uv_strerror(rc));
@@ -338,6 +617,12 @@ static int engine_go(engine *e, tp_engine_done_fn done, void *ud, tp_engine_op *
     }
     e->tick.data = e;
     e->tick_on = true;
+    if (uv_timer_init(e->loop, &e->lagt) == 0) {
+        e->lagt.data = e;
+        e->lagt_on = true;
+        e->lag_prev = uv_hrtime();
+        uv_timer_start(&e->lagt, on_lag_tick, TP_LAG_TICK_MS, TP_LAG_TICK_MS);
+    }
     uv_timer_start(&e->tick, on_tick, 0, 0);
     if (op)
         *op = (tp_engine_op *)e;

@@ -10,6 +10,7 @@
 #include "core/cancel.h"
 #include "core/fetch.h"
 #include "core/model.h"
+#include "net/tlsprofile.h"
 
 typedef void (*tp_progress_fn)(void *ud, size_t done, size_t total, size_t failed);
 
@@ -25,6 +26,7 @@ typedef struct tp_engine_opts {
     const tp_strlist *resolvers;  /* NULL or empty = the system resolver */
     const tp_strlist *ca_files;   /* extra trust anchors for every path (NULL = none) */
     bool system_ca;               /* load the system bundle */
+    tp_tls_profile_id tls_profile; /* the ClientHello's shape (0 = windows, the default) */
     const tp_strlist *block_pages; /* addresses a DNS filter answers (config dns.block_pages):
                                      with 0.0.0.0, ::, loopback, a name resolving only to them
                                      is dns_sinkhole (NULL = none) */

@@ -14,10 +14,12 @@
 /* mbedTLS hands over a flight record by record: gather them and write once per step, so a
  * flight leaves as one segment (fewer packets; a delaying relay holds it once, not thrice). */
 #define TP_TX_MAX (256u * 1024u)
+/* Runs on a pool thread during a handshake step: it touches j->tx only (the loop leaves
+ * tx alone while the step is out; tls_flush writes it once the step is back). */
 static int tls_send(void *ud, const uint8_t *buf, size_t len)
 {
     job *j = ud;
-    if (!j->c || len > TP_TX_MAX - j->tx_len)
+    if (len > TP_TX_MAX - j->tx_len)
         return -1;
     if (j->tx_len + len > j->tx_cap) {
         size_t cap = j->tx_cap ? j->tx_cap : 2048;
@@ -266,32 +268,160 @@ void tpn_http_start(job *j)
 }
 
 /* ---------- phase: tls ---------- */
+/* The handshake's cryptography (key exchange, the server's signature, the chain's
+ * verification) runs on libuv's thread pool, one step per uv_queue_work: the loop stays free
+ * for I/O and timers, and every core computes. Each connection has its own mbedTLS context;
+ * the shared ssl_config and trust store are read-only, the random generator locks itself
+ * (MBEDTLS_THREADING_C). While a step is out, tlsc and tx are the worker's: bytes the peer
+ * sends meanwhile wait in j->inbox, and a job that ends meanwhile frees its TLS state when
+ * the step is back (tpn_tls_teardown, hs_done). */
 
-static void tls_drive(job *j)
+#define TP_INBOX_MAX (1u << 20)
+
+static void tls_free_state(job *j)
 {
-    int ret = tp_tls_handshake(&j->tlsc);
+    if (j->tls_on) {
+        tp_tls_free(&j->tlsc);
+        j->tls_on = false;
+    }
+    free(j->tx);
+    j->tx = NULL;
+    j->tx_len = j->tx_cap = 0;
+    free(j->inbox);
+    j->inbox = NULL;
+    j->inbox_len = j->inbox_cap = 0;
+    j->peer_eof = j->hs_more = false;
+}
+
+void tpn_tls_teardown(job *j)
+{
+    if (j->hs_busy) {
+        j->hs_orphan = true;
+        (void)uv_cancel((uv_req_t *)&j->hs_work); /* still queued: it never runs */
+        return;
+    }
+    tls_free_state(j);
+}
+
+static int inbox_add(job *j, const uint8_t *data, size_t len)
+{
+    if (len > TP_INBOX_MAX - j->inbox_len)
+        return -1;
+    if (j->inbox_len + len > j->inbox_cap) {
+        size_t cap = j->inbox_cap ? j->inbox_cap : 4096;
+        while (cap < j->inbox_len + len)
+            cap *= 2;
+        uint8_t *nb = realloc(j->inbox, cap);
+        if (!nb)
+            return -1;
+        j->inbox = nb;
+        j->inbox_cap = cap;
+    }
+    memcpy(j->inbox + j->inbox_len, data, len);
+    j->inbox_len += len;
+    return 0;
+}
+
+/* Hands what came during a step to the TLS session. Returns 0 or -1 (too much). */
+static int inbox_drain(job *j)
+{
+    if (j->inbox_len > 0 && tp_tls_feed(&j->tlsc, j->inbox, j->inbox_len) != 0)
+        return -1;
+    j->inbox_len = 0;
+    if (j->peer_eof)
+        tp_tls_eof(&j->tlsc);
+    return 0;
+}
+
+static void hs_submit(job *j);
+
+static void hs_failed(job *j, int ret)
+{
+    tp_outcome code;
+    char msg[256];
+    tp_tls_classify(&j->tlsc, ret, &code, msg, sizeof msg);
+    if (j->peer_reset && code == TP_OC_TLS_CLOSED)
+        tpn_job_fail(j, TP_OC_TLS_RESET, "the peer reset the connection during the TLS handshake");
+    else
+        tpn_job_fail(j, code, "%s", msg);
+}
+
+/* A step's outcome, on the loop. */
+static void hs_result(job *j)
+{
+    int ret = j->hs_ret;
     if (tls_flush(j) != 0 && ret == TP_TLS_AGAIN) {
         tpn_job_fail(j, TP_OC_TLS_ERROR, "cannot send TLS data (out of memory)");
         return;
     }
-    if (ret == TP_TLS_AGAIN)
-        return;
-    if (ret != 0) {
-        tp_outcome code;
-        char msg[256];
-        tp_tls_classify(&j->tlsc, ret, &code, msg, sizeof msg);
-        if (j->peer_reset && code == TP_OC_TLS_CLOSED)
-            tpn_job_fail(j, TP_OC_TLS_RESET, "the peer reset the connection during the TLS handshake");
-        else
-            tpn_job_fail(j, code, "%s", msg);
+    if (inbox_drain(j) != 0) {
+        tpn_job_fail(j, TP_OC_TLS_ERROR, "too much unprocessed TLS data from the peer");
         return;
     }
-    if (tp_tls_facts(&j->tlsc, j->r) != 0) {
+    if (ret == TP_TLS_AGAIN) {
+        if (j->hs_more)
+            hs_submit(j);
+        else if (j->peer_eof) /* the close was already given to mbedTLS: nothing more comes */
+            tpn_job_fail(j, j->peer_reset ? TP_OC_TLS_RESET : TP_OC_TLS_CLOSED,
+                         "the peer %s the connection during the TLS handshake", j->peer_reset ? "reset" : "closed");
+        return;
+    }
+    if (ret != 0) {
+        hs_failed(j, ret);
+        return;
+    }
+    if (tp_tls_facts(&j->tlsc, j->r, &j->e->chains) != 0) {
         tpn_job_fail(j, TP_OC_TLS_ERROR, "out of memory recording the certificate chain");
         return;
     }
     tpn_end_phase(j);
+    bool eof = j->peer_eof;
     tpn_http_start(j);
+    if (eof && !j->finished) {
+        tls_pump(j); /* consume what is left, then the EOF */
+        if (!j->finished)
+            http_eof(j, j->peer_reset);
+    }
+}
+
+static void hs_work(uv_work_t *w)
+{
+    job *j = w->data;
+    j->hs_ret = tp_tls_handshake(&j->tlsc);
+}
+
+static void hs_done(uv_work_t *w, int status)
+{
+    job *j = w->data;
+    j->e->hs_queued--;
+    j->hs_busy = false;
+    double spent = tpn_elapsed_ms(j->hs_queued_at);
+    j->hs_tester_ms += spent;
+    j->hs_tester_phase_ms += spent;
+    if (j->hs_orphan || status != 0 || j->finished) {
+        /* the job ended while the step was out (a deadline, a cancel): its TLS state goes now */
+        j->hs_orphan = false;
+        tls_free_state(j);
+        if (j->release_pending)
+            tpn_job_release(j);
+        return;
+    }
+    hs_result(j);
+}
+
+/* Queues the next handshake step (or runs it here when the pool refuses). */
+static void hs_submit(job *j)
+{
+    j->hs_more = false;
+    j->hs_queued_at = uv_hrtime();
+    j->hs_work.data = j;
+    if (uv_queue_work(j->e->loop, &j->hs_work, hs_work, hs_done) == 0) {
+        j->hs_busy = true;
+        j->e->hs_queued++;
+        return;
+    }
+    j->hs_ret = tp_tls_handshake(&j->tlsc);
+    hs_result(j);
 }
 
 void tpn_tls_start(job *j, const uint8_t *early, size_t early_len)
@@ -308,21 +438,34 @@ void tpn_tls_start(job *j, const uint8_t *early, size_t early_len)
         tpn_job_fail(j, TP_OC_TLS_ERROR, "TLS session setup failed (-0x%04x)", (unsigned)-ret);
         return;
     }
-    if (early_len > 0 && tp_tls_feed(&j->tlsc, early, early_len) != 0) {
-        tpn_job_fail(j, TP_OC_TLS_ERROR, "out of memory");
+    if (early_len > 0) {
+        if (tp_tls_feed(&j->tlsc, early, early_len) != 0) {
+            tpn_job_fail(j, TP_OC_TLS_ERROR, "out of memory");
+            return;
+        }
+        hs_submit(j);
         return;
     }
-    tls_drive(j);
+    /* the ClientHello costs no public-key operation: write it from here, at once */
+    j->hs_ret = tp_tls_handshake(&j->tlsc);
+    hs_result(j);
 }
 
 static void tls_bytes(job *j, const uint8_t *data, size_t len)
 {
+    if (j->phase == TP_PH_TLS && j->hs_busy) {
+        if (inbox_add(j, data, len) != 0)
+            tpn_job_fail(j, TP_OC_TLS_ERROR, "too much unprocessed TLS data from the peer");
+        else
+            j->hs_more = true;
+        return;
+    }
     if (tp_tls_feed(&j->tlsc, data, len) != 0) {
         tpn_job_fail(j, TP_OC_TLS_ERROR, "too much unprocessed TLS data from the peer");
         return;
     }
     if (j->phase == TP_PH_TLS)
-        tls_drive(j);
+        hs_submit(j);
     else
         tls_pump(j);
 }
@@ -330,21 +473,21 @@ static void tls_bytes(job *j, const uint8_t *data, size_t len)
 static void tls_eof(job *j, bool reset)
 {
     j->peer_reset = reset;
-    tp_tls_eof(&j->tlsc);
     if (j->phase == TP_PH_HTTP) {
+        tp_tls_eof(&j->tlsc);
         tls_pump(j); /* consume what is left, then the EOF */
         if (!j->finished)
             http_eof(j, reset);
         return;
     }
     /* give mbedTLS what arrived before the close: garbage then close is "not TLS" */
-    tls_drive(j);
-    if (j->finished)
+    j->peer_eof = true;
+    if (j->hs_busy) {
+        j->hs_more = true;
         return;
-    if (reset)
-        tpn_job_fail(j, TP_OC_TLS_RESET, "the peer reset the connection during the TLS handshake");
-    else
-        tpn_job_fail(j, TP_OC_TLS_CLOSED, "the peer closed the connection during the TLS handshake");
+    }
+    tp_tls_eof(&j->tlsc);
+    hs_submit(j);
 }
 
 /* ---------- phase: proxy (HTTP CONNECT) ---------- */
@@ -494,6 +637,7 @@ void tpn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     const uint8_t *data = (const uint8_t *)buf->base;
+    j->phase_rx = true;
     switch (j->phase) {
     case TP_PH_PROXY: proxy_bytes(j, data, (size_t)nread); break;
     case TP_PH_TLS: tls_bytes(j, data, (size_t)nread); break;

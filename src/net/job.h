@@ -30,6 +30,22 @@ typedef struct job job;
 
 typedef struct engine engine;
 
+/* Jobs waiting to start, grouped by the peer they connect to first — the proxy, or on a
+ * direct path the endpoint's host:port — so that no peer gets more than limits.per_proxy
+ * of our connections at once (engine.c): a run must not flood the proxy users depend on,
+ * nor overload an origin and then blame the network for its slowness. */
+typedef struct bucket {
+    char *key;               /* "proxy host:port" or "host:port" */
+    size_t *idx;             /* results[] / fetches[] indices, in order */
+    size_t n, pos, cap_n;
+    size_t inflight;
+} bucket;
+
+/* Loop lag, sampled by a repeating timer: the worst lag in each 100 ms slot of the last
+ * TP_LAG_SLOTS slots, so a deadline can ask how saturated the tester was while it ran. */
+#define TP_LAG_TICK_MS 20
+#define TP_LAG_SLOTS 256
+
 typedef struct conn {
     uv_tcp_t tcp;
     uv_connect_t creq;
@@ -52,8 +68,22 @@ struct engine {
     tp_engine_opts o;        /* the caller's options (pointers borrowed) */
     const tp_limits *lim;    /* &o.limits */
     uv_loop_t *loop;         /* the caller's */
-    uv_timer_t tick;         /* defers the start and the done callback into the loop */
+    uv_timer_t tick;         /* defers the start and the done callback into the loop; admission retries */
     bool tick_on, closing;
+    uv_timer_t lagt;         /* the loop lag monitor */
+    bool lagt_on;
+    int closing_handles;
+    uint64_t lag_prev;       /* hrtime of the previous lag tick */
+    double lag_ms;           /* the last lag measured */
+    double lag_max_run;      /* the worst lag of the run */
+    float lag_slot[TP_LAG_SLOTS];
+    uint64_t lag_slot_id[TP_LAG_SLOTS]; /* which 100 ms slot (hrtime / 1e8) each entry holds */
+    size_t early;            /* probes in dns / connect / proxy: SYNs and CONNECTs in flight */
+    size_t held;             /* times admission waited for headroom */
+    bucket *buckets;
+    size_t n_buckets, left;
+    size_t *ready;           /* buckets with jobs still waiting (round robin) */
+    size_t n_ready, rr;
     size_t open_conns;       /* conns whose close callback has not run yet */
     tp_engine_done_fn done_cb;
     void *done_ud;
@@ -66,9 +96,11 @@ struct engine {
      * time and every consumer copies what it keeps, so per-probe memory stays small. */
     uint8_t rbuf[TP_READ_BUF];
     bool rbuf_busy;
+    size_t hs_queued;        /* handshake steps queued or running on the thread pool */
+    tp_chain_cache chains;   /* the run's certificate chains, interned */
     uint8_t pbuf[TP_PLAIN_BUF];
     /* scheduling */
-    size_t n, next, inflight, done, failed;
+    size_t n, inflight, done, failed;
     size_t cap;              /* probes in flight at most */
     tp_result *results;      /* probes */
     tp_fetch *fetches;       /* or fetches */
@@ -106,6 +138,10 @@ struct job {
     char proxy_hp[300];      /* the proxy as messages name it: "host:port" / "[v6]:port" */
     int conn_port;
     /* state */
+    bucket *bk;              /* the proxy bucket it counts against, or NULL */
+    bool early;              /* counted in engine->early */
+    bool grace_phase, grace_total; /* a saturated deadline's one grace turn was given */
+    bool phase_rx;           /* the peer sent bytes during this phase: the ball was in our court */
     tp_phase phase;
     uint64_t t_start, t_phase;
     uv_timer_t phase_timer, total_timer;
@@ -130,6 +166,20 @@ struct job {
     bool tls_on;
     uint8_t *tx;             /* ciphertext gathered from mbedTLS, written once per step */
     size_t tx_len, tx_cap;
+    /* The handshake steps on the thread pool (exchange.c): while hs_busy, tlsc and tx belong
+     * to the worker; what the peer sends meanwhile waits in the inbox. */
+    uv_work_t hs_work;
+    bool hs_busy;            /* a step is queued or running */
+    bool hs_more;            /* bytes or the peer's close came meanwhile: step again */
+    bool hs_orphan;          /* the attempt was torn down while busy: free tlsc/tx after */
+    bool release_pending;    /* the job's timers are closed: release it once the step is back */
+    bool peer_eof;           /* the peer closed during the handshake */
+    int hs_ret;
+    uint64_t hs_queued_at;
+    double hs_tester_ms;     /* time this probe's steps spent queued and computing */
+    double hs_tester_phase_ms; /* the same, in the current phase */
+    uint8_t *inbox;
+    size_t inbox_len, inbox_cap;
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;
 };
 
@@ -155,6 +205,7 @@ void tpn_tls_start(job *j, const uint8_t *early, size_t early_len);
 void tpn_proxy_start(job *j);
 void tpn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void tpn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+void tpn_tls_teardown(job *j);
 
 /* ---- fetch.c ---- */
 size_t tpn_fetch_max(const job *j);
@@ -164,6 +215,10 @@ void tpn_fetch_begin(engine *e, tp_fetch *f);
 /* ---- engine.c ---- */
 const tp_castore *tpn_store_for(const engine *e, const tp_path *p);
 void tpn_on_timer_closed(uv_handle_t *h);
+void tpn_job_release(job *j);
 void tpn_job_refused(engine *e, tp_outcome *code, char **msg, tp_outcome c, const char *m);
 void tpn_engine_maybe_done(engine *e);
+void tpn_job_unbucket(job *j);
+void tpn_job_not_early(job *j);
+bool tpn_saturated(job *j, uint64_t due, int limit_ms, char *msg, size_t n);
 #endif

@@ -131,8 +131,9 @@ static void trace_phase_end(const job *j, double ms)
         for (size_t i = 0; i < r->chain_len && o < sizeof chain; i++)
             o += (size_t)snprintf(chain + o, sizeof chain - o, "%s%s", i ? " <- " : "",
                                   r->chain[i].subject ? r->chain[i].subject : "?");
-        trace(j, "tls %.1f ms: %s %s, chain: %s", ms, r->tls_version ? r->tls_version : "?",
-              r->tls_cipher ? r->tls_cipher : "?", chain[0] ? chain : "(none)");
+        trace(j, "tls %.1f ms: %s %s %s %s, chain: %s", ms, r->tls_version ? r->tls_version : "?",
+              r->tls_cipher ? r->tls_cipher : "?", r->tls_group ? r->tls_group : "-",
+              r->tls_sigalg ? r->tls_sigalg : "-", chain[0] ? chain : "(none)");
         break;
     }
     case TP_PH_HTTP:
@@ -146,6 +147,11 @@ static void trace_phase_end(const job *j, double ms)
 
 void tpn_set_phase(job *j, tp_phase p, int limit_ms)
 {
+    if (p == TP_PH_TLS || p == TP_PH_HTTP)
+        tpn_job_not_early(j);
+    j->grace_phase = false;
+    j->phase_rx = false;
+    j->hs_tester_phase_ms = 0;
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
@@ -215,13 +221,7 @@ static void attempt_teardown(job *j)
 {
     tp_resolver_cancel(&j->dw);
     conn_drop(j);
-    if (j->tls_on) {
-        tp_tls_free(&j->tlsc);
-        j->tls_on = false;
-    }
-    free(j->tx);
-    j->tx = NULL;
-    j->tx_len = j->tx_cap = 0;
+    tpn_tls_teardown(j);
     if (j->head_on) {
         tp_http_head_free(&j->head);
         j->head_on = false;
@@ -597,6 +597,7 @@ static bool try_fallback(job *j, tp_outcome code)
     tpn_reset_timings(j->r, true);
     j->r->proxy_status = 0;
     j->fell_back = true;
+    tpn_job_unbucket(j); /* it no longer uses that proxy */
     j->route = fbr;
     j->path = fb;
     j->r->used_path = fb;
@@ -631,7 +632,9 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
         *slot = tpn_elapsed_ms(j->t_phase);
     r->t.total = tpn_elapsed_ms(j->t_start);
     /* an interrupted probe did not fail: it was not allowed to finish */
-    r->status = code == TP_OC_NONE ? TP_ST_OK : code == TP_OC_CANCELLED ? TP_ST_SKIPPED : TP_ST_FAIL;
+    r->status = code == TP_OC_NONE                                         ? TP_ST_OK
+                : code == TP_OC_CANCELLED || code == TP_OC_INCONCLUSIVE ? TP_ST_SKIPPED
+                                                                          : TP_ST_FAIL;
     r->phase = code != TP_OC_NONE ? j->phase : TP_PH_DONE;
     free(r->error_message);
     r->error_code = code;
@@ -675,6 +678,23 @@ static int phase_limit(const job *j)
     }
 }
 
+/* A deadline that fires while the tester was saturated: first one grace turn of the loop
+ * (timers run before the loop polls; an answer may be waiting unread in the socket), then,
+ * if the network was not watched for the deadline, "inconclusive". True when handled. */
+static bool saturated_deadline(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t since, int limit, bool *grace)
+{
+    char sat[TP_MSG_MAX];
+    if (!tpn_saturated(j, since, limit, sat, sizeof sat))
+        return false;
+    if (!*grace) {
+        *grace = true;
+        uv_timer_start(t, cb, 0, 0);
+        return true;
+    }
+    tpn_job_fail(j, TP_OC_INCONCLUSIVE, "%s", sat);
+    return true;
+}
+
 static void on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
@@ -683,6 +703,8 @@ static void on_phase_timeout(uv_timer_t *t)
         connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
         return;
     }
+    if (saturated_deadline(j, t, on_phase_timeout, j->t_phase, phase_limit(j), &j->grace_phase))
+        return;
     if (j->via_proxy && j->phase == TP_PH_CONNECT)
         tpn_job_fail(j, timeout_code(j->phase), "proxy %s: no connection within %d ms", j->proxy_hp, phase_limit(j));
     else if (j->phase == TP_PH_PROXY)
@@ -696,6 +718,8 @@ static void on_phase_timeout(uv_timer_t *t)
 static void on_total_timeout(uv_timer_t *t)
 {
     job *j = t->data;
+    if (saturated_deadline(j, t, on_total_timeout, j->t_start, j->lim_total, &j->grace_total))
+        return;
     /* The probe's whole deadline fired. Only when the current phase had used its own full
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
      * doing); otherwise the probe ran out of time ("timeout"), which blames nothing on
@@ -747,6 +771,8 @@ void tpn_job_start_common(engine *e, job *j)
     uv_timer_init(e->loop, &j->total_timer);
     j->phase_timer.data = j->total_timer.data = j;
     j->timers_open = 2;
+    j->early = true;
+    e->early++;
     j->t_start = uv_hrtime();
     arm(j, &j->total_timer, on_total_timeout, (uint64_t)j->lim_total);
     e->inflight++;

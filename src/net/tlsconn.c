@@ -52,6 +52,7 @@ int tp_tls_init(tp_tlsconn *c, const mbedtls_ssl_config *conf, const char *host,
     memset(c, 0, sizeof *c);
     c->send = send;
     c->ud = ud;
+    tp_tls_snoop_init(&c->snoop);
     mbedtls_ssl_init(&c->ssl);
     c->ssl_ok = true;
     int ret = mbedtls_ssl_setup(&c->ssl, conf);
@@ -71,6 +72,7 @@ int tp_tls_feed(tp_tlsconn *c, const uint8_t *data, size_t len)
     c->sniff_len += keep;
     if (len == 0)
         return 0;
+    tp_tls_snoop_feed(&c->snoop, data, len);
     if (c->in_off > 0) { /* compact before growing */
         memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
         c->in_len -= c->in_off;
@@ -284,7 +286,7 @@ uint32_t tp_tls_untrusted_mask(void)
            MBEDTLS_X509_BADCERT_BAD_KEY;
 }
 
-int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
+int tp_tls_facts(const tp_tlsconn *c, tp_result *r, tp_chain_cache *cache)
 {
     int rc = -1;
     free(r->tls_version);
@@ -293,6 +295,13 @@ int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
     r->tls_cipher = tp_strdup(mbedtls_ssl_get_ciphersuite(&c->ssl));
     if (!r->tls_version || !r->tls_cipher)
         goto done;
+    char gb[32], sb[32];
+    const char *group = tp_tls_snoop_group(&c->snoop, gb, sizeof gb);
+    const char *sigalg = tp_tls_snoop_sigalg(&c->snoop, sb, sizeof sb);
+    free(r->tls_group);
+    free(r->tls_sigalg);
+    r->tls_group = group ? tp_strdup(group) : NULL;
+    r->tls_sigalg = sigalg ? tp_strdup(sigalg) : NULL;
     uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
     r->verify_flags = flags;
     r->trusted = !(flags & tp_tls_untrusted_mask());
@@ -306,6 +315,19 @@ int tp_tls_facts(const tp_tlsconn *c, tp_result *r)
         tp_x509_san_ip_match(peer->v3_ext.p, peer->v3_ext.len, r->ep->host) == 1) {
         r->hostname_ok = true;
         r->verify_flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
+    if (cache && peer) {
+        /* a result probed again (a fallback) drops what it had first */
+        if (r->chain_shared)
+            tp_chain_unref(r->chain);
+        r->chain = NULL;
+        r->chain_len = 0;
+        r->chain_shared = false;
+        if (tp_chain_cache_get(cache, peer, r) != 0)
+            goto done;
+        r->tls_done = true;
+        rc = 0;
+        goto done;
     }
     size_t n = 0;
     for (const mbedtls_x509_crt *p = peer; p && p->raw.p; p = p->next)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <mbedtls/ssl.h>
 #include "core/model.h"
+#include "net/chaincache.h"
+#include "net/tlssnoop.h"
 
 /* Sends len bytes of ciphertext to the peer. Returns 0, or -1 (the connection is gone). */
 typedef int (*tp_tls_send_fn)(void *ud, const uint8_t *buf, size_t len);
@@ -23,6 +25,7 @@ typedef struct tp_tlsconn {
     bool eof;                /* the peer closed its side */
     uint8_t sniff[TP_TLS_SNIFF]; /* the first bytes the peer sent (not-TLS detection) */
     size_t sniff_len;
+    tp_tls_snoop snoop;      /* the server's cleartext flight: group and signature algorithm */
     tp_tls_send_fn send;
     void *ud;
 } tp_tlsconn;
@@ -47,9 +50,10 @@ int tp_tls_read(tp_tlsconn *c, uint8_t *buf, size_t len);
 /* Classifies a failed handshake: *code = TP_OC_ for tls_alert | tls_closed | tls_not_tls | tls_protocol |
  * tls_error; msg gets a human explanation (alert name, mbedTLS text, first bytes seen). */
 void tp_tls_classify(const tp_tlsconn *c, int ret, tp_outcome *code, char *msg, size_t msglen);
-/* Facts after a handshake: version, ciphersuite, chain (leaf first, via tp_x509_cert_info),
+/* Facts after a handshake: version, ciphersuite, chain (leaf first, via tp_x509_cert_info;
+ * with a cache, shared with every result that saw the same chain; NULL: a chain of its own),
  * verify flags and the trusted / hostname_ok / expired judgements. Returns 0 or -1 (memory). */
-int tp_tls_facts(const tp_tlsconn *c, tp_result *r);
+int tp_tls_facts(const tp_tlsconn *c, tp_result *r, tp_chain_cache *cache);
 /* Frees the session and buffers (idempotent). */
 void tp_tls_free(tp_tlsconn *c);
 

@@ -319,7 +319,7 @@ static const char PAGE_SCRIPT[] =
     "    }\n"
     "    if (r.tls) {\n"
     "      dl = section(d, 'TLS');\n"
-    "      kv(dl, 'version', r.tls.version); kv(dl, 'cipher', r.tls.cipher); kv(dl, 'trusted', r.tls.trusted);\n"
+    "      kv(dl, 'version', r.tls.version); kv(dl, 'cipher', r.tls.cipher); kv(dl, 'group', r.tls.group); kv(dl, 'signature', r.tls.sigalg); kv(dl, 'trusted', r.tls.trusted);\n"
     "      kv(dl, 'hostname matches', r.tls.hostname_ok); kv(dl, 'expired', r.tls.expired);\n"
     "      kv(dl, 'verify flags', '0x' + (r.tls.verify_flags >>> 0).toString(16));\n"
     "      renderChain(d, r.tls);\n"

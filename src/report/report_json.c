@@ -383,6 +383,8 @@ static cJSON *json_tls(jb *b, const tp_result *r)
         return NULL;
     add(b, o, "version", jstr(b, r->tls_version));
     add(b, o, "cipher", jstr(b, r->tls_cipher));
+    add(b, o, "group", jstr(b, r->tls_group));
+    add(b, o, "sigalg", jstr(b, r->tls_sigalg));
     cJSON *chain = chk(b, cJSON_CreateArray());
     for (size_t i = 0; chain && r->chain && i < r->chain_len; i++)
         push(b, chain, json_cert(b, &r->chain[i]));
@@ -542,7 +544,8 @@ static cJSON *json_actions(jb *b)
     return arr;
 }
 
-cJSON *tp_report_json_build(const tp_run *run)
+/* The document without its results when head_only (tp_report_json streams them). */
+static cJSON *build(const tp_run *run, bool head_only)
 {
     jb b = {.run = run, .failed = false};
     cJSON *doc = cJSON_CreateObject();
@@ -565,7 +568,7 @@ cJSON *tp_report_json_build(const tp_run *run)
     add(&b, doc, "actions", json_actions(&b));
     add(&b, doc, "provenance", tp_report_provenance(run));
     cJSON *results = chk(&b, cJSON_CreateArray());
-    for (size_t i = 0; results && run->results && i < run->n_results; i++)
+    for (size_t i = 0; !head_only && results && run->results && i < run->n_results; i++)
         push(&b, results, json_result(&b, &run->results[i]));
     add(&b, doc, "results", results);
     if (b.failed) {
@@ -575,17 +578,59 @@ cJSON *tp_report_json_build(const tp_run *run)
     return doc;
 }
 
+cJSON *tp_report_json_build(const tp_run *run)
+{
+    return build(run, false);
+}
+
+/* Writes one result as cJSON_Print would inside the results array (depth 2: every line but
+ * the first indented by two more tabs). Returns 0 or -1. */
+static int write_result(const tp_run *run, const tp_result *r, bool first, FILE *out)
+{
+    jb b = {.run = run, .failed = false};
+    cJSON *o = json_result(&b, r);
+    char *text = o && !b.failed ? cJSON_Print(o) : NULL;
+    cJSON_Delete(o);
+    if (!text)
+        return -1;
+    int rc = first ? 0 : (fputs(", ", out) >= 0 ? 0 : -1);
+    for (const char *p = text; rc == 0 && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (p != text && fputs("\t\t", out) < 0)
+            rc = -1;
+        if (rc == 0 && fwrite(p, 1, len, out) != len)
+            rc = -1;
+        p += len;
+    }
+    cJSON_free(text);
+    return rc;
+}
+
+/* The same bytes as cJSON_Print of the whole document, streamed: the head is printed with an
+ * empty results array, then the results one at a time, each built, printed and freed — a
+ * run of 10,000 results never holds the whole document (its tree was ~3.5 times the text)
+ * in memory at once. */
 int tp_report_json(const tp_run *run, FILE *out)
 {
     tp_rpt_oom_reset();
-    cJSON *doc = tp_report_json_build(run);
+    cJSON *doc = build(run, true);
     if (!doc)
         return -1;
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
         return -1;
-    int rc = (fputs(text, out) >= 0 && fputc('\n', out) != EOF && !tp_rpt_oom()) ? 0 : -1;
+    /* the document ends with the (last) key "results": [] */
+    static const char tail[] = "[]\n}";
+    size_t tl = strlen(text), sl = sizeof tail - 1;
+    int rc = tl >= sl && strcmp(text + tl - sl, tail) == 0 ? 0 : -1;
+    if (rc == 0 && (fwrite(text, 1, tl - sl, out) != tl - sl || fputc('[', out) == EOF))
+        rc = -1;
     cJSON_free(text);
+    for (size_t i = 0; rc == 0 && run->results && i < run->n_results; i++)
+        rc = write_result(run, &run->results[i], i == 0, out);
+    if (rc == 0 && (fputs("]\n}\n", out) < 0 || tp_rpt_oom()))
+        rc = -1;
     return rc;
 }

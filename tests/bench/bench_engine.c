@@ -45,8 +45,13 @@ static void run_peers(tpki *pki, int ctl_read, int report_write)
     tpki_cert cert;
     mbedtls_ssl_config conf;
     tsrv tls, proxy;
-    if (tpki_leaf(pki, "127.0.0.1", false, &cert) != 0 || tsrv_tls_conf(&conf, pki, &cert) != 0 ||
-        tsrv_start(&tls, TS_TLS_404, &conf) != 0 || tsrv_start(&proxy, TS_PROXY, NULL) != 0)
+    if (tpki_leaf(pki, "127.0.0.1", false, &cert) != 0 || tsrv_tls_conf(&conf, pki, &cert) != 0)
+        _exit(1);
+    /* choose the group like an OpenSSL origin (nginx) does: the client's first one */
+    static const mbedtls_ecp_group_id groups[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                                  MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+    mbedtls_ssl_conf_curves(&conf, groups);
+    if (tsrv_start(&tls, TS_TLS_404, &conf) != 0 || tsrv_start(&proxy, TS_PROXY, NULL) != 0)
         _exit(1);
     int ports[2] = {tls.port, proxy.port};
     if (write(report_write, ports, sizeof ports) != (ssize_t)sizeof ports)

@@ -257,6 +257,24 @@ def build_cases(lab, runs, password, binary=None, reports=None, lab_dir=None):
         return "rejected.* -> connect_refused"
 
     @case
+    def tls_windows_group():
+        # nginx (OpenSSL) takes the client's first group it supports: a Windows-shaped
+        # ClientHello (x25519, secp256r1, secp384r1) gets x25519, never secp521r1
+        seen = []
+        for ep in HTTPS_HEALTHY:
+            for path in ("direct", "proxy"):
+                r = main.result(ep, path)
+                t = r.get("tls") or {}
+                if t.get("group") != "x25519":
+                    raise Fail(f"{ep}@{path}: tls.group = {t.get('group')!r}, expected x25519 [{brief(r)}]")
+                if not t.get("sigalg"):
+                    raise Fail(f"{ep}@{path}: tls.sigalg missing [{brief(r)}]")
+                if not str(t.get("cipher", "")).startswith("TLS-ECDHE-"):
+                    raise Fail(f"{ep}@{path}: tls.cipher = {t.get('cipher')!r}, expected an ECDHE suite")
+                seen.append(f"{t['cipher']}/{t['sigalg']}")
+        return f"group x25519 on {len(seen)} handshakes ({', '.join(sorted(set(seen)))})"
+
+    @case
     def tls_alert():
         expect(main.result("lab-tlsalert", "direct"), "lab-tlsalert@direct", "fail", "tls", "tls_alert")
         return "handshake rejected by the origin -> tls_alert"

@@ -11,6 +11,7 @@
 #include "pki/castore.h"
 #include "input/config.h"
 #include "net/tlsconn.h"
+#include "net/tlsprofile.h"
 
 static tpki pki;
 static tpki_cert leaf;
@@ -42,6 +43,11 @@ static int group_setup(void **state)
     if (tpki_init(&pki) != 0 || tpki_leaf(&pki, "origin.test", false, &leaf) != 0 ||
         tsrv_tls_conf(&server_conf, &pki, &leaf) != 0)
         return -1;
+    /* the server picks by its own preference among what we offer: secp256r1 over x25519,
+     * so the group reported is the server's choice, not an echo of our first offer */
+    static const mbedtls_ecp_group_id server_groups[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519,
+                                                         MBEDTLS_ECP_DP_NONE};
+    mbedtls_ssl_conf_curves(&server_conf, server_groups);
     memset(&cfg, 0, sizeof cfg);
     if (tp_config_defaults(&cfg) != 0)
         return -1;
@@ -49,7 +55,10 @@ static int group_setup(void **state)
     if (tp_strlist_add(&cfg.ca_files, pki.ca_file) != 0)
         return -1;
     char err[256];
-    return tp_castore_init(&store, &cfg.ca_files, cfg.system_ca, NULL, &pki.drbg, err, sizeof err);
+    if (tp_castore_init(&store, &cfg.ca_files, cfg.system_ca, NULL, &pki.drbg, err, sizeof err) != 0)
+        return -1;
+    tp_tls_profile_apply(&store.conf, tp_tls_profile_get(TP_TLSP_WINDOWS)); /* as the engine does */
+    return 0;
 }
 
 static int group_teardown(void **state)
@@ -121,7 +130,7 @@ static void handshake_pair(const char *sni, bool bytewise, tp_result *facts)
     tp_tls_eof(&client);
     assert_int_equal(tp_tls_read(&client, buf, sizeof buf), 0);
 
-    assert_int_equal(tp_tls_facts(&client, facts), 0);
+    assert_int_equal(tp_tls_facts(&client, facts, NULL), 0);
     tp_tls_free(&client);
     tp_tls_free(&server);
     tp_tls_free(&client); /* idempotent */
@@ -140,6 +149,9 @@ static void test_handshake_bytewise(void **state)
     assert_true(r.trusted);
     assert_true(r.hostname_ok);
     assert_false(r.expired);
+    /* read off the server's cleartext flight: the group the server took from our offer */
+    assert_string_equal(r.tls_group, "secp256r1");
+    assert_string_equal(r.tls_sigalg, "ecdsa_secp256r1_sha256");
     tp_result_free(&r);
 
     memset(&r, 0, sizeof r);
@@ -148,6 +160,105 @@ static void test_handshake_bytewise(void **state)
     assert_false(r.hostname_ok);
     assert_true(r.verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH);
     tp_result_free(&r);
+}
+
+/* The ClientHello a Windows-shaped client sends: parsed field by field from the wire. */
+typedef struct hello {
+    int suites[128];
+    size_t n_suites;
+    int groups[32];
+    size_t n_groups;
+    int sigalgs[64];
+    size_t n_sigalgs;
+} hello;
+
+static void parse_hello(const uint8_t *b, size_t n, hello *h)
+{
+    memset(h, 0, sizeof *h);
+    assert_true(n > 5 + 4 + 2 + 32 + 1);
+    assert_int_equal(b[0], 22);   /* handshake record */
+    assert_int_equal(b[5], 1);    /* ClientHello */
+    size_t o = 5 + 4 + 2 + 32;
+    o += 1 + b[o];                /* session id */
+    size_t sl = ((size_t)b[o] << 8) | b[o + 1];
+    o += 2;
+    for (size_t i = 0; i + 1 < sl && h->n_suites < 128; i += 2)
+        h->suites[h->n_suites++] = (b[o + i] << 8) | b[o + i + 1];
+    o += sl;
+    o += 1 + b[o];                /* compression methods */
+    size_t end = o + 2 + (((size_t)b[o] << 8) | b[o + 1]);
+    assert_true(end <= n);
+    o += 2;
+    while (o + 4 <= end) {
+        int type = (b[o] << 8) | b[o + 1];
+        size_t len = ((size_t)b[o + 2] << 8) | b[o + 3];
+        const uint8_t *x = b + o + 4;
+        if (type == 10)           /* supported_groups */
+            for (size_t i = 2; i + 1 < len && h->n_groups < 32; i += 2)
+                h->groups[h->n_groups++] = (x[i] << 8) | x[i + 1];
+        if (type == 13)           /* signature_algorithms */
+            for (size_t i = 2; i + 1 < len && h->n_sigalgs < 64; i += 2)
+                h->sigalgs[h->n_sigalgs++] = (x[i] << 8) | x[i + 1];
+        o += 4 + len;
+    }
+}
+
+static void test_clienthello_windows(void **state)
+{
+    (void)state;
+    pipe_buf out = {0};
+    tp_tlsconn c;
+    assert_int_equal(tp_tls_init(&c, &store.conf, "origin.test", to_pipe, &out), 0);
+    assert_int_equal(tp_tls_handshake(&c), TP_TLS_AGAIN);
+    hello h;
+    parse_hello(out.data, out.len, &h);
+    tp_tls_free(&c);
+    /* groups: x25519, secp256r1, secp384r1 — nothing else, in that order */
+    assert_int_equal(h.n_groups, 3);
+    assert_int_equal(h.groups[0], 29);
+    assert_int_equal(h.groups[1], 23);
+    assert_int_equal(h.groups[2], 24);
+    /* Schannel's first four suites, in its order; no DHE, no ChaCha20 (Windows offers neither) */
+    assert_true(h.n_suites >= 4);
+    assert_int_equal(h.suites[0], 0xC02C);
+    assert_int_equal(h.suites[1], 0xC02B);
+    assert_int_equal(h.suites[2], 0xC030);
+    assert_int_equal(h.suites[3], 0xC02F);
+    for (size_t i = 0; i < h.n_suites; i++) {
+        assert_true(h.suites[i] != 0x009F && h.suites[i] != 0x009E); /* DHE-RSA-AES-GCM */
+        assert_true((h.suites[i] & 0xff00) != 0xCC00 || h.suites[i] == 0x00FF);
+        const tp_tls_profile *w = tp_tls_profile_get(TP_TLSP_WINDOWS);
+        bool listed = h.suites[i] == 0x00FF; /* the renegotiation SCSV */
+        for (const int *s = w->ciphersuites; *s; s++)
+            listed = listed || *s == h.suites[i];
+        assert_true(listed);
+    }
+    /* signature hashes in Schannel's order: sha256 first, sha384 next */
+    assert_true(h.n_sigalgs >= 4);
+    assert_int_equal(h.sigalgs[0] >> 8, 4);
+    assert_int_equal(h.sigalgs[2] >> 8, 5);
+
+    /* the openssl profile (tls.client_profile / --client-profile): its own order */
+    assert_int_equal(tp_client_profile_parse("openssl"), TP_TLSP_OPENSSL);
+    assert_int_equal(tp_client_profile_parse("windows"), TP_TLSP_WINDOWS);
+    assert_int_equal(tp_client_profile_parse("macos"), -1);
+    tp_castore other;
+    char err[256];
+    assert_int_equal(tp_castore_init(&other, &cfg.ca_files, false, NULL, &pki.drbg, err, sizeof err), 0);
+    tp_tls_profile_apply(&other.conf, tp_tls_profile_get(TP_TLSP_OPENSSL));
+    out.len = 0;
+    assert_int_equal(tp_tls_init(&c, &other.conf, "origin.test", to_pipe, &out), 0);
+    assert_int_equal(tp_tls_handshake(&c), TP_TLS_AGAIN);
+    parse_hello(out.data, out.len, &h);
+    tp_tls_free(&c);
+    tp_castore_free(&other);
+    assert_int_equal(h.n_groups, 4);
+    assert_int_equal(h.groups[0], 29);
+    assert_int_equal(h.groups[2], 25); /* secp521r1 before secp384r1, as OpenSSL 3 offers */
+    bool dhe = false;
+    for (size_t i = 0; i < h.n_suites; i++)
+        dhe = dhe || h.suites[i] == 0x009F;
+    assert_true(dhe);
 }
 
 /* Feeds peer bytes after the ClientHello and classifies the handshake failure. */
@@ -353,6 +464,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_bytewise),
+        cmocka_unit_test(test_clienthello_windows),
         cmocka_unit_test(test_classification),
         cmocka_unit_test(test_feed_bound),
         cmocka_unit_test(test_alert_names),

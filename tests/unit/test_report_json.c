@@ -96,6 +96,28 @@ static void test_schema_valid(void **state)
     fx_free(&f);
 }
 
+/* The report is streamed result by result (a large run never holds the whole document);
+ * the bytes are exactly those of the whole document printed at once. */
+static void test_streamed_equals_document(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    assert_true(f.run.n_results > 1);
+    char *text = render(&f.run);
+    cJSON *doc = tp_report_json_build(&f.run);
+    assert_non_null(doc);
+    char *whole = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    size_t wl = strlen(whole);
+    assert_int_equal(strlen(text), wl + 1);   /* and a final newline */
+    assert_memory_equal(text, whole, wl);
+    assert_int_equal(text[wl], '\n');
+    cJSON_free(whole);
+    free(text);
+    fx_free(&f);
+}
+
 /* The schema is not a rubber stamp: a report missing a contract key fails it. */
 static void test_schema_rejects_broken(void **state)
 {
@@ -444,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_provenance),
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_schema_valid),
+        cmocka_unit_test(test_streamed_equals_document),
         cmocka_unit_test(test_schema_rejects_broken),
         cmocka_unit_test(test_top_level),
         cmocka_unit_test(test_ok_result),

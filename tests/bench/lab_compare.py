@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""tests/bench/lab_compare.py — the body of tests/bench/lab-compare (see there). stdlib only."""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+
+
+def measure(cmd, stdin_text=None):
+    """Runs cmd in a helper process of its own, so that its peak RSS and CPU are this cmd's."""
+    helper = ("import json,resource,subprocess,sys,time\n"
+              "t=time.monotonic()\n"
+              "p=subprocess.run(sys.argv[1:],input=sys.stdin.buffer.read(),stdout=subprocess.DEVNULL,"
+              "stderr=subprocess.DEVNULL)\n"
+              "w=time.monotonic()-t\n"
+              "r=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+              "print(json.dumps({'rc':p.returncode,'wall':w,'cpu':r.ru_utime+r.ru_stime,'rss':r.ru_maxrss}))\n")
+    p = subprocess.run([sys.executable, "-c", helper] + cmd, input=(stdin_text or "").encode(),
+                       capture_output=True)
+    lines = p.stdout.decode().strip().splitlines()
+    if not lines:
+        sys.exit(f"measure {cmd[:6]}: {p.stderr.decode()[-500:]}")
+    return json.loads(lines[-1])
+
+
+def probes(lab, copies, wan):
+    cfg = json.load(open(f"{lab}/configs/lab-wan.json"))
+    cat = json.load(open(cfg["catalogs"][0]))
+    eps = [dict(e, id=f"{e['id']}-{i}") for i in range(copies) for e in cat["endpoints"]]
+    cat["endpoints"] = eps
+    if not wan:  # the scale run: the plain proxy, no delay relay
+        env = dict(l.split("=", 1) for l in open(f"{lab}/lab.env").read().split("\n") if "=" in l and not l.startswith("#"))
+        for p in cfg["paths"]:
+            if p["type"] == "http":
+                p["id"], p["proxy"] = "proxy", env["PROXY_PLAIN"]
+    return cfg, cat
+
+
+def write_config(work, name, cfg, cat):
+    json.dump(cat, open(f"{work}/{name}-catalog.json", "w"))
+    c = dict(cfg, catalogs=[f"{work}/{name}-catalog.json"])
+    json.dump(c, open(f"{work}/{name}.json", "w"))
+    return f"{work}/{name}.json"
+
+
+def curl_lines(cfg, cat, ca):
+    out = []
+    for e in cat["endpoints"]:
+        for p in cfg["paths"]:
+            args = ["curl", "-sS", "-o", "/dev/null", "--max-time", "20", "--cacert", ca]
+            if p["type"] == "http":
+                args += ["--proxy", "http://" + p["proxy"]]
+            out.append(" ".join(args + [e["url"]]))
+    return out
+
+
+def tlspath(ns, binary, config, conc, out):
+    cmd = ["ip", "netns", "exec", ns, binary, "run", "--config", config, "--concurrency", str(conc),
+           "--format", "json", "--output", out, "--quiet"]
+    m = measure(cmd)
+    rep = json.load(open(out))
+    m["report"] = rep
+    return m
+
+
+def tlspath_threads(ns, binary, config, conc, out):
+    """Like tlspath(), polling /proc for the CPU of each thread: the loop thread (tid = pid)
+    against the others (libuv's pool), and the busiest second of the run in % of one core
+    (above 100 %: more than one core at work)."""
+    cmd = ["ip", "netns", "exec", ns, binary, "run", "--config", config, "--concurrency", str(conc),
+           "--format", "json", "--output", out, "--quiet"]
+    tick = os.sysconf("SC_CLK_TCK")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    threads, samples = {}, []
+    while p.poll() is None:
+        total = 0
+        try:
+            for tid in os.listdir(f"/proc/{p.pid}/task"):
+                f = open(f"/proc/{p.pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+                cpu = (int(f[11]) + int(f[12])) / tick
+                threads[int(tid)] = max(threads.get(int(tid), 0), cpu)
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            pass
+        samples.append((time.monotonic(), sum(threads.values())))
+        time.sleep(0.1)
+    wall = time.monotonic() - t0
+    peak = 0.0
+    for i in range(len(samples)):
+        for j in range(i, len(samples)):
+            if samples[j][0] - samples[i][0] >= 1.0:
+                peak = max(peak, (samples[j][1] - samples[i][1]) / (samples[j][0] - samples[i][0]))
+                break
+    loop = threads.get(p.pid, 0)
+    return {"wall": wall, "loop": loop, "pool": sum(threads.values()) - loop, "peak": 100 * peak,
+            "report": json.load(open(out))}
+
+
+def judge(rep, total_ms):
+    res = rep["results"]
+    net = incon = 0
+    worst = 0.0
+    for r in res:
+        code = (r.get("error") or {}).get("code")
+        if code == "inconclusive":
+            incon += 1
+        elif code and code not in ("cancelled", "engine_error"):
+            net += 1  # every endpoint here is healthy: any other code blames the path
+        t = (r.get("timings_ms") or {}).get("total") or 0
+        worst = max(worst, t)
+    return net, incon, worst
+
+
+def row(label, m, n, ref=None):
+    ratio = f"{ref['wall'] / m['wall']:6.1f}x" if ref else "      "
+    return (f"{label:<28} wall {m['wall']:8.2f} s  cpu {m['cpu']:7.2f} s ({m['cpu'] * 1000 / n:5.2f} ms/probe)  "
+            f"peak rss {m['rss'] / 1024:7.1f} MB  {ratio} vs xargs")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lab"), ap.add_argument("--work"), ap.add_argument("--bin"), ap.add_argument("--base")
+    ap.add_argument("--copies", type=int, default=50)
+    ap.add_argument("--no-seq", action="store_true")
+    ap.add_argument("--scale", type=int, default=0)
+    ap.add_argument("--scale-conc", default="512,100000")
+    a = ap.parse_args()
+    env = dict(l.split("=", 1) for l in open(f"{a.lab}/lab.env").read().split("\n") if "=" in l and not l.startswith("#"))
+    ns, ca = env["NS_CLIENT"], env["LAB_ROOT_CA"]
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"lab-compare: {platform.node()} {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+          f"load average {' '.join(load)}, relay delay {env.get('WAN_DELAY_MS')} ms per chunk")
+    bins = [("tlspath", a.bin)] + ([("tlspath (base)", a.base)] if a.base else [])
+
+    cfg, cat = probes(a.lab, a.copies, True)
+    n = len(cat["endpoints"]) * len(cfg["paths"])
+    config = write_config(a.work, "wan", cfg, cat)
+    lines = curl_lines(cfg, cat, ca)
+    print(f"{n} probes ({len(cat['endpoints'])} endpoints x {len(cfg['paths'])} paths: direct, proxy behind the delay relay)")
+    xargs = measure(["ip", "netns", "exec", ns, "xargs", "-P", "64", "-d", "\n", "-n", "1", "sh", "-c"],
+                    "\n".join(lines) + "\n")
+    if not a.no_seq:
+        seq = measure(["ip", "netns", "exec", ns, "sh", "-c", "\n".join(l + " || true" for l in lines)])
+        print(row("sequential curl", seq, n, xargs))
+    print(row("xargs -P 64 curl", xargs, n, xargs))
+    for label, b in bins:
+        for conc in (n, 64):
+            m = tlspath(ns, b, config, conc, f"{a.work}/r.json")
+            s = m["report"]["summary"]
+            net, incon, worst = judge(m["report"], cfg["limits"]["timeout_ms"]["total"])
+            print(row(f"{label} -c {conc}", m, n, xargs) + f"  ok {s['ok']}/{n} network-blamed {net} "
+                  f"inconclusive {incon} slowest {worst:.0f} ms")
+
+    if a.scale:
+        cfg, cat = probes(a.lab, max(1, a.scale // 12), False)
+        n = len(cat["endpoints"]) * len(cfg["paths"])
+        config = write_config(a.work, "scale", cfg, cat)
+        total = cfg["limits"]["timeout_ms"]["total"]
+        print(f"scale: {n} probes, no delay (direct and the plain proxy), total deadline {total} ms")
+        for label, b in bins:
+            for conc in [int(c) for c in a.scale_conc.split(",")]:
+                m = tlspath(ns, b, config, conc, f"{a.work}/s.json")
+                s = m["report"]["summary"]
+                net, incon, worst = judge(m["report"], total)
+                print(f"{label + ' -c ' + str(conc):<28} wall {m['wall']:7.2f} s  cpu {m['cpu']:7.2f} s "
+                      f"({m['cpu'] * 1000 / n:5.2f} ms/probe, {100 * m['cpu'] / m['wall']:4.0f}% of a core)  "
+                      f"peak rss {m['rss'] / 1024:6.1f} MB  ok {s['ok']}/{n}  network-blamed {net}  "
+                      f"inconclusive {incon}  worst total {worst:.0f} ms ({100 * worst / total:.0f}% of the deadline)")
+                sys.stdout.flush()
+        m = tlspath_threads(ns, a.bin, config, 512, f"{a.work}/t.json")
+        print(f"threads (tlspath -c 512, polled): loop thread {m['loop']:.1f} s CPU, other threads (libuv pool) "
+              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
