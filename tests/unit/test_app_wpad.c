@@ -1,7 +1,8 @@
 /* test_app_wpad.c — `tlspath run --wpad-domain` / `--wpad` in-process (tp_app_main): the
  * PAC search of a "pac:wpad:" path. Loopback only: the resolver is a closed UDP port on
  * 127.0.0.1, so every wpad.<domain> name fails to resolve and the path ends in
- * pac_unavailable with a warning that says where it looked (the DNS devolution walk). */
+ * pac_unavailable with a warning that says where it looked (the DNS devolution walk). A PAC
+ * file that cannot be read ends the same way, after the paths that need no PAC. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,11 +72,31 @@ static void test_wpad_resolv_conf(void **state)
     app_out_free(&o);
 }
 
+static void test_pac_file_missing(void **state)
+{
+    (void)state;
+    char missing[192];
+    lab_file(missing, sizeof missing, "absent.pac");
+    app_out o;
+    APP(&o, "run", "-c", lab.config, "-p", "direct", "--pac", missing, "--service", "maps", "-f", "json", "-q");
+    assert_rc(&o, 1);
+    cJSON *rep = app_json(o.out);
+    const cJSON *r = app_result(rep, "maps-ok", "pac");
+    assert_non_null(r);
+    assert_string_equal(app_str(r, "error", "code"), "pac_unavailable");
+    assert_has(app_str(r, "error", "message"), "absent.pac cannot be read");
+    /* the direct path, ahead of it, is untouched by the PAC stage */
+    assert_non_null(app_result(rep, "maps-ok", "direct"));
+    cJSON_Delete(rep);
+    app_out_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wpad_domain_walk),
         cmocka_unit_test(test_wpad_resolv_conf),
+        cmocka_unit_test(test_pac_file_missing),
     };
     return cmocka_run_group_tests(tests, lab_setup, lab_teardown);
 }
