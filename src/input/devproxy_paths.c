@@ -49,7 +49,10 @@ static bool add_bypass(cJSON *p, const tp_strlist *l)
     if (l->n == 0)
         return true;
     cJSON *a = strlist_json(l);
-    return a && cJSON_AddItemToObject(p, "bypass", a);
+    if (a && cJSON_AddItemToObject(p, "bypass", a))
+        return true;
+    cJSON_Delete(a); /* a refused add (its key not copied) leaves a ours */
+    return false;
 }
 
 cJSON *tp_devproxy_paths(const tp_devproxy *d)
@@ -60,8 +63,10 @@ cJSON *tp_devproxy_paths(const tp_devproxy *d)
     if (!root)
         return NULL;
     cJSON *notes = strlist_json(&d->notes);
-    if (!notes || !cJSON_AddItemToObject(root, "$comment", notes))
+    if (!notes || !cJSON_AddItemToObject(root, "$comment", notes)) {
+        cJSON_Delete(notes);
         goto oom;
+    }
     if (!(paths = cJSON_AddArrayToObject(root, "paths")))
         goto oom;
 
