@@ -228,43 +228,35 @@ static cJSON *json_timings(jb *b, const tp_timings *t)
     return o;
 }
 
-/* "ADDR=TAG,TAG;ADDR=" (tp_result.addr_tags) as [{"address", "tags": [...]}]. */
-static cJSON *json_addr_tags(jb *b, const char *s)
+/* The next "KEY=VALUE" entry of a ';'-separated list (tp_result.addr_tags, dns_split) into
+ * buf (cut to its size), split at the first '=' (last_eq false) or the last one (a resolver
+ * "[v6]:port" or "ip:port" key holds no '=', an IPv6 address may). Advances *s. Returns the
+ * value, or NULL for an entry without '=' (skipped by the callers). */
+static char *next_entry(const char **s, char *buf, size_t cap, bool last_eq)
 {
-    cJSON *a = cJSON_CreateArray();
-    if (!a) {
-        b->failed = true;
+    size_t n = strcspn(*s, ";");
+    size_t k = n < cap - 1 ? n : cap - 1;
+    memcpy(buf, *s, k);
+    buf[k] = '\0';
+    *s += n + ((*s)[n] == ';');
+    char *eq = last_eq ? strrchr(buf, '=') : strchr(buf, '=');
+    if (!eq)
         return NULL;
-    }
-    char buf[512];
-    while (*s) {
-        size_t n = strcspn(s, ";");
-        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-        memcpy(buf, s, k);
-        buf[k] = '\0';
-        s += n + (s[n] == ';');
-        char *eq = strchr(buf, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        cJSON *o = jobj(b), *tags = cJSON_CreateArray();
-        if (!o || !tags) {
-            cJSON_Delete(tags);
-            b->failed = true;
-            break;
-        }
-        char *save = NULL;
-        for (char *t = strtok_r(eq + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            cJSON_AddItemToArray(tags, cJSON_CreateString(t));
-        add(b, o, "address", jstr(b, buf));
-        add(b, o, "tags", tags);
-        cJSON_AddItemToArray(a, o);
-    }
-    return a;
+    *eq = '\0';
+    return eq + 1;
 }
 
-/* "SERVER=a,b;SERVER=!code" (tp_result.dns_split) as [{"resolver", "addresses", "error"}]. */
-static cJSON *json_by_resolver(jb *b, const char *s)
+/* Appends the ','-separated items of list (modified) to arr as strings. */
+static void add_items(cJSON *arr, char *list)
+{
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        cJSON_AddItemToArray(arr, cJSON_CreateString(t));
+}
+
+/* "ADDR=TAG,TAG;ADDR=" (tp_result.addr_tags) as [{"address", "tags": [...]}], or
+ * "SERVER=a,b;SERVER=!code" (tp_result.dns_split) as [{"resolver", "addresses", "error"}]. */
+static cJSON *json_kv_list(jb *b, const char *s, bool by_resolver)
 {
     cJSON *a = cJSON_CreateArray();
     if (!a) {
@@ -273,28 +265,22 @@ static cJSON *json_by_resolver(jb *b, const char *s)
     }
     char buf[1024];
     while (*s) {
-        size_t n = strcspn(s, ";");
-        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-        memcpy(buf, s, k);
-        buf[k] = '\0';
-        s += n + (s[n] == ';');
-        char *eq = strrchr(buf, '=');
-        if (!eq)
+        char *val = next_entry(&s, buf, sizeof buf, by_resolver);
+        if (!val)
             continue;
-        *eq = '\0';
-        cJSON *o = jobj(b), *addrs = cJSON_CreateArray();
-        if (!o || !addrs) {
-            cJSON_Delete(addrs);
+        cJSON *o = jobj(b), *items = cJSON_CreateArray();
+        if (!o || !items) {
+            cJSON_Delete(items);
             b->failed = true;
             break;
         }
-        bool failed = eq[1] == '!';
-        char *save = NULL;
-        for (char *t = failed ? NULL : strtok_r(eq + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            cJSON_AddItemToArray(addrs, cJSON_CreateString(t));
-        add(b, o, "resolver", jstr(b, buf));
-        add(b, o, "addresses", addrs);
-        add(b, o, "error", failed ? jstr(b, eq + 2) : jnull(b));
+        bool failed = by_resolver && val[0] == '!';
+        if (!failed)
+            add_items(items, val);
+        add(b, o, by_resolver ? "resolver" : "address", jstr(b, buf));
+        add(b, o, by_resolver ? "addresses" : "tags", items);
+        if (by_resolver)
+            add(b, o, "error", failed ? jstr(b, val + 1) : jnull(b));
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -311,9 +297,9 @@ static cJSON *json_dns(jb *b, const tp_result *r)
         add(b, o, "cnames", jstrlist(b, &r->cnames));
         add(b, o, "resolver", jstr(b, r->resolver));
         if (r->addr_tags)
-            add(b, o, "service_tags", json_addr_tags(b, r->addr_tags));
+            add(b, o, "service_tags", json_kv_list(b, r->addr_tags, false));
         if (r->dns_split)
-            add(b, o, "by_resolver", json_by_resolver(b, r->dns_split));
+            add(b, o, "by_resolver", json_kv_list(b, r->dns_split, true));
     }
     return o;
 }
