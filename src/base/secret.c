@@ -1,5 +1,6 @@
 /* secret.c — see secret.h. */
 #include "base/secret.h"
+#include "base/str.h"
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -45,17 +46,10 @@ tp_secret *tp_secret_dup(const char *s)
 
 tp_secret *tp_secret_printf(const char *fmt, ...)
 {
+    /* same allocation as any string: what makes it a secret is how it is freed (wiped) */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    tp_secret *s = tp_vasprintf(fmt, ap);
     va_end(ap);
     return s;
 }

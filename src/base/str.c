@@ -23,19 +23,26 @@ char *tp_strndup(const char *s, size_t n)
     return d;
 }
 
-char *tp_asprintf(const char *fmt, ...)
+char *tp_vasprintf(const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0)
         return NULL;
     char *s = malloc((size_t)n + 1);
     if (!s)
         return NULL;
-    va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *tp_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = tp_vasprintf(fmt, ap);
     va_end(ap);
     return s;
 }

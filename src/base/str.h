@@ -3,6 +3,7 @@
 #define TLSPATH_BASE_STR_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 
@@ -22,5 +23,7 @@ char *tp_strdup(const char *s);                   /* NULL-safe strdup */
 char *tp_strndup(const char *s, size_t n);
 /* malloc'ed printf. Returns NULL on failure. */
 char *tp_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same over a va_list (ap is consumed). */
+char *tp_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif
