@@ -4,6 +4,7 @@
  * other's interruption and tests need no signals to exercise it. */
 #ifndef TLSPATH_CANCEL_H
 #define TLSPATH_CANCEL_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -24,5 +25,15 @@ static inline void tp_cancel_set(tp_cancel *c, const char *why)
         return;
     c->cancelled = true;
     snprintf(c->why, sizeof c->why, "%s", why ? why : "cancelled");
+}
+/* A stop flag for work on another thread (a CRL judged on the thread pool): the loop sets
+ * it when that work's deadline passes or the run is cancelled, the worker reads it between
+ * steps and returns early. Atomic, unlike the token above, which only the loop's thread
+ * touches. */
+typedef atomic_bool tp_stop;
+
+static inline bool tp_stop_requested(const tp_stop *s)
+{
+    return s && atomic_load_explicit((tp_stop *)s, memory_order_relaxed);
 }
 #endif

@@ -14,6 +14,7 @@ void tp_limits_defaults(tp_limits *l)
     l->crl_ms = TP_LIMIT_CRL_MS;
     l->total_ms = TP_LIMIT_TOTAL_MS;
     l->crl_max_bytes = TP_LIMIT_CRL_BYTES;
+    l->crl_budget_bytes = TP_LIMIT_CRL_BUDGET;
     l->header_max_bytes = TP_LIMIT_HEADER_BYTES;
     l->body_max_bytes = TP_LIMIT_BODY_BYTES;
 }
@@ -50,6 +51,10 @@ void tp_limits_resolve(const tp_limits *in, tp_limits *out)
     }
     l.crl_max_bytes = size_in(l.crl_max_bytes, TP_LIMIT_CRL_BYTES, TP_LIMIT_CRL_BYTES_MIN,
                               TP_LIMIT_CRL_BYTES_MAX);
+    l.crl_budget_bytes = size_in(l.crl_budget_bytes, TP_LIMIT_CRL_BUDGET, TP_LIMIT_CRL_BYTES_MIN,
+                                 TP_LIMIT_CRL_BUDGET_MAX);
+    if (l.crl_budget_bytes < l.crl_max_bytes)
+        l.crl_budget_bytes = l.crl_max_bytes;
     l.header_max_bytes = size_in(l.header_max_bytes, TP_LIMIT_HEADER_BYTES,
                                  TP_LIMIT_HEADER_BYTES_MIN, TP_LIMIT_HEADER_BYTES_MAX);
     if (l.body_max_bytes > TP_LIMIT_BODY_BYTES_MAX)

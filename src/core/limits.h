@@ -20,6 +20,8 @@
 #define TP_LIMIT_CRL_MS 10000
 #define TP_LIMIT_TOTAL_MS 30000
 #define TP_LIMIT_CRL_BYTES ((size_t)32 * 1024 * 1024)
+/* CRL bytes held and in flight at once (net/crlbudget.c): four CRLs at the default bound */
+#define TP_LIMIT_CRL_BUDGET ((size_t)128 * 1024 * 1024)
 #define TP_LIMIT_HEADER_BYTES ((size_t)16 * 1024)
 #define TP_LIMIT_BODY_BYTES ((size_t)64 * 1024)
 
@@ -29,6 +31,7 @@
 #define TP_LIMIT_TIMEOUT_MS_MAX 3600000
 #define TP_LIMIT_CRL_BYTES_MIN 1024
 #define TP_LIMIT_CRL_BYTES_MAX ((size_t)1024 * 1024 * 1024)
+#define TP_LIMIT_CRL_BUDGET_MAX ((size_t)16 * 1024 * 1024 * 1024)
 #define TP_LIMIT_HEADER_BYTES_MIN 1024
 #define TP_LIMIT_HEADER_BYTES_MAX ((size_t)1024 * 1024)
 #define TP_LIMIT_BODY_BYTES_MAX ((size_t)64 * 1024 * 1024)
@@ -37,7 +40,9 @@
 void tp_limits_defaults(tp_limits *l);
 
 /* The limits a run uses: every unset value (0 or less; body_max_bytes may be 0) takes its
- * default, every value is brought within its bounds, and no phase deadline (dns, connect,
- * proxy, tls, http, crl) exceeds total_ms. Idempotent. */
+ * default, every value is brought within its bounds, no phase deadline (dns, connect,
+ * proxy, tls, http, crl) exceeds total_ms, and crl_budget_bytes is at least crl_max_bytes
+ * (raised to it: one CRL at the bound must always fit, so a body the budget could never
+ * hold is always the fetch's own fetch_too_large). Idempotent. */
 void tp_limits_resolve(const tp_limits *in, tp_limits *out);
 #endif

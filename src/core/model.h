@@ -110,6 +110,7 @@ typedef struct tp_limits {
     int per_proxy;            /* connections to one proxy at once, default 64 */
     int dns_ms, connect_ms, proxy_ms, tls_ms, http_ms, crl_ms, total_ms;
     size_t crl_max_bytes;     /* default 32 MiB */
+    size_t crl_budget_bytes;  /* CRL bytes held and in flight at once, default 128 MiB */
     size_t header_max_bytes;  /* default 16 KiB */
     size_t body_max_bytes;    /* kept of an endpoint's HTTP body, default 64 KiB */
 } tp_limits;
@@ -309,6 +310,19 @@ bool tp_result_fell_back(const tp_result *r);
 typedef struct tp_changes tp_changes;
 
 /* A run: the plan (results) plus when it happened. */
+/* The CRL stage of a run (net/crlbudget.c fills it): the memory budget and how it went. */
+typedef struct tp_crl_stats {
+    size_t fetches;          /* CRL fetches (one per URL and route) */
+    size_t budget_bytes;     /* limits.crl_budget_bytes as the run used it */
+    size_t bytes_now, bodies_now, waiting_now; /* live counts while the run goes */
+    size_t bytes_peak;       /* most body bytes reserved + held at once */
+    size_t bodies_peak;      /* most bodies reserved or held at once */
+    size_t waited;           /* fetches that waited at their head for the budget */
+    double wait_ms_max;      /* the longest such wait */
+    size_t judged;           /* CRLs judged on the thread pool */
+    size_t timeouts;         /* judgements stopped by the CRL deadline */
+} tp_crl_stats;
+
 typedef struct tp_run {
     const tp_config *cfg;    /* borrowed */
     tp_catalog *catalogs;    /* borrowed */
@@ -322,6 +336,7 @@ typedef struct tp_run {
     tp_changes *changes;     /* NULL when no history is kept; owned (tp_changes_free) */
     struct tp_route_store *routes; /* routes made for this run's results (a PAC's answers);
                                       owned, tp_route_store_free (plan/pacroute.h) */
+    tp_crl_stats crl;        /* the CRL stage's budget figures (zero when it fetched nothing) */
 } tp_run;
 
 /* Summary counts used by every sink. */

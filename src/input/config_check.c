@@ -187,6 +187,7 @@ int cfg_check_config(const cfg_ctx *x, const tp_config *c)
         {"limits.timeout_ms.tls", l->tls_ms},       {"limits.timeout_ms.http", l->http_ms},
         {"limits.timeout_ms.crl", l->crl_ms},       {"limits.timeout_ms.total", l->total_ms},
         {"limits.crl_max_bytes", l->crl_max_bytes > 0},
+        {"limits.crl_budget_bytes", l->crl_budget_bytes > 0},
         {"limits.header_max_bytes", l->header_max_bytes > 0},
     };
     for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)

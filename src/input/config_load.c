@@ -384,6 +384,7 @@ static int parse_tls(const cfg_ctx *x, const cJSON *o, tp_config *c)
 #define MAX_CONCURRENCY TP_LIMIT_CONCURRENCY_MAX
 #define MAX_TIMEOUT_MS TP_LIMIT_TIMEOUT_MS_MAX
 #define MAX_CRL_BYTES ((double)TP_LIMIT_CRL_BYTES_MAX)
+#define MAX_CRL_BUDGET ((double)TP_LIMIT_CRL_BUDGET_MAX)
 #define MAX_HEADER_BYTES ((double)TP_LIMIT_HEADER_BYTES_MAX)
 #define MAX_BODY_BYTES ((double)TP_LIMIT_BODY_BYTES_MAX)
 
@@ -412,11 +413,12 @@ static int parse_timeouts(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
 {
     static const char *const keys[] = {"concurrency", "timeout_ms", "crl_max_bytes",
-                                       "header_max_bytes", "body_max_bytes", "per_proxy"};
+                                       "header_max_bytes", "body_max_bytes", "per_proxy",
+                                       "crl_budget_bytes"};
     const cJSON *v;
     double d = 0;
 
-    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 6))
+    if (tp_jr_object(&x->jr, o, "limits") || tp_jr_check_keys(&x->jr, o, "limits", keys, 7))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "concurrency"))) {
         if (tp_jr_int(&x->jr, v, "limits.concurrency", 1, MAX_CONCURRENCY, &d))
@@ -435,6 +437,13 @@ static int parse_limits(const cfg_ctx *x, const cJSON *o, tp_limits *l)
         if (tp_jr_int(&x->jr, v, "limits.crl_max_bytes", TP_LIMIT_CRL_BYTES_MIN, MAX_CRL_BYTES, &d))
             return -1;
         l->crl_max_bytes = (size_t)d;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(o, "crl_budget_bytes"))) {
+        /* CRL bytes held and in flight at once; below crl_max_bytes it is raised to it
+         * (core/limits.c): a run must be able to hold one CRL at the bound */
+        if (tp_jr_int(&x->jr, v, "limits.crl_budget_bytes", TP_LIMIT_CRL_BYTES_MIN, MAX_CRL_BUDGET, &d))
+            return -1;
+        l->crl_budget_bytes = (size_t)d;
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(o, "header_max_bytes"))) {
         if (tp_jr_int(&x->jr, v, "limits.header_max_bytes", TP_LIMIT_HEADER_BYTES_MIN, MAX_HEADER_BYTES, &d))

@@ -5,6 +5,7 @@
  *   trust.c         trust anchors and parsed chains: who issued what
  *   interception.c  pinning and interception: does the chain come from the origin?
  *   revocation.c    which CRLs a run needs, and each certificate judged against them
+ *   crlwork.c       each CRL judged for every certificate that needs it, once fetched
  *   remediation.c   the message and the one remediation line of a result
  *
  * Functions shared between them carry the tpj_ prefix. None of them does I/O. */
@@ -47,14 +48,37 @@ typedef struct parsed_chain {
     bool borrowed;           /* another result's parse of the same shared chain: not freed here */
 } parsed_chain;
 
-/* The CRLs of a run: fetches[i] is what the caller fills; crl[i] its parse, made on first
- * use (the parse takes the fetched body over). One entry per (URL, route); last[i] is the
- * index of the last result that needs it, after which its CRL is freed. */
+/* One certificate a CRL must answer for: its parse (a result's parsed chain, borrowed)
+ * and its issuer, found when the run's CRLs are planned — on the caller's thread, since
+ * the anchors' memo is not thread-safe — and the CRL's verdict once judged. */
+typedef struct crl_check {
+    const mbedtls_x509_crt *cert;
+    const mbedtls_x509_crt *issuer;   /* NULL: not in the chain nor the store */
+    tp_crl_verdict v;
+    size_t same;        /* the check judged for it: itself, or an earlier equal one */
+} crl_check;
+
+typedef enum slot_state {
+    SLOT_PENDING = 0,   /* not judged yet (its body, if any, is still in f[i]) */
+    SLOT_JUDGED,        /* every check has its verdict; the bytes are freed */
+    SLOT_STOPPED        /* the judgement did not end in time (crl_timeout): bytes freed */
+} slot_state;
+
+typedef struct slot_info {
+    crl_check *checks;  /* every distinct certificate of the run that needs this CRL */
+    size_t n_checks, cap_checks;
+    slot_state state;
+    bool fetched;       /* a 2xx body came back */
+    tp_outcome stopped_by;  /* SLOT_STOPPED: TP_OC_CRL_TIMEOUT or TP_OC_CANCELLED */
+} slot_info;
+
+/* The CRLs of a run: f[i] is what the caller fills (one entry per (URL, route)); info[i]
+ * what the judge knows of it. Each CRL is judged once, for all its checks, as soon as it is
+ * fetched (tp_verdict_crl_work, on a worker thread) or else when finish first needs it —
+ * then its bytes are freed: a run holds a CRL only from its fetch to its judgement. */
 typedef struct slots {
     tp_fetch *f;
-    tp_crl *crl;
-    bool *parsed;
-    size_t *last;
+    slot_info *info;
     size_t n, cap;
 } slots;
 
@@ -81,11 +105,19 @@ int tpj_propagate_interception(const tp_config *cfg, tp_run *run);
 bool tpj_is_http_url(const char *u);
 const tp_route *tpj_crl_route(const tp_result *r);
 void tpj_slots_free(slots *s);
-/* Frees the bodies and parsed CRLs no result after `user` needs (judgement goes in result
- * order, so a run holds each large CRL only while it is being used). */
-void tpj_slots_release(slots *s, size_t user);
-int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s);
-int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, anchors *a, slots *s, time_t now, bool interrupted);
+/* Lists the run's CRLs and, for each, the certificates it must answer for (with their
+ * issuers, looked up here). 0 or -1 (out of memory). */
+int tpj_plan_fetches(const tp_run *run, const parsed_chain *pcs, anchors *a, size_t max_bytes, slots *s);
+long tpj_slot_find(const slots *s, const char *url, const tp_route *rt);
+int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, slots *s, time_t now, bool interrupted);
+
+/* ---- crlwork.c ---- */
+/* Adds cert (once) to slot i's checks. 0 or -1. */
+int tpj_check_add(slots *s, size_t i, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer);
+/* Slot i's verdict for cert, or NULL (not among its checks). */
+const tp_crl_verdict *tpj_check_verdict(const slots *s, size_t i, const mbedtls_x509_crt *cert);
+/* Judges slot i's body for every check and frees it (see tp_verdict_crl_work). */
+void tpj_slot_judge(slots *s, size_t i, time_t now, const tp_stop *stop);
 
 /* ---- remediation.c ---- */
 char *tpj_remediation_for(const tp_result *r, tp_outcome code);

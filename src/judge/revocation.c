@@ -42,7 +42,7 @@ const tp_route *tpj_crl_route(const tp_result *r)
     return r->route->crl_via ? r->route->crl_via : used_route(r);
 }
 
-static long slot_find(const slots *s, const char *url, const tp_route *rt)
+long tpj_slot_find(const slots *s, const char *url, const tp_route *rt)
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->f[i].route == rt && strcmp(s->f[i].url, url) == 0)
@@ -50,67 +50,41 @@ static long slot_find(const slots *s, const char *url, const tp_route *rt)
     return -1;
 }
 
-static int slot_add(slots *s, const char *url, const tp_route *rt, size_t max_bytes, size_t user)
+/* The slot of (url, rt), added when new. Its index, or -1 (out of memory). */
+static long slot_add(slots *s, const char *url, const tp_route *rt, size_t max_bytes)
 {
-    long at = slot_find(s, url, rt);
-    if (at >= 0) {
-        s->last[at] = user;
-        return 0;
-    }
+    long at = tpj_slot_find(s, url, rt);
+    if (at >= 0)
+        return at;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         tp_fetch *f = realloc(s->f, cap * sizeof *f);
         if (!f)
             return -1;
         s->f = f;
-        tp_crl *c = realloc(s->crl, cap * sizeof *c);
-        if (!c)
+        slot_info *in = realloc(s->info, cap * sizeof *in);
+        if (!in)
             return -1;
-        s->crl = c;
-        bool *pa = realloc(s->parsed, cap * sizeof *pa);
-        if (!pa)
-            return -1;
-        s->parsed = pa;
-        size_t *la = realloc(s->last, cap * sizeof *la);
-        if (!la)
-            return -1;
-        s->last = la;
+        s->info = in;
         s->cap = cap;
     }
     memset(&s->f[s->n], 0, sizeof s->f[s->n]);
+    memset(&s->info[s->n], 0, sizeof s->info[s->n]);
     s->f[s->n].url = url;
     s->f[s->n].route = rt;
     s->f[s->n].max_bytes = max_bytes;
-    s->parsed[s->n] = false;
-    s->last[s->n] = user;
-    s->n++;
-    return 0;
+    return (long)s->n++;
 }
 
 void tpj_slots_free(slots *s)
 {
     for (size_t i = 0; i < s->n; i++) {
         tp_fetch_free(&s->f[i]);
-        if (s->parsed[i])
-            tp_crl_free(&s->crl[i]);
+        free(s->info[i].checks);
     }
     free(s->f);
-    free(s->crl);
-    free(s->parsed);
-    free(s->last);
+    free(s->info);
     memset(s, 0, sizeof *s);
-}
-
-void tpj_slots_release(slots *s, size_t user)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (s->last[i] == user) {
-            tp_fetch *f = &s->f[i];
-            free(f->body);
-            f->body = NULL;
-            if (s->parsed[i])
-                tp_crl_free(&s->crl[i]);
-        }
 }
 
 /* Revocation is looked at only for chains the client really sees from the origin. */
@@ -129,7 +103,7 @@ static bool cert_wants_crl(const tp_cert_info *c)
     return false;
 }
 
-int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s)
+int tpj_plan_fetches(const tp_run *run, const parsed_chain *pcs, anchors *a, size_t max_bytes, slots *s)
 {
     for (size_t i = 0; i < run->n_results; i++) {
         const tp_result *r = &run->results[i];
@@ -147,33 +121,18 @@ int tpj_plan_fetches(const tp_run *run, size_t max_bytes, slots *s)
                 if (!tpj_is_http_url(c->crl_urls.v[u]))
                     continue;
                 used++;
-                if (slot_add(s, c->crl_urls.v[u], rt, max_bytes, i) != 0)
+                long at = slot_add(s, c->crl_urls.v[u], rt, max_bytes);
+                if (at < 0)
+                    return -1;
+                /* an unparsable certificate has no check: finish says so on its own */
+                const parsed_chain *pc = &pcs[i];
+                if (k < pc->n && pc->ok[k] &&
+                    tpj_check_add(s, (size_t)at, &pc->crt[k], tpj_chain_issuer(pc, k, a)) != 0)
                     return -1;
             }
         }
     }
     return 0;
-}
-
-/* Did slot i's fetch return a usable body (parsed or not yet)? */
-static bool slot_fetched(const slots *s, size_t i)
-{
-    return s->parsed[i] || s->f[i].body != NULL;
-}
-
-/* The parsed CRL of slot i whose fetch returned a body (parsed on first use; the parse
- * takes the body over, so a large CRL is held once, not as body plus parse). */
-static tp_crl *slot_crl(slots *s, size_t i)
-{
-    tp_fetch *f = &s->f[i];
-    if (s->parsed[i])
-        return &s->crl[i];
-    if (!f->body || (f->http_status && (f->http_status < 200 || f->http_status > 299)))
-        return NULL;
-    tp_crl_parse_take(&s->crl[i], f->body, f->body_len);
-    f->body = NULL;
-    s->parsed[i] = true;
-    return &s->crl[i];
 }
 
 /* ======================= revocation: judgement ======================= */
@@ -249,11 +208,10 @@ static int source_rank(cert_rev o)
 
 /* Judges chain[k] over its CRL URLs: revoked if any usable CRL lists it; good if one
  * usable CRL does not; otherwise unknown (fetched, unusable) or unreachable. */
-static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a,
-                      slots *s, const tp_route *p, time_t now, rev_acc *acc)
+static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, slots *s,
+                      const tp_route *p, time_t now, rev_acc *acc)
 {
     const tp_cert_info *c = &r->chain[k];
-    const mbedtls_x509_crt *issuer = tpj_chain_issuer(pc, k, a);
     cert_rev best = CR_NONE;
     char *why = NULL;
     size_t used = 0;
@@ -261,19 +219,32 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
         if (!tpj_is_http_url(c->crl_urls.v[u]))
             continue;
         used++;
-        long idx = slot_find(s, c->crl_urls.v[u], p);
+        long idx = tpj_slot_find(s, c->crl_urls.v[u], p);
         if (idx < 0)
             continue;
+        /* judged on a worker as soon as it was fetched, or here, now, for all its checks */
+        if (s->info[idx].state == SLOT_PENDING)
+            tpj_slot_judge(s, (size_t)idx, now, NULL);
         const tp_fetch *x = &s->f[idx];
+        const slot_info *si = &s->info[idx];
         if (x->ms > acc->ms)
             acc->ms = x->ms;
-        bool fetched = slot_fetched(s, (size_t)idx);
-        tp_crl *crl = slot_crl(s, (size_t)idx);
+        bool fetched = si->fetched;
         cert_rev o;
         const char *ref_error = NULL;
         char *text = NULL;
         char code_buf[32];
-        if (!crl) {
+        if (si->state == SLOT_STOPPED) {
+            /* the tester's time ran out (or the run was cancelled), not the network's:
+             * unusable, and says why */
+            o = CR_UNKNOWN;
+            ref_error = tp_outcome_name(si->stopped_by);
+            text = tp_asprintf("%s fetched through path %s could not be judged for %s: %s (%s)", x->url,
+                               x->route->anon->id, c->subject,
+                               si->stopped_by == TP_OC_CRL_TIMEOUT ? tp_crl_reason_text(TP_CRL_STOPPED)
+                                                                   : "the run was cancelled first",
+                               ref_error);
+        } else if (!fetched) {
             o = CR_UNREACHABLE;
             if (x->error_code == TP_OC_NONE) {
                 snprintf(code_buf, sizeof code_buf, "http_%d", x->http_status);
@@ -288,8 +259,9 @@ static int judge_cert(tp_result *r, size_t k, const parsed_chain *pc, anchors *a
             text = tp_asprintf("%s: the certificate itself does not parse, no CRL can vouch "
                                "for it", c->subject ? c->subject : "?");
         } else {
-            tp_crl_verdict v;
-            tp_crl_judge(crl, &pc->crt[k], issuer, now, &v);
+            static const tp_crl_verdict lost = {TP_CRL_UNKNOWN, TP_CRL_NO_MEMORY};
+            const tp_crl_verdict *vp = tpj_check_verdict(s, (size_t)idx, &pc->crt[k]);
+            tp_crl_verdict v = vp ? *vp : lost;
             if (v.status == TP_CRL_REVOKED) {
                 o = CR_REVOKED;
                 text = tp_asprintf("%s (serial %s) is listed as revoked in %s", c->subject,
@@ -333,8 +305,8 @@ static void set_not_checked(tp_result *r, const char *why)
     tpj_replace_str(&r->revocation_reason, tp_strdup(why));
 }
 
-int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, anchors *a, slots *s,
-                            time_t now, bool interrupted)
+int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, slots *s, time_t now,
+                         bool interrupted)
 {
     if (!tpj_has_chain(r)) {
         set_not_checked(r, r->ep && r->ep->scheme && strcmp(r->ep->scheme, "http") == 0
@@ -369,7 +341,7 @@ int tpj_judge_revocation(tp_result *r, const parsed_chain *pc, anchors *a, slots
         if (!cert_wants_crl(&r->chain[k]))
             continue;
         wanted++;
-        if (judge_cert(r, k, pc, a, s, p, now, &acc) != 0) {
+        if (judge_cert(r, k, pc, s, p, now, &acc) != 0) {
             free(acc.reason);
             return -1;
         }

@@ -155,6 +155,7 @@ struct tp_judge {
     const tp_plan *pl;
     tp_run *run;
     tp_verdict_opts o;
+    time_t now;              /* o.now, else the clock at prepare: one "now" for every CRL */
     anchors a;
     parsed_chain *pcs;
     slots s;
@@ -222,6 +223,7 @@ int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o,
     j->run = run;
     if (o)
         j->o = *o;
+    j->now = j->o.now ? j->o.now : time(NULL);
     if (run->n_results == 0) {
         *out = j;
         return 0;
@@ -242,7 +244,7 @@ int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o,
         goto oom;
 
     /* An interrupted run (Ctrl-C) goes straight to its partial report: no CRL fetching. */
-    if (!tp_cancelled(j->o.cancel) && tpj_plan_fetches(run, pl->limits.crl_max_bytes, &j->s) != 0)
+    if (!tp_cancelled(j->o.cancel) && tpj_plan_fetches(run, j->pcs, &j->a, pl->limits.crl_max_bytes, &j->s) != 0)
         goto oom;
     *out = j;
     *needs = j->s.f;
@@ -261,10 +263,9 @@ int tp_verdict_finish(tp_judge *j, char *err, size_t errlen)
         return -1;
     }
     tp_run *run = j->run;
-    time_t now = j->o.now ? j->o.now : time(NULL);
     /* also when the signal came during the CRL fetches: a partial set would mislead */
     bool interrupted = tp_cancelled(j->o.cancel);
-    for (size_t i = 0; i < run->n_results; tpj_slots_release(&j->s, i), i++) {
+    for (size_t i = 0; i < run->n_results; i++) {
         tp_result *r = &run->results[i];
         if (r->error_code == TP_OC_CANCELLED) {
             /* the engine stopped it: not judged, not a failure */
@@ -276,11 +277,32 @@ int tp_verdict_finish(tp_judge *j, char *err, size_t errlen)
         }
         if (r->status == TP_ST_SKIPPED)
             continue;
-        if (tpj_judge_revocation(r, &j->pcs[i], &j->a, &j->s, now, interrupted) != 0 ||
+        if (tpj_judge_revocation(r, &j->pcs[i], &j->s, j->now, interrupted) != 0 ||
             finish_result(j->pl->cfg, r) != 0) {
             set_err(err, errlen, "verdict: out of memory");
             return -1;
         }
     }
     return 0;
+}
+
+void tp_verdict_crl_work(tp_judge *j, size_t i, const tp_stop *stop)
+{
+    if (j && i < j->s.n && j->s.info[i].state == SLOT_PENDING)
+        tpj_slot_judge(&j->s, i, j->now, stop);
+}
+
+void tp_verdict_crl_done(tp_judge *j, size_t i, tp_outcome oc)
+{
+    if (!j || i >= j->s.n)
+        return;
+    slot_info *si = &j->s.info[i];
+    if (oc == TP_OC_NONE || si->state == SLOT_JUDGED)
+        return;   /* a judgement that ended keeps its verdicts, even a moment late */
+    /* stopped midway, or never run (the caller freed the body): judged no more */
+    free(j->s.f[i].body);
+    j->s.f[i].body = NULL;
+    si->fetched = true;
+    si->state = SLOT_STOPPED;
+    si->stopped_by = oc == TP_OC_CANCELLED ? TP_OC_CANCELLED : TP_OC_CRL_TIMEOUT;
 }

@@ -3,8 +3,9 @@
  * line, and each result's final status.
  *
  * Judgement does no I/O: it says which CRLs it needs (prepare), the caller fetches them
- * through net/ and hands the bytes back (finish). The clock and the cancellation token are
- * options, not globals, so tests feed CRL bytes and times directly. */
+ * through net/ and hands each CRL's bytes back as soon as it has them (crl_work, crl_done),
+ * or all at the end (finish). The clock and the cancellation token are options, not
+ * globals, so tests feed CRL bytes and times directly. */
 #ifndef TLSPATH_VERDICT_H
 #define TLSPATH_VERDICT_H
 #include <time.h>
@@ -31,8 +32,22 @@ typedef struct tp_judge tp_judge;
  * a setup failure (err filled, *out NULL). */
 int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o, tp_judge **out,
                        tp_fetch **needs, size_t *n_needs, char *err, size_t errlen);
-/* Step 2: judges revocation against the fetched bytes and decides every final status,
- * message, Windows error and remediation. Returns 0 or -1 (out of memory, err filled). */
+/* Step 1b, optional, once per fetch as soon as it ends (net/engine.h's tp_fetch_sink):
+ * judges needs[i]'s CRL for every certificate of the run that needs it, then frees its
+ * bytes (needs[i].body is NULL after). The heavy part of revocation — the parse and the
+ * signature over a CRL of up to crl_max_bytes — so it may run on a worker thread, for
+ * distinct i at the same time (it touches needs[i] and what the judge keeps for it, and
+ * reads what prepare built). Stoppable: once *stop is set (NULL: never) it returns within
+ * milliseconds, the CRL unjudged. */
+void tp_verdict_crl_work(tp_judge *j, size_t i, const tp_stop *stop);
+/* Then, on the caller's thread: oc is TP_OC_NONE, or why the judgement was cut short —
+ * TP_OC_CRL_TIMEOUT (the CRL's deadline passed: the certificates it answers for get
+ * revocation unknown, crls[].error "crl_timeout") or TP_OC_CANCELLED. A judgement that did
+ * end keeps its verdicts. Also when crl_work never ran (its body, if any, is freed here). */
+void tp_verdict_crl_done(tp_judge *j, size_t i, tp_outcome oc);
+/* Step 2: judges revocation against the fetched bytes (a CRL not judged by crl_work is
+ * judged here, one at a time) and decides every final status, message, Windows error and
+ * remediation. Returns 0 or -1 (out of memory, err filled). */
 int tp_verdict_finish(tp_judge *j, char *err, size_t errlen);
 void tp_verdict_free(tp_judge *j);
 

@@ -171,17 +171,25 @@ static uint8_t *strip_entries(tp_crl *c, const uint8_t *buf, size_t len, size_t 
     return o;
 }
 
+/* How often the long loops look at the stop flag: every 4096 entries (about 0.1 MB of
+ * a CRL, well under a millisecond) and every MiB hashed. */
+#define STOP_EVERY_ENTRIES 4096u
+#define STOP_EVERY_BYTES ((size_t)1 << 20)
+
 /* Walks revokedCertificates in place with the checks mbedTLS's entry parser makes
  * (entry SEQUENCE, serial, revocation time, optional well-formed entry extensions).
- * With serial set, *found tells whether it is listed. TP_CRL_OK or the reason. */
+ * With serial set, *found tells whether it is listed. TP_CRL_OK or the reason
+ * (TP_CRL_STOPPED once *stop is set). */
 static tp_crl_reason walk_entries(const uint8_t *rev, size_t len, const mbedtls_x509_buf *serial,
-                                  bool *found)
+                                  bool *found, const tp_stop *stop)
 {
     unsigned char *p = (unsigned char *)rev;
     const unsigned char *end = rev + len;
     bool listing = true;   /* mbedTLS's list ends at an entry with an empty serial */
-    while (p < end) {
+    for (size_t n = 1; p < end; n++) {
         size_t l;
+        if (n % STOP_EVERY_ENTRIES == 0 && tp_stop_requested(stop))
+            return TP_CRL_STOPPED;
         if (mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0)
             return TP_CRL_UNPARSABLE;
         const unsigned char *e2 = p + l;
@@ -233,7 +241,7 @@ static bool parse_lean(tp_crl *c, const uint8_t *buf, size_t len)
         c->revoked_len = 0;
         return false;   /* the ordinary parse names the error */
     }
-    tp_crl_reason r = walk_entries(c->revoked, c->revoked_len, NULL, NULL);
+    tp_crl_reason r = walk_entries(c->revoked, c->revoked_len, NULL, NULL, c->stop);
     c->lean = true;
     c->parse_reason = r;
     if (r != TP_CRL_OK) {
@@ -282,7 +290,13 @@ static void crl_init(tp_crl *c)
 
 void tp_crl_parse_take(tp_crl *c, uint8_t *buf, size_t len)
 {
+    tp_crl_parse_take_stop(c, buf, len, NULL);
+}
+
+void tp_crl_parse_take_stop(tp_crl *c, uint8_t *buf, size_t len, const tp_stop *stop)
+{
     crl_init(c);
+    c->stop = stop;
     if (!buf || len == 0) {
         free(buf);
         return;
@@ -329,24 +343,59 @@ void tp_crl_free(tp_crl *c)
     c->revoked_len = 0;
     free(c->own);
     c->own = NULL;
+    c->stop = NULL;
 }
 
-int tp_crl_verify_sig(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
-                      mbedtls_md_type_t md, mbedtls_pk_type_t pk, const void *pk_opts,
-                      const mbedtls_x509_buf *sig)
+/* The digest of the to-be-signed bytes, a MiB at a time with a look at *stop in between
+ * (a 32 MB CRL takes a good part of a second to hash). 0, -1 (error) or 1 (stopped). */
+static int hash_tbs(const mbedtls_md_info_t *info, const mbedtls_x509_buf *tbs, const tp_stop *stop,
+                    unsigned char *hash)
+{
+    if (!stop)
+        return mbedtls_md(info, tbs->p, tbs->len, hash) == 0 ? 0 : -1;
+    mbedtls_md_context_t ctx;
+    mbedtls_md_init(&ctx);
+    int rc = mbedtls_md_setup(&ctx, info, 0) == 0 && mbedtls_md_starts(&ctx) == 0 ? 0 : -1;
+    for (size_t off = 0; rc == 0 && off < tbs->len; off += STOP_EVERY_BYTES) {
+        if (tp_stop_requested(stop)) {
+            rc = 1;
+            break;
+        }
+        size_t n = tbs->len - off < STOP_EVERY_BYTES ? tbs->len - off : STOP_EVERY_BYTES;
+        if (mbedtls_md_update(&ctx, tbs->p + off, n) != 0)
+            rc = -1;
+    }
+    if (rc == 0 && mbedtls_md_finish(&ctx, hash) != 0)
+        rc = -1;
+    mbedtls_md_free(&ctx);
+    return rc;
+}
+
+/* tp_crl_verify_sig with a stop flag: 0 (verifies), -1 (does not) or 1 (stopped). */
+static int verify_sig_stop(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
+                           mbedtls_md_type_t md, mbedtls_pk_type_t pk, const void *pk_opts,
+                           const mbedtls_x509_buf *sig, const tp_stop *stop)
 {
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
     if (!issuer || !info || !tbs->p || !sig->p)
         return -1;
-    if (mbedtls_md(info, tbs->p, tbs->len, hash) != 0)
-        return -1;
+    int hrc = hash_tbs(info, tbs, stop, hash);
+    if (hrc != 0)
+        return hrc;
     if (!mbedtls_pk_can_do(&issuer->pk, pk))
         return -1;
     if (mbedtls_pk_verify_ext(pk, pk_opts, (mbedtls_pk_context *)&issuer->pk, md, hash,
                               mbedtls_md_get_size(info), sig->p, sig->len) != 0)
         return -1;
     return 0;
+}
+
+int tp_crl_verify_sig(const mbedtls_x509_crt *issuer, const mbedtls_x509_buf *tbs,
+                      mbedtls_md_type_t md, mbedtls_pk_type_t pk, const void *pk_opts,
+                      const mbedtls_x509_buf *sig)
+{
+    return verify_sig_stop(issuer, tbs, md, pk, pk_opts, sig, NULL) == 0 ? 0 : -1;
 }
 
 static bool raw_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
@@ -364,11 +413,13 @@ static bool serial_equal(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
     return la == lb && memcmp(pa, pb, la) == 0;
 }
 
-static bool serial_listed(const tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_buf *serial)
+/* Is serial listed? *stopped when the walk was stopped before it could tell. */
+static bool serial_listed(const tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_buf *serial,
+                          bool *stopped)
 {
     if (c->lean) {
         bool found = false;
-        (void)walk_entries(c->revoked, c->revoked_len, serial, &found);
+        *stopped = walk_entries(c->revoked, c->revoked_len, serial, &found, c->stop) == TP_CRL_STOPPED;
         return found;
     }
     for (const mbedtls_x509_crl_entry *e = &crl->entry; e && e->serial.len; e = e->next)
@@ -383,23 +434,27 @@ static void set(tp_crl_verdict *v, tp_crl_status s, tp_crl_reason r)
     v->reason = r;
 }
 
-/* Did issuer sign crl? Remembered per (CRL, issuer DER) in c's memo. */
-static bool signature_ok(tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
+/* Did issuer sign crl? Remembered per (CRL, issuer DER) in c's memo. 0 (yes), -1 (no),
+ * 1 (stopped before it could tell: not remembered). */
+static int signature_ok(tp_crl *c, const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
 {
     uint8_t key[32];
     bool keyed = mbedtls_sha256_ret(issuer->raw.p, issuer->raw.len, key, 0) == 0;
     for (size_t i = 0; keyed && i < c->n_memo; i++)
         if (c->memo[i].which == crl && memcmp(c->memo[i].issuer_sha256, key, 32) == 0)
-            return c->memo[i].ok;
-    bool ok = tp_crl_verify_sig(issuer, c->lean ? &c->tbs_full : &crl->tbs, crl->sig_md, crl->sig_pk, crl->sig_opts,
-                                &crl->sig) == 0;
+            return c->memo[i].ok ? 0 : -1;
+    int vrc = verify_sig_stop(issuer, c->lean ? &c->tbs_full : &crl->tbs, crl->sig_md, crl->sig_pk,
+                              crl->sig_opts, &crl->sig, c->stop);
+    if (vrc > 0)
+        return 1;
+    bool ok = vrc == 0;
     if (keyed && c->n_memo < TP_CRL_SIG_MEMO) {
         c->memo[c->n_memo].which = crl;
         memcpy(c->memo[c->n_memo].issuer_sha256, key, 32);
         c->memo[c->n_memo].ok = ok;
         c->n_memo++;
     }
-    return ok;
+    return ok ? 0 : -1;
 }
 
 void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_crt *issuer,
@@ -428,12 +483,19 @@ void tp_crl_judge(tp_crl *c, const mbedtls_x509_crt *cert, const mbedtls_x509_cr
         set(v, TP_CRL_UNKNOWN, TP_CRL_ISSUER_MISMATCH);
         return;
     }
-    if (mbedtls_x509_crt_check_key_usage(issuer, MBEDTLS_X509_KU_CRL_SIGN) != 0 ||
-        !signature_ok(c, crl, issuer)) {
-        set(v, TP_CRL_UNKNOWN, TP_CRL_BAD_SIGNATURE);
+    int sig = mbedtls_x509_crt_check_key_usage(issuer, MBEDTLS_X509_KU_CRL_SIGN) != 0 ? -1
+                                                                                       : signature_ok(c, crl, issuer);
+    if (sig != 0) {
+        set(v, TP_CRL_UNKNOWN, sig > 0 ? TP_CRL_STOPPED : TP_CRL_BAD_SIGNATURE);
         return;
     }
-    if (serial_listed(c, crl, &cert->serial)) {
+    bool stopped = false;
+    bool listed = serial_listed(c, crl, &cert->serial, &stopped);
+    if (stopped) {
+        set(v, TP_CRL_UNKNOWN, TP_CRL_STOPPED);
+        return;
+    }
+    if (listed) {
         set(v, TP_CRL_REVOKED, TP_CRL_OK);
         return;
     }
@@ -471,6 +533,7 @@ tp_outcome tp_crl_reason_outcome(tp_crl_reason r)
     case TP_CRL_NOT_YET_VALID: return TP_OC_CRL_NOT_YET_VALID;
     case TP_CRL_EXPIRED: return TP_OC_CRL_EXPIRED;
     case TP_CRL_NO_MEMORY: return TP_OC_CRL_NO_MEMORY;
+    case TP_CRL_STOPPED: return TP_OC_CRL_TIMEOUT;
     }
     return TP_OC_CRL_UNPARSABLE;
 }
@@ -494,6 +557,9 @@ const char *tp_crl_reason_text(tp_crl_reason r)
     case TP_CRL_NOT_YET_VALID: return "the CRL's thisUpdate is in the future";
     case TP_CRL_EXPIRED: return "the CRL's nextUpdate is in the past";
     case TP_CRL_NO_MEMORY: return "out of memory while parsing the CRL";
+    case TP_CRL_STOPPED:
+        return "the CRL could not be parsed and checked within what its fetch left of the CRL "
+               "deadline (limits.timeout_ms.crl)";
     }
     return "the CRL is unusable";
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/cancel.h"
 #include "core/outcome.h"
 
 typedef enum tp_crl_status {
@@ -28,7 +29,8 @@ typedef enum tp_crl_reason {
     TP_CRL_BAD_SIGNATURE,     /* the issuer's key did not sign it (or may not sign CRLs) */
     TP_CRL_NOT_YET_VALID,     /* thisUpdate is in the future */
     TP_CRL_EXPIRED,           /* nextUpdate is in the past */
-    TP_CRL_NO_MEMORY
+    TP_CRL_NO_MEMORY,
+    TP_CRL_STOPPED            /* the caller's stop flag was set (its deadline passed) */
 } tp_crl_reason;
 
 typedef struct tp_crl_verdict {
@@ -58,6 +60,7 @@ typedef struct tp_crl {
     const uint8_t *revoked;        /* contents of revokedCertificates (in own) */
     size_t revoked_len;
     uint8_t *own;                  /* the DER bytes tbs_full and revoked point into */
+    const tp_stop *stop;           /* optional: read between steps of the long walks */
 } tp_crl;
 
 /* Parses DER or PEM bytes. Never fails hard: a CRL that cannot be parsed is kept with
@@ -67,6 +70,12 @@ void tp_crl_parse(tp_crl *c, const uint8_t *buf, size_t len);
 /* The same, taking ownership of the malloc'd buf (freed by now or by tp_crl_free): a
  * DER CRL is then judged in place, with no second copy of a large file. */
 void tp_crl_parse_take(tp_crl *c, uint8_t *buf, size_t len);
+/* The same, stoppable: the walk over the entries (here and in every later tp_crl_judge)
+ * and the signature's hash over a large CRL read *stop every few thousand entries or MiB,
+ * and end as unknown(TP_CRL_STOPPED) once it is set — a worker thread judging a 32 MB CRL
+ * returns within milliseconds of its deadline. (A PEM or odd-shaped DER CRL goes through
+ * mbedTLS's own parse, which cannot be stopped; its cost is bounded by crl_max_bytes.) */
+void tp_crl_parse_take_stop(tp_crl *c, uint8_t *buf, size_t len, const tp_stop *stop);
 void tp_crl_free(tp_crl *c);
 
 /* Judges cert against c: the CRL whose issuer is cert's issuer is selected, its
