@@ -1,7 +1,10 @@
 /* pipeline.c — probe → prepare → fetch → finish on one loop (see pipeline.h for why the
  * stages are split this way). Each stage starts from the previous stage's completion
  * callback, so nothing here blocks the loop; the engine reports completion only after its
- * last handle is closed, so a finished pipeline leaves the caller's loop as it found it. */
+ * last handle is closed, so a finished pipeline leaves the caller's loop as it found it.
+ * Each CRL is judged as soon as its fetch ends, on the engine's thread pool (the fetch
+ * sink below), and freed: with the engine's byte budget, the CRLs a run holds at once stay
+ * within limits.crl_budget_bytes however many there are. */
 #include "app/pipeline.h"
 
 #include <stdio.h>
@@ -43,6 +46,17 @@ static void finish(tp_pipeline *p)
     pipeline_end(p, rc, err);
 }
 
+/* The fetch sink: judge/ judges the CRL (thread pool), then hears how it ended (loop). */
+static void crl_work(void *ud, size_t i, const tp_stop *stop)
+{
+    tp_verdict_crl_work(((tp_pipeline *)ud)->judge, i, stop);
+}
+
+static void crl_done(void *ud, size_t i, tp_outcome oc)
+{
+    tp_verdict_crl_done(((tp_pipeline *)ud)->judge, i, oc);
+}
+
 static void on_fetched(void *ud)
 {
     tp_pipeline *p = ud;
@@ -71,7 +85,9 @@ static void on_probed(void *ud)
         finish(p);
         return;
     }
-    if (tp_engine_fetch_start(p->loop, &p->eo, p->needs, p->n_needs, on_fetched, p, &p->op, err, sizeof err) != 0) {
+    tp_fetch_sink sink = {.work = crl_work, .done = crl_done, .ud = p, .stats = &p->o.run->crl};
+    if (tp_engine_fetch_sink_start(p->loop, &p->eo, p->needs, p->n_needs, &sink, on_fetched, p, &p->op, err,
+                                   sizeof err) != 0) {
         /* The fetch machinery itself could not start: every CRL is unreachable, and the
          * reason says why — the run goes on. */
         tp_fetch_fail_all(p->needs, p->n_needs, TP_OC_FETCH_FAILED, err[0] ? err : "the CRL fetch could not start");

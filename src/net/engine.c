@@ -446,6 +446,7 @@ static void engine_cancel(engine *e, const char *why)
             cancel_unstarted(e, e->buckets[b].idx[e->buckets[b].pos++]);
             e->left--;
         }
+    tpn_budget_cancel(e);
     engine_schedule(e); /* closes the resolver once nothing is left */
 }
 
@@ -535,7 +536,7 @@ static void on_tick_closed(uv_handle_t *h)
  * the tick's close callback frees the engine and tells the caller. */
 void tpn_engine_maybe_done(engine *e)
 {
-    if (e->closing || !e->tick_on || e->done < e->n || e->jobs || e->open_conns > 0)
+    if (e->closing || !e->tick_on || e->done < e->n || e->jobs || e->open_conns > 0 || e->n_posts > 0)
         return;
     if (uv_is_active((uv_handle_t *)&e->tick))
         return;   /* not started yet: on_tick will look again */
@@ -576,6 +577,7 @@ static int engine_new(uv_loop_t *loop, const tp_engine_opts *o, bool need_tls, e
     e->o = *o;
     e->lim = &e->o.limits;
     e->loop = loop;
+    e->stats = &e->own_stats;
     mbedtls_entropy_init(&e->entropy);
     mbedtls_ctr_drbg_init(&e->drbg);
     if (need_tls) {
@@ -673,6 +675,13 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
 int tp_engine_fetch_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
                           tp_engine_done_fn done, void *ud, tp_engine_op **op, char *err, size_t errlen)
 {
+    return tp_engine_fetch_sink_start(loop, o, f, n, NULL, done, ud, op, err, errlen);
+}
+
+int tp_engine_fetch_sink_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
+                               const tp_fetch_sink *sink, tp_engine_done_fn done, void *ud, tp_engine_op **op,
+                               char *err, size_t errlen)
+{
     if (n > 0 && !f) {
         snprintf(err, errlen, "engine: no fetches");
         return -1;
@@ -690,6 +699,7 @@ int tp_engine_fetch_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f,
         return -1;
     e->fetches = f;
     e->n = n;
+    tpn_budget_init(e, sink);
     return engine_go(e, done, ud, op, err, errlen);
 }
 

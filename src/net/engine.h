@@ -58,10 +58,39 @@ int tp_engine_probe_start(uv_loop_t *loop, const tp_engine_opts *o, tp_result *r
                           tp_engine_op **op, char *err, size_t errlen);
 
 /* Starts every fetch (plain-HTTP GET of a CRL, anonymously through f->route) on loop, each
- * within limits.crl_ms. Same contract as tp_engine_probe_start. */
+ * within limits.crl_ms. Same contract as tp_engine_probe_start.
+ *
+ * The CRL budget (net/crlbudget.c, docs/engine.md "CRL budget"): at its response head a
+ * fetch reserves what its body may take — the Content-Length, else its max_bytes — and
+ * gives it back when it ends; while the bytes reserved and held would pass
+ * limits.crl_budget_bytes it waits there, in arrival order, not reading and with its
+ * deadlines stopped (one fetch always goes when nothing is counted). Without a sink the
+ * bodies are the caller's once their fetch ends. */
 int tp_engine_fetch_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
                           tp_engine_done_fn done, void *ud, tp_engine_op **op, char *err,
                           size_t errlen);
+
+/* What a fetch run does with each body as soon as its fetch ends (the CRL stage:
+ * app/pipeline.c wires judge/'s tp_verdict_crl_work and tp_verdict_crl_done in). A body
+ * handed to it stays counted in the budget (held) until `work` has consumed it. */
+typedef struct tp_fetch_sink {
+    /* On a thread of libuv's pool, once fetch i ended with a body: consumes f[i].body
+     * (frees it, sets it NULL); returns soon once *stop is set. Runs side by side with
+     * the work of other fetches. */
+    void (*work)(void *ud, size_t i, const tp_stop *stop);
+    /* Then on the loop: oc TP_OC_NONE; TP_OC_CRL_TIMEOUT when the fetch's crl_ms — what the
+     * fetch left of it — ran out before work returned (stop was set at that moment); or
+     * TP_OC_CANCELLED. Also called when work never ran (cancelled while queued: f[i].body
+     * is freed first). Not called for a fetch that ended without a body. */
+    void (*done)(void *ud, size_t i, tp_outcome oc);
+    void *ud;
+    tp_crl_stats *stats;   /* optional: the budget's figures, kept current as the run goes */
+} tp_fetch_sink;
+
+/* tp_engine_fetch_start with a sink (NULL: none). */
+int tp_engine_fetch_sink_start(uv_loop_t *loop, const tp_engine_opts *o, tp_fetch *f, size_t n,
+                               const tp_fetch_sink *sink, tp_engine_done_fn done, void *ud,
+                               tp_engine_op **op, char *err, size_t errlen);
 
 /* Ends every job in flight where it stands and every job not yet started: error_code
  * "cancelled", message "<why> in phase X", status TP_ST_SKIPPED (fetches: error_code

@@ -106,6 +106,8 @@ static void http_head_done(job *j)
                      j->head.content_length, tpn_fetch_max(j));
             return;
         }
+        if (!tpn_budget_head(j))
+            return;   /* waits for the CRL budget: the rest of these bytes are stashed */
         tp_http_body_init(&j->body, &j->head, is_head, tpn_fetch_max(j), true);
         j->body_on = true;
         return;
@@ -119,6 +121,17 @@ static void http_head_done(job *j)
     }
     tpn_end_phase(j);
     tpn_job_finish(j, TP_OC_NONE, NULL);
+}
+
+static void http_body_bytes(job *j, const uint8_t *data, size_t len);
+
+/* A fetch that waited at its head for the CRL budget goes on: the body, starting with the
+ * bytes that came with the head. */
+void tpn_fetch_body_start(job *j, const uint8_t *data, size_t len)
+{
+    tp_http_body_init(&j->body, &j->head, false, tpn_fetch_max(j), true);
+    j->body_on = true;
+    http_body_bytes(j, data, len);
 }
 
 static void http_body_bytes(job *j, const uint8_t *data, size_t len)
@@ -185,6 +198,11 @@ static void http_bytes(job *j, const uint8_t *data, size_t len)
             return;
         j->head_done = true;
         http_head_done(j);
+        if (!j->finished && j->bud_waits) {
+            if (tpn_budget_stash(j, data, len) != 0)
+                tpn_job_fail(j, TP_OC_HTTP_ERROR, "out of memory");
+            return;
+        }
     }
     /* also with no byte left: an empty body (Content-Length: 0) is complete on the head,
      * the fetch must not wait for the close or the deadline */

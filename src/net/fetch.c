@@ -25,6 +25,7 @@ void tpn_fetch_complete(job *j)
     j->r->error_message = NULL;
     f->ms = j->r->t.total;
     tp_result_free(&j->own);
+    tpn_budget_fetch_end(j);   /* its bytes back to the budget, its body to the sink */
 }
 
 /* http://host[:port][/path] -> parts (base/url.h: the one URL parser). 0 or -1. */

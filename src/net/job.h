@@ -7,6 +7,7 @@
  *               fallback, the one place a job ends (tpn_job_finish)
  *   exchange.c  what is said on the connection: CONNECT, TLS, the HTTP request and answer
  *   fetch.c     the fetch flavour of a job (a CRL by URL, anonymously through a route)
+ *   crlbudget.c the CRL byte budget of a fetch run, and each body judged on the thread pool
  *
  * Functions shared between them carry the tpn_ prefix. */
 #ifndef TLSPATH_NET_JOB_H
@@ -29,6 +30,8 @@
 typedef struct job job;
 
 typedef struct engine engine;
+
+typedef struct crlpost crlpost;
 
 /* Jobs waiting to start, grouped by the peer they connect to first — the proxy, or on a
  * direct path the endpoint's host:port — so that no peer gets more than limits.per_proxy
@@ -110,6 +113,17 @@ struct engine {
     bool cancelled;
     char why[64];            /* "interrupted by SIGINT" */
     job *jobs;               /* jobs started and not yet freed (intrusive list) */
+    /* the CRL byte budget and the judgements on the pool (crlbudget.c) */
+    size_t bud_limit;        /* limits.crl_budget_bytes */
+    size_t bud_reserved;     /* bodies being received: what each may take */
+    size_t bud_held;         /* bodies handed to the sink and not judged yet */
+    size_t bud_bodies;       /* fetches counted in either */
+    job *bud_first, *bud_last; /* fetches waiting at their head, in arrival order */
+    tp_fetch_sink sink;      /* work NULL: the bodies go to the caller at the end */
+    tp_crl_stats own_stats;
+    tp_crl_stats *stats;     /* the sink's, else own_stats */
+    crlpost *posts;          /* judgements queued or running, or their timers closing */
+    size_t n_posts;
 };
 
 /* The public handle is the engine itself. */
@@ -181,6 +195,13 @@ struct job {
     uint8_t *inbox;
     size_t inbox_len, inbox_cap;
     int lim_dns, lim_connect, lim_proxy, lim_tls, lim_http, lim_total;
+    /* the CRL budget (fetches; crlbudget.c) */
+    size_t bud_need;         /* bytes reserved at the head (0: none) */
+    bool bud_waits;          /* waiting at its head for the budget, deadlines stopped */
+    job *bud_next;
+    uint64_t bud_since;      /* hrtime the wait began */
+    uint8_t *bud_stash;      /* body bytes that came with the head, fed when it resumes */
+    size_t bud_stash_len;
 };
 
 /* ---- probe.c ---- */
@@ -195,6 +216,8 @@ void tpn_attempt_start(job *j);
 void tpn_job_finish(job *j, tp_outcome code, char *msg);
 void tpn_job_free(job *j);
 void tpn_job_limits(job *j, const tp_limits *l, int cap);
+void tpn_on_phase_timeout(uv_timer_t *t);
+void tpn_on_total_timeout(uv_timer_t *t);
 int tpn_family_filter(job *j);
 void tpn_job_start_common(engine *e, job *j);
 const tp_path *tpn_route_path(const job *j, const tp_route *r);
@@ -206,11 +229,20 @@ void tpn_proxy_start(job *j);
 void tpn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void tpn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 void tpn_tls_teardown(job *j);
+void tpn_fetch_body_start(job *j, const uint8_t *data, size_t len);
 
 /* ---- fetch.c ---- */
 size_t tpn_fetch_max(const job *j);
 void tpn_fetch_complete(job *j);
 void tpn_fetch_begin(engine *e, tp_fetch *f);
+
+/* ---- crlbudget.c ---- */
+void tpn_budget_init(engine *e, const tp_fetch_sink *sink);
+bool tpn_budget_head(job *j);
+int tpn_budget_stash(job *j, const uint8_t *data, size_t len);
+void tpn_budget_forget(job *j);
+void tpn_budget_fetch_end(job *j);
+void tpn_budget_cancel(engine *e);
 
 /* ---- engine.c ---- */
 const tp_castore *tpn_store_for(const engine *e, const tp_path *p);

@@ -19,7 +19,6 @@
 
 #include "core/dnsclass.h"
 
-static void on_phase_timeout(uv_timer_t *t);
 static void connect_next(job *j);
 
 /* ---------- small helpers ---------- */
@@ -155,7 +154,7 @@ void tpn_set_phase(job *j, tp_phase p, int limit_ms)
     j->phase = p;
     j->r->phase = p;
     j->t_phase = uv_hrtime();
-    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)limit_ms);
+    arm(j, &j->phase_timer, tpn_on_phase_timeout, (uint64_t)limit_ms);
 }
 
 void tpn_end_phase(job *j)
@@ -414,7 +413,7 @@ static void connect_next(job *j)
      * address (an AAAA without a working IPv6 route) cannot eat the whole deadline. */
     double left = (double)j->lim_connect - tpn_elapsed_ms(j->t_phase);
     double slice = left > 1 ? left / (double)(j->addrs.n - j->addr_i) : 1;
-    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)slice + 1);
+    arm(j, &j->phase_timer, tpn_on_phase_timeout, (uint64_t)slice + 1);
     if (egress && (rc = bind_egress(j, c, &ss)) != 0) {
         tpn_job_fail(j, TP_OC_CONNECT_ERROR, "cannot bind to %s%s%s of path %s: %s",
                      j->path->source ? j->path->source : "", j->path->source && j->path->interface ? " on " : "",
@@ -498,7 +497,7 @@ static void on_dns_sent(tp_dns_wait *w)
     job *j = (job *)((char *)w - offsetof(job, dw));
     j->dns_queued = false;
     j->dns_sent_ms = uv_now(j->e->loop);
-    arm(j, &j->phase_timer, on_phase_timeout, (uint64_t)j->lim_dns);
+    arm(j, &j->phase_timer, tpn_on_phase_timeout, (uint64_t)j->lim_dns);
 }
 
 static void dns_start(job *j)
@@ -535,7 +534,7 @@ static void dns_start(job *j)
         /* joined a question already out: the deadline runs from when it was sent */
         uint64_t waited = uv_now(j->e->loop) - sent;
         j->dns_sent_ms = sent;
-        arm(j, &j->phase_timer, on_phase_timeout,
+        arm(j, &j->phase_timer, tpn_on_phase_timeout,
             waited < (uint64_t)j->lim_dns ? (uint64_t)j->lim_dns - waited : 1);
     } else {
         /* queued behind TP_DNS_MAX_INFLIGHT questions: only the total deadline bounds the
@@ -613,6 +612,8 @@ void tpn_job_finish(job *j, tp_outcome code, char *msg)
         free(msg);
         return;
     }
+    if (j->bud_waits)
+        tpn_budget_forget(j);   /* it waited at its head for the CRL budget */
     if (code != TP_OC_NONE && !j->e->cancelled && proxy_unreachable(j, code)) {
         double *slot = phase_slot(j->r, j->phase);
         if (slot && *slot < 0)
@@ -695,7 +696,7 @@ static bool saturated_deadline(job *j, uv_timer_t *t, uv_timer_cb cb, uint64_t s
     return true;
 }
 
-static void on_phase_timeout(uv_timer_t *t)
+void tpn_on_phase_timeout(uv_timer_t *t)
 {
     job *j = t->data;
     if (j->phase == TP_PH_CONNECT && j->addr_i + 1 < j->addrs.n) {
@@ -703,7 +704,7 @@ static void on_phase_timeout(uv_timer_t *t)
         connect_failed(j, j->addrs.v[j->addr_i], UV_ETIMEDOUT);
         return;
     }
-    if (saturated_deadline(j, t, on_phase_timeout, j->t_phase, phase_limit(j), &j->grace_phase))
+    if (saturated_deadline(j, t, tpn_on_phase_timeout, j->t_phase, phase_limit(j), &j->grace_phase))
         return;
     if (j->via_proxy && j->phase == TP_PH_CONNECT)
         tpn_job_fail(j, timeout_code(j->phase), "proxy %s: no connection within %d ms", j->proxy_hp, phase_limit(j));
@@ -715,10 +716,10 @@ static void on_phase_timeout(uv_timer_t *t)
                  phase_limit(j));
 }
 
-static void on_total_timeout(uv_timer_t *t)
+void tpn_on_total_timeout(uv_timer_t *t)
 {
     job *j = t->data;
-    if (saturated_deadline(j, t, on_total_timeout, j->t_start, j->lim_total, &j->grace_total))
+    if (saturated_deadline(j, t, tpn_on_total_timeout, j->t_start, j->lim_total, &j->grace_total))
         return;
     /* The probe's whole deadline fired. Only when the current phase had used its own full
      * allowance is it that phase's failure (dns_timeout, connect_timeout: the network's
@@ -774,7 +775,7 @@ void tpn_job_start_common(engine *e, job *j)
     j->early = true;
     e->early++;
     j->t_start = uv_hrtime();
-    arm(j, &j->total_timer, on_total_timeout, (uint64_t)j->lim_total);
+    arm(j, &j->total_timer, tpn_on_total_timeout, (uint64_t)j->lim_total);
     e->inflight++;
     j->prev = NULL;
     j->next = e->jobs;
