@@ -66,7 +66,7 @@ const char *const tp_outcome_placeholders[] = {
     "http_status", "auth_scheme", "resolver", "cname", "top_issuer", "leaf_subject", "pinset",
     "crl_host", "crl_path", "user", NULL};
 const char *const tp_outcome_conditions[] = {"via_proxy", "http", "proxy_status", "cname",
-                                             "crl_direct", NULL};
+                                             "crl_direct", "crl_slow", NULL};
 
 /* ---------- template expansion ---------- */
 

@@ -79,7 +79,8 @@ const char *tp_outcome_windows_error(tp_outcome oc, int proxy_status, int http_s
  * contain them). Placeholders the verdict stage supplies:
  *   host port rule path cfg_path proxy_port code proxy_status http_status auth_scheme
  *   resolver cname top_issuer leaf_subject pinset crl_host crl_path user
- * conditions: via_proxy http proxy_status cname crl_direct.
+ * conditions: via_proxy http proxy_status cname crl_direct crl_slow (every failed CRL of the
+ * result failed on time alone: crl_timeout).
  * Returns a malloc'ed string, or NULL on allocation failure or a malformed template.
  */
 typedef const char *(*tp_outcome_lookup_fn)(void *ud, const char *name, size_t name_len,

@@ -63,6 +63,7 @@ typedef struct fix_ctx {
     char *cfg_pt;            /* path_text(the configured path) */
     char *crl_pt;            /* "direct" or path_text(the path the first failing CRL took) */
     bool crl_direct;
+    bool crl_slow;           /* every failed CRL failed on time alone (crl_timeout) */
     char crl_host[512];      /* every failed CRL host, ", "-separated */
     char resolver[300];
 } fix_ctx;
@@ -137,6 +138,8 @@ static bool fix_cond(void *ud, const char *n, size_t len)
         return x->r->cnames.n > 0;
     if (name_is(n, len, "crl_direct"))
         return x->crl_direct;
+    if (name_is(n, len, "crl_slow"))
+        return x->crl_slow;
     return false;
 }
 
@@ -162,9 +165,12 @@ char *tpj_remediation_for(const tp_result *r, tp_outcome code)
      * CRL of r went through its one CRL route, the plan's pointer: no lookup by name */
     const char *url = NULL;
     size_t o = 0;
+    x.crl_slow = true;
     for (size_t i = 0; i < r->n_crls; i++) {
         if (!r->crls[i].error)
             continue;
+        if (strcmp(r->crls[i].error, tp_outcome_name(TP_OC_CRL_TIMEOUT)) != 0)
+            x.crl_slow = false;
         url = url ? url : r->crls[i].url;
         /* every host whose CRL failed: each needs the rule, not only the first */
         char h[256], probe[260], have[sizeof x.crl_host + 4];
@@ -174,8 +180,10 @@ char *tpj_remediation_for(const tp_result *r, tp_outcome code)
         if (o < sizeof x.crl_host && !strstr(have, probe))
             o += (size_t)snprintf(x.crl_host + o, sizeof x.crl_host - o, "%s%s", o ? ", " : "", h);
     }
-    if (!url)
+    if (!url) {
         url_host("crl.microsoft.com", x.crl_host, sizeof x.crl_host);
+        x.crl_slow = false;
+    }
     const tp_route *crt = url ? tpj_crl_route(r) : NULL;
     const tp_path *cp = crt ? crt->path : NULL;
     x.crl_direct = !cp || cp->type == TP_PATH_DIRECT;

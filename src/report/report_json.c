@@ -176,6 +176,24 @@ static cJSON *json_summary(jb *b)
     return o;
 }
 
+/* The CRL stage's memory budget and how it went (net/crlbudget.c). */
+static cJSON *json_crl_stats(jb *b)
+{
+    const tp_crl_stats *c = &b->run->crl;
+    cJSON *o = jobj(b);
+    if (!o)
+        return NULL;
+    add(b, o, "fetches", jnum(b, (double)c->fetches));
+    add(b, o, "budget_bytes", jnum(b, (double)c->budget_bytes));
+    add(b, o, "bytes_peak", jnum(b, (double)c->bytes_peak));
+    add(b, o, "bodies_peak", jnum(b, (double)c->bodies_peak));
+    add(b, o, "waited", jnum(b, (double)c->waited));
+    add(b, o, "wait_ms_max", jms(b, c->wait_ms_max));
+    add(b, o, "judged", jnum(b, (double)c->judged));
+    add(b, o, "timeouts", jnum(b, (double)c->timeouts));
+    return o;
+}
+
 /* ---------- one result ---------- */
 
 static cJSON *json_endpoint(jb *b, const tp_endpoint *e)
@@ -550,6 +568,7 @@ static cJSON *build(const tp_run *run, bool head_only)
     for (size_t i = 0; warnings && i < run->warnings.n; i++)
         push(&b, warnings, jstr(&b, run->warnings.v[i]));
     add(&b, doc, "warnings", warnings);
+    add(&b, doc, "crl_stats", json_crl_stats(&b));
     add(&b, doc, "changes", tp_changes_json(run));   /* null without --state-dir */
     add(&b, doc, "actions", json_actions(&b));
     add(&b, doc, "provenance", tp_report_provenance(run));
