@@ -174,7 +174,8 @@ static void test_spec_shape(void **state)
         "         \"pinsets\": {\"microsoft\": [\"sha256/AjdtCQisIwQcx9Zm2drxklVPf8NjF6qcuACQhhayivg=\"]}},\n"
         " \"limits\": {\"concurrency\": 7, \"timeout_ms\": {\"dns\": 1, \"connect\": 2, \"proxy\": 3,\n"
         "            \"tls\": 4, \"http\": 5, \"crl\": 6, \"total\": 7},\n"
-        "            \"crl_max_bytes\": 2048, \"header_max_bytes\": 4096, \"body_max_bytes\": 0},\n"
+        "            \"crl_max_bytes\": 2048, \"header_max_bytes\": 4096, \"body_max_bytes\": 0,\n"
+        "            \"crl_budget_bytes\": 8192},\n"
         " \"report\": {\"formats\": [\"table\", \"json\"], \"output_dir\": \"/var/lib/tlspath/reports\"}\n"
         "}\n";
     if (load(json, &c) != 0)
@@ -200,6 +201,7 @@ static void test_spec_shape(void **state)
     assert_int_equal(c.limits.dns_ms, 1);
     assert_int_equal(c.limits.total_ms, 7);
     assert_int_equal(c.limits.crl_max_bytes, 2048);
+    assert_int_equal(c.limits.crl_budget_bytes, 8192);
     assert_int_equal(c.limits.header_max_bytes, 4096);
     assert_int_equal(c.limits.body_max_bytes, 0);
     assert_int_equal(c.formats.n, 2);
@@ -261,6 +263,8 @@ static const bad_case k_bad[] = {
     {"{\"limits\": {\"timeout_ms\": {\"dns\": 1.5}}}",
      FILE_NAME ": limits.timeout_ms.dns: expected an integer from 1 to 3600000, got 1.5"},
     {"{\"limits\": {\"crl_max_bytes\": -1}}", FILE_NAME ": limits.crl_max_bytes: expected an integer"},
+    {"{\"limits\": {\"crl_budget_bytes\": 1000}}",
+     FILE_NAME ": limits.crl_budget_bytes: expected an integer from 1024 to 17179869184, got 1000"},
     {"{\"limits\": {\"header_max_bytes\": \"16k\"}}",
      FILE_NAME ": limits.header_max_bytes: expected an integer from 1024 to 1048576, got \"16k\""},
     /* path cross-references */

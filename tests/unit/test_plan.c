@@ -232,6 +232,7 @@ static void test_limits_defaults(void **state)
     assert_int_equal(pl.limits.crl_ms, 10000);
     assert_int_equal(pl.limits.total_ms, 30000);
     assert_int_equal(pl.limits.crl_max_bytes, (size_t)32 << 20);
+    assert_int_equal(pl.limits.crl_budget_bytes, (size_t)128 << 20);
     assert_int_equal(pl.limits.header_max_bytes, 16384);
     tp_plan_release(&pl);
     tp_config_free(&c);
@@ -244,6 +245,7 @@ static void test_limits_unset_and_out_of_bounds(void **state)
     memset(&in, 0, sizeof in);   /* a hand-built config: nothing set */
     tp_limits_resolve(&in, &out);
     tp_limits def;
+    memset(&def, 0, sizeof def);   /* compared byte for byte: no stack garbage in the padding */
     tp_limits_defaults(&def);
     def.body_max_bytes = 0;   /* the one limit where 0 is a value (keep no body) */
     assert_memory_equal(&out, &def, sizeof out);
@@ -261,7 +263,19 @@ static void test_limits_unset_and_out_of_bounds(void **state)
     assert_int_equal(out.dns_ms, TP_LIMIT_DNS_MS);
     assert_int_equal(out.header_max_bytes, TP_LIMIT_HEADER_BYTES_MIN);
     assert_int_equal(out.crl_max_bytes, TP_LIMIT_CRL_BYTES_MAX);
+    /* the budget holds at least one CRL at the bound: raised to it */
+    assert_int_equal(out.crl_budget_bytes, TP_LIMIT_CRL_BYTES_MAX);
     assert_int_equal(out.body_max_bytes, 0);
+    /* a budget below the CRL bound is raised to it; above its range, brought down */
+    tp_limits b = out;
+    b.crl_max_bytes = (size_t)32 << 20;
+    b.crl_budget_bytes = 4096;
+    tp_limits bo;
+    tp_limits_resolve(&b, &bo);
+    assert_int_equal(bo.crl_budget_bytes, (size_t)32 << 20);
+    b.crl_budget_bytes = TP_LIMIT_CRL_BUDGET_MAX * 2;
+    tp_limits_resolve(&b, &bo);
+    assert_int_equal(bo.crl_budget_bytes, TP_LIMIT_CRL_BUDGET_MAX);
     /* idempotent */
     tp_limits again;
     tp_limits_resolve(&out, &again);

@@ -1056,12 +1056,90 @@ static void test_helpers(void **state)
     assert_string_equal(tp_verdict_windows_error(TP_OC_HTTP_STATUS, 0, 404, buf), "0x80190194");
 }
 
+/* ---------- each CRL judged as its fetch ends (tp_verdict_crl_work / crl_done) ---------- */
+
+typedef enum crl_mode { CRL_EACH, CRL_TIMEOUT_UNRUN, CRL_STOPPED } crl_mode;
+
+/* apply(), with the CRLs handed back one by one as the pipeline's fetch sink does. */
+static void apply_each(tp_result *rs, size_t n, crl_mode mode)
+{
+    tp_run run = run_of(rs, n);
+    char err[256] = "";
+    tp_plan pl;
+    assert_int_equal(tp_plan_resolve(&pl, &g_cfg, err, sizeof err), 0);
+    for (size_t i = 0; i < n; i++)
+        rs[i].route = tp_plan_route(&pl, rs[i].path);
+    tp_verdict_opts o = {.now = g_now, .cancel = NULL};
+    tp_judge *j = NULL;
+    tp_fetch *needs = NULL;
+    size_t n_needs = 0;
+    assert_int_equal(tp_verdict_prepare(&pl, &run, &o, &j, &needs, &n_needs, err, sizeof err), 0);
+    assert_true(n_needs > 0);
+    assert_int_equal(stub_fetch(needs, n_needs, err, sizeof err), 0);
+    tp_stop stop;
+    atomic_init(&stop, mode == CRL_STOPPED);
+    for (size_t i = 0; i < n_needs; i++) {
+        if (mode != CRL_TIMEOUT_UNRUN) {
+            tp_verdict_crl_work(j, i, &stop);
+            assert_null(needs[i].body);   /* judged and freed at once */
+        }
+        tp_verdict_crl_done(j, i, mode == CRL_EACH ? TP_OC_NONE : TP_OC_CRL_TIMEOUT);
+        assert_null(needs[i].body);
+    }
+    assert_int_equal(tp_verdict_finish(j, err, sizeof err), 0);
+    tp_verdict_free(j);
+    for (size_t i = 0; i < n; i++)
+        rs[i].route = NULL;
+    tp_plan_release(&pl);
+}
+
+static void test_crl_each_same_verdicts(void **state)
+{
+    (void)state;
+    tp_result rs[2];
+    completed(&rs[0], &g_ep_pinned, P_DIRECT, GOOD, 2);
+    completed(&rs[1], &g_ep_plain, P_DIRECT, REVOKED, 2);
+    apply_each(rs, 2, CRL_EACH);
+    assert_int_equal(rs[0].revocation, TP_REV_GOOD);
+    assert_int_equal(rs[0].status, TP_ST_OK);
+    assert_int_equal(rs[1].revocation, TP_REV_REVOKED);
+    assert_int_equal(rs[1].error_code, TP_OC_REVOKED);
+    assert_int_equal(g_fetches, 2);   /* int.crl and root.crl, each judged once for both */
+    free_results(rs, 2);
+}
+
+/* A CRL whose judgement did not end by its deadline (never run, or stopped midway): the
+ * certificates it answers for are unknown with crls[].error crl_timeout, and the line says
+ * it is the tester's limit. */
+static void test_crl_timeout_classified(void **state)
+{
+    (void)state;
+    for (int mode = CRL_TIMEOUT_UNRUN; mode <= CRL_STOPPED; mode++) {
+        routes_default();
+        tp_result r;
+        completed(&r, &g_ep_pinned, P_DIRECT, GOOD, 2);
+        apply_each(&r, 1, (crl_mode)mode);
+        assert_int_equal(r.revocation, TP_REV_UNKNOWN);
+        assert_int_equal(r.status, TP_ST_FAIL);
+        assert_int_equal(r.error_code, TP_OC_REVOCATION_UNKNOWN);
+        const tp_crl_ref *c = crl_ref(&r, "http://crl.lab.test/int.crl");
+        assert_non_null(c);
+        assert_true(c->fetched);
+        assert_string_equal(c->error, "crl_timeout");
+        assert_contains(r.revocation_reason, "crl_timeout");
+        assert_contains(r.remediation, "limits.timeout_ms.crl");
+        free_results(&r, 1);
+    }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, before_each)
     const struct CMUnitTest tests[] = {
         T(test_good_chain_ok),
         T(test_revoked),
+        T(test_crl_each_same_verdicts),
+        T(test_crl_timeout_classified),
         T(test_crl_unreachable),
         T(test_crl_unknown_variants),
         T(test_clock),
