@@ -289,6 +289,7 @@ static void post(job *j, tp_fetch *f)
     p->req.data = p->timer.data = p;
     uv_timer_init(e->loop, &p->timer);
     double left = (double)e->lim->crl_ms - (f->ms > 0 ? f->ms : 0);
+    uv_update_time(e->loop);
     uv_timer_start(&p->timer, post_deadline, left >= 1 ? (uint64_t)left : 1, 0);
     p->next = e->posts;
     if (e->posts)
