@@ -1,6 +1,8 @@
 /* pipeline.h — one run of tlspath, from a plan's results to final verdicts:
  *
  *     probe (net) ──► prepare (judge: which CRLs?) ──► fetch (net) ──► finish (judge)
+ *                                                        └► each CRL judged (judge, on the
+ *                                                           engine's thread pool) as it arrives
  *
  * It is the only place where the network and the judgement meet: judge/ never fetches and
  * net/ never judges. It runs on a libuv loop the caller owns (tp_pipeline_start: the
