@@ -75,6 +75,7 @@ def tlspath_threads(ns, binary, config, conc, out):
            "--format", "json", "--output", out, "--quiet"]
     tick = os.sysconf("SC_CLK_TCK")
     t0 = time.monotonic()
+    m0 = machine_cpu()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     threads, samples = {}, []
     while p.poll() is None:
@@ -89,6 +90,8 @@ def tlspath_threads(ns, binary, config, conc, out):
         samples.append((time.monotonic(), sum(threads.values())))
         time.sleep(0.1)
     wall = time.monotonic() - t0
+    m1 = machine_cpu()
+    busy = (m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1])   # share of all cores' time spent busy
     peak = 0.0
     for i in range(len(samples)):
         for j in range(i, len(samples)):
@@ -97,7 +100,15 @@ def tlspath_threads(ns, binary, config, conc, out):
                 break
     loop = threads.get(p.pid, 0)
     return {"wall": wall, "loop": loop, "pool": sum(threads.values()) - loop, "peak": 100 * peak,
-            "report": json.load(open(out))}
+            "machine": 100 * busy, "report": json.load(open(out))}
+
+
+def machine_cpu():
+    """(busy, total) jiffies of every core since boot (/proc/stat): the machine's load during a
+    run — the client's CPU against what the lab's servers (nginx, squid) and the rest took."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = f[3] + f[4]  # idle + iowait
+    return sum(f[:8]) - idle, sum(f[:8])
 
 
 def judge(rep, total_ms):
@@ -173,7 +184,8 @@ def main():
                 sys.stdout.flush()
         m = tlspath_threads(ns, a.bin, config, 512, f"{a.work}/t.json")
         print(f"threads (tlspath -c 512, polled): loop thread {m['loop']:.1f} s CPU, other threads (libuv pool) "
-              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s")
+              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s; "
+              f"the machine's {os.cpu_count()} cores {m['machine']:.0f}% busy (the client, the lab's servers, the rest)")
 
 
 if __name__ == "__main__":
