@@ -29,7 +29,7 @@
 typedef int (*ecp_mul_fn)(mbedtls_ecp_group *, mbedtls_ecp_point *, const mbedtls_mpi *, const mbedtls_ecp_point *,
                           int (*)(void *, unsigned char *, size_t), void *, mbedtls_ecp_restart_ctx *);
 
-static ecp_mul_fn real_mul;                 /* mbedTLS's, set once by install */
+static _Atomic(ecp_mul_fn) real_mul;        /* mbedTLS's, set once by install */
 static atomic_bool use_nettle;              /* proven and not switched off */
 static atomic_uint_fast64_t nettle_muls;
 static tp_x25519_impl impl = TP_X25519_MBEDTLS;
@@ -75,11 +75,14 @@ int mbedtls_ecp_mul_restartable(mbedtls_ecp_group *grp, mbedtls_ecp_point *R, co
     if (grp && grp->id == MBEDTLS_ECP_DP_CURVE25519 && R && m && P && mbedtls_mpi_get_bit(&P->X, 255) == 0 &&
         atomic_load_explicit(&use_nettle, memory_order_relaxed))
         return nettle_mul(grp, R, m, P);
-    if (!real_mul)   /* called before install (a test or a caller of our own): find it now */
+    ecp_mul_fn real = atomic_load(&real_mul);
+    if (!real) {   /* called before install (a test or a caller of our own): find it now */
         tp_x25519_install();
-    if (!real_mul)
+        real = atomic_load(&real_mul);
+    }
+    if (!real)
         return MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
-    return real_mul(grp, R, m, P, f_rng, p_rng, rs_ctx);
+    return real(grp, R, m, P, f_rng, p_rng, rs_ctx);
 }
 
 /* RFC 7748 section 5.2, second vector, through the public ECDH API: the call must reach
@@ -125,8 +128,8 @@ static bool proven(void)
 
 static void install_once(void)
 {
-    real_mul = (ecp_mul_fn)(uintptr_t)dlsym(RTLD_NEXT, "mbedtls_ecp_mul_restartable");
-    if (!real_mul) {
+    atomic_store(&real_mul, (ecp_mul_fn)(uintptr_t)dlsym(RTLD_NEXT, "mbedtls_ecp_mul_restartable"));
+    if (!atomic_load(&real_mul)) {
         /* mbedTLS linked statically (its definition and ours cannot both exist) or not found:
          * nothing to forward to — the link itself would have failed for the first case. */
         snprintf(why, sizeof why, "mbedTLS (its mbedtls_ecp_mul_restartable was not found: %s)", dlerror());
