@@ -111,6 +111,24 @@ def machine_cpu():
     return sum(f[:8]) - idle, sum(f[:8])
 
 
+def interrupt(ns, binary, config, conc, out, after):
+    """SIGINT `after` seconds into a run, as a terminal's Ctrl-C: how long until the process
+    has exited (its partial report written), its status and the report's verdict."""
+    cmd = ["ip", "netns", "exec", ns, binary, "run", "--config", config, "--concurrency", str(conc),
+           "--format", "json", "--output", out, "--quiet"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    t = time.monotonic()
+    p.send_signal(2)   # ip netns exec execs the binary: the signal reaches tlspath itself
+    rc = p.wait()
+    took = time.monotonic() - t
+    try:
+        verdict = json.load(open(out))["summary"]["verdict"]
+    except (OSError, ValueError, KeyError):
+        verdict = "(no report)"
+    return took, rc, verdict
+
+
 def judge(rep, total_ms):
     res = rep["results"]
     net = incon = 0
@@ -188,6 +206,10 @@ def main():
                       f"peak rss {m['rss'] / 1024:6.1f} MB  ok {s['ok']}/{n}  network-blamed {net}  "
                       f"inconclusive {incon}  worst total {worst:.0f} ms ({100 * worst / total:.0f}% of the deadline)")
                 sys.stdout.flush()
+        conc = max(int(c) for c in a.scale_conc.split(","))
+        took, rc, partial = interrupt(ns, a.bin, config, conc, f"{a.work}/i.json", 2.0)
+        print(f"Ctrl-C (SIGINT 2 s into tlspath -c {conc}): exit {rc} {took:.2f} s after the signal, "
+              f"partial report: verdict {partial}")
         m = tlspath_threads(ns, a.bin, config, 512, f"{a.work}/t.json")
         print(f"threads (tlspath -c 512, polled): loop thread {m['loop']:.1f} s CPU, other threads (libuv pool) "
               f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s; "
