@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <mbedtls/version.h>
 
 #include "pki/anchors.h"
 #include "pki/castore.h"
@@ -34,6 +35,7 @@
 #include "judge/directonly.h"
 #include "report/report.h"
 #include "judge/verdict.h"
+#include "net/x25519.h"
 #include "app/app_history.h"
 #include "app/rules_cmd.h"
 #include "report/export_chain.h"
@@ -677,6 +679,7 @@ int tp_app_main(int argc, char **argv)
     case TP_CMD_VERSION: {
         tp_catalog mde;
         printf("tlspath %s\n", TLSPATH_VERSION);
+        printf("mbedTLS %s, X25519 by %s\n", MBEDTLS_VERSION_STRING, tp_x25519_describe());
         if (tp_catalog_load_builtin(&mde, err, sizeof err) == 0) {
             printf("built-in catalog %s %s (%s)\n", mde.name, mde.version ? mde.version : "-",
                    mde.date ? mde.date : "undated");

@@ -98,7 +98,8 @@ bool tpj_raw_eq(const mbedtls_x509_buf *x, const mbedtls_x509_buf *y);
 /* ---- interception.c ---- */
 void tpj_judge_pin(const tp_config *cfg, tp_result *r, const parsed_chain *pc, anchors *a);
 const tp_path *tpj_effective_path(const tp_result *r);
-void tpj_judge_interception(const tp_config *cfg, const tp_run *run, tp_result *r);
+/* every result's interception facts; 0 or -1 (out of memory) */
+int tpj_judge_interception(const tp_config *cfg, tp_run *run);
 int tpj_propagate_interception(const tp_config *cfg, tp_run *run);
 
 /* ---- revocation.c ---- */

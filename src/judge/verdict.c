@@ -238,9 +238,7 @@ int tp_verdict_prepare(const tp_plan *pl, tp_run *run, const tp_verdict_opts *o,
 
     for (size_t i = 0; i < run->n_results; i++)
         tpj_judge_pin(cfg, &run->results[i], &j->pcs[i], &j->a);
-    for (size_t i = 0; i < run->n_results; i++)
-        tpj_judge_interception(cfg, run, &run->results[i]);
-    if (tpj_propagate_interception(cfg, run) != 0)
+    if (tpj_judge_interception(cfg, run) != 0 || tpj_propagate_interception(cfg, run) != 0)
         goto oom;
 
     /* An interrupted run (Ctrl-C) goes straight to its partial report: no CRL fetching. */

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "net/sigwatch.h"
+#include "net/x25519.h"
 
 static void engine_schedule(engine *e);
 static void on_tick(uv_timer_t *t);
@@ -481,6 +482,7 @@ static int add_store(engine *e, const tp_path *p, char *err, size_t errlen)
         return -1;
     }
     st->path = store_key(p);
+    tp_x25519_install();   /* before any handshake runs on the pool */
     tp_tls_profile_apply(&st->store.conf, tp_tls_profile_get(e->o.tls_profile));
     e->stores[e->n_stores++] = st;
     return 0;

@@ -466,33 +466,29 @@ static const char PAGE_SCRIPT[] =
 
 /* Writes JSON text so that it is inert inside an HTML <script> element: '<', '>' and
  * '&' only ever occur inside JSON strings, where \u escapes mean the same thing. */
-static void put_script_json(FILE *out, const char *json)
+static int script_sink(void *ud, const char *json, size_t len)
 {
-    for (const char *p = json; *p; p++) {
-        switch (*p) {
+    FILE *out = ud;
+    for (size_t i = 0; i < len; i++) {
+        switch (json[i]) {
         case '<': fputs("\\u003c", out); break;
         case '>': fputs("\\u003e", out); break;
         case '&': fputs("\\u0026", out); break;
-        default: fputc(*p, out); break;
+        default: fputc(json[i], out); break;
         }
     }
+    return ferror(out) ? -1 : 0;
 }
 
+/* The data is streamed result by result (report_json.c), like the JSON report: a page of
+ * 10,000 probes never holds the whole document's tree. */
 int tp_report_html(const tp_run *run, FILE *out)
 {
-    tp_rpt_oom_reset();
-    cJSON *doc = tp_report_json_build(run);
-    if (!doc)
-        return -1;
-    char *json = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    if (!json)
-        return -1;
     fputs(PAGE_HEAD, out);
     fputs("<script type=\"application/json\" id=\"tlspath-data\">", out);
-    put_script_json(out, json);
+    if (tp_report_json_stream(run, false, script_sink, out) != 0)
+        return -1;
     fputs("</script>\n", out);
     fputs(PAGE_SCRIPT, out);
-    cJSON_free(json);
-    return ferror(out) || tp_rpt_oom() ? -1 : 0;
+    return ferror(out) ? -1 : 0;
 }

@@ -588,54 +588,66 @@ cJSON *tp_report_json_build(const tp_run *run)
     return build(run, false);
 }
 
-/* Writes one result as cJSON_Print would inside the results array (depth 2: every line but
- * the first indented by two more tabs). Returns 0 or -1. */
-static int write_result(const tp_run *run, const tp_result *r, bool first, FILE *out)
+/* Writes one result as it is printed inside the results array: unformatted, or as cJSON_Print
+ * does at depth 2 (every line but the first indented by two more tabs). Returns 0 or -1. */
+static int write_result(const tp_run *run, const tp_result *r, bool first, bool pretty, tp_json_sink sink,
+                        void *ud)
 {
     jb b = {.run = run, .failed = false};
     cJSON *o = json_result(&b, r);
-    char *text = o && !b.failed ? cJSON_Print(o) : NULL;
+    char *text = o && !b.failed ? (pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o)) : NULL;
     cJSON_Delete(o);
     if (!text)
         return -1;
-    int rc = first ? 0 : (fputs(", ", out) >= 0 ? 0 : -1);
+    int rc = first ? 0 : pretty ? sink(ud, ", ", 2) : sink(ud, ",", 1);
     for (const char *p = text; rc == 0 && *p;) {
-        const char *nl = strchr(p, '\n');
+        const char *nl = pretty ? strchr(p, '\n') : NULL;
         size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        if (p != text && fputs("\t\t", out) < 0)
-            rc = -1;
-        if (rc == 0 && fwrite(p, 1, len, out) != len)
-            rc = -1;
+        if (p != text)
+            rc = sink(ud, "\t\t", 2);
+        if (rc == 0)
+            rc = sink(ud, p, len);
         p += len;
     }
     cJSON_free(text);
     return rc;
 }
 
-/* The same bytes as cJSON_Print of the whole document, streamed: the head is printed with an
- * empty results array, then the results one at a time, each built, printed and freed — a
- * run of 10,000 results never holds the whole document (its tree was ~3.5 times the text)
- * in memory at once. */
-int tp_report_json(const tp_run *run, FILE *out)
+/* The head is printed with an empty results array (the document's last key), then the
+ * results one at a time. */
+int tp_report_json_stream(const tp_run *run, bool pretty, tp_json_sink sink, void *ud)
 {
     tp_rpt_oom_reset();
     cJSON *doc = build(run, true);
     if (!doc)
         return -1;
-    char *text = cJSON_Print(doc);
+    char *text = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     if (!text)
         return -1;
-    /* the document ends with the (last) key "results": [] */
-    static const char tail[] = "[]\n}";
-    size_t tl = strlen(text), sl = sizeof tail - 1;
+    const char *tail = pretty ? "[]\n}" : "[]}";
+    size_t tl = strlen(text), sl = strlen(tail);
     int rc = tl >= sl && strcmp(text + tl - sl, tail) == 0 ? 0 : -1;
-    if (rc == 0 && (fwrite(text, 1, tl - sl, out) != tl - sl || fputc('[', out) == EOF))
-        rc = -1;
+    if (rc == 0)
+        rc = sink(ud, text, tl - sl);
+    if (rc == 0)
+        rc = sink(ud, "[", 1);
     cJSON_free(text);
     for (size_t i = 0; rc == 0 && run->results && i < run->n_results; i++)
-        rc = write_result(run, &run->results[i], i == 0, out);
-    if (rc == 0 && (fputs("]\n}\n", out) < 0 || tp_rpt_oom()))
-        rc = -1;
-    return rc;
+        rc = write_result(run, &run->results[i], i == 0, pretty, sink, ud);
+    if (rc == 0)
+        rc = pretty ? sink(ud, "]\n}", 3) : sink(ud, "]}", 2);
+    return rc == 0 && !tp_rpt_oom() ? 0 : -1;
+}
+
+static int file_sink(void *ud, const char *text, size_t len)
+{
+    return fwrite(text, 1, len, (FILE *)ud) == len ? 0 : -1;
+}
+
+int tp_report_json(const tp_run *run, FILE *out)
+{
+    if (tp_report_json_stream(run, true, file_sink, out) != 0)
+        return -1;
+    return fputc('\n', out) == EOF ? -1 : 0;
 }

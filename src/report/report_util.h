@@ -75,6 +75,13 @@ char *tp_rfc3339_ms(int64_t ms, char *dst, size_t cap);
 /* The JSON report document (the SPEC's contract). Shared by the JSON sink and the HTML
  * sink, which embeds it. Returns NULL on allocation failure; free with cJSON_Delete. */
 cJSON *tp_report_json_build(const tp_run *run);
+/* The same text as printing tp_report_json_build's document (cJSON_Print when pretty,
+ * cJSON_PrintUnformatted otherwise), handed to sink piece by piece: the head, then one result
+ * at a time, each built, printed and freed — a run of 10,000 results never holds the whole
+ * document (its tree was ~3.5 times the text) in memory. sink returns 0 or -1 (stops).
+ * Returns 0 or -1. */
+typedef int (*tp_json_sink)(void *ud, const char *text, size_t len);
+int tp_report_json_stream(const tp_run *run, bool pretty, tp_json_sink sink, void *ud);
 
 /* The run's paths (cfg may be absent in hand-built runs). */
 size_t tp_rpt_n_paths(const tp_run *run);

@@ -75,6 +75,7 @@ def tlspath_threads(ns, binary, config, conc, out):
            "--format", "json", "--output", out, "--quiet"]
     tick = os.sysconf("SC_CLK_TCK")
     t0 = time.monotonic()
+    m0 = machine_cpu()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     threads, samples = {}, []
     while p.poll() is None:
@@ -89,6 +90,8 @@ def tlspath_threads(ns, binary, config, conc, out):
         samples.append((time.monotonic(), sum(threads.values())))
         time.sleep(0.1)
     wall = time.monotonic() - t0
+    m1 = machine_cpu()
+    busy = (m1[0] - m0[0]) / max(1e-9, m1[1] - m0[1])   # share of all cores' time spent busy
     peak = 0.0
     for i in range(len(samples)):
         for j in range(i, len(samples)):
@@ -97,7 +100,33 @@ def tlspath_threads(ns, binary, config, conc, out):
                 break
     loop = threads.get(p.pid, 0)
     return {"wall": wall, "loop": loop, "pool": sum(threads.values()) - loop, "peak": 100 * peak,
-            "report": json.load(open(out))}
+            "machine": 100 * busy, "report": json.load(open(out))}
+
+
+def machine_cpu():
+    """(busy, total) jiffies of every core since boot (/proc/stat): the machine's load during a
+    run — the client's CPU against what the lab's servers (nginx, squid) and the rest took."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = f[3] + f[4]  # idle + iowait
+    return sum(f[:8]) - idle, sum(f[:8])
+
+
+def interrupt(ns, binary, config, conc, out, after):
+    """SIGINT `after` seconds into a run, as a terminal's Ctrl-C: how long until the process
+    has exited (its partial report written), its status and the report's verdict."""
+    cmd = ["ip", "netns", "exec", ns, binary, "run", "--config", config, "--concurrency", str(conc),
+           "--format", "json", "--output", out, "--quiet"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    t = time.monotonic()
+    p.send_signal(2)   # ip netns exec execs the binary: the signal reaches tlspath itself
+    rc = p.wait()
+    took = time.monotonic() - t
+    try:
+        verdict = json.load(open(out))["summary"]["verdict"]
+    except (OSError, ValueError, KeyError):
+        verdict = "(no report)"
+    return took, rc, verdict
 
 
 def judge(rep, total_ms):
@@ -147,12 +176,18 @@ def main():
         seq = measure(["ip", "netns", "exec", ns, "sh", "-c", "\n".join(l + " || true" for l in lines)])
         print(row("sequential curl", seq, n, xargs))
     print(row("xargs -P 64 curl", xargs, n, xargs))
+    # the last row lifts limits.per_proxy (default 64) to every probe: what the cap that keeps a
+    # run from flooding a production proxy costs here (the proxied half waits in waves of 64)
+    uncapped = write_config(a.work, "wan-uncapped", dict(cfg, limits=dict(cfg["limits"], per_proxy=n)), cat)
     for label, b in bins:
-        for conc in (n, 64):
-            m = tlspath(ns, b, config, conc, f"{a.work}/r.json")
+        runs = [(n, config, ""), (64, config, "")]
+        if b == a.bin:   # a base binary may predate limits.per_proxy
+            runs.append((n, uncapped, f" per_proxy {n}"))
+        for conc, conf, note in runs:
+            m = tlspath(ns, b, conf, conc, f"{a.work}/r.json")
             s = m["report"]["summary"]
             net, incon, worst = judge(m["report"], cfg["limits"]["timeout_ms"]["total"])
-            print(row(f"{label} -c {conc}", m, n, xargs) + f"  ok {s['ok']}/{n} network-blamed {net} "
+            print(row(f"{label} -c {conc}{note}", m, n, xargs) + f"  ok {s['ok']}/{n} network-blamed {net} "
                   f"inconclusive {incon} slowest {worst:.0f} ms")
 
     if a.scale:
@@ -171,9 +206,14 @@ def main():
                       f"peak rss {m['rss'] / 1024:6.1f} MB  ok {s['ok']}/{n}  network-blamed {net}  "
                       f"inconclusive {incon}  worst total {worst:.0f} ms ({100 * worst / total:.0f}% of the deadline)")
                 sys.stdout.flush()
+        conc = max(int(c) for c in a.scale_conc.split(","))
+        took, rc, partial = interrupt(ns, a.bin, config, conc, f"{a.work}/i.json", 2.0)
+        print(f"Ctrl-C (SIGINT 2 s into tlspath -c {conc}): exit {rc} {took:.2f} s after the signal, "
+              f"partial report: verdict {partial}")
         m = tlspath_threads(ns, a.bin, config, 512, f"{a.work}/t.json")
         print(f"threads (tlspath -c 512, polled): loop thread {m['loop']:.1f} s CPU, other threads (libuv pool) "
-              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s")
+              f"{m['pool']:.1f} s, busiest second {m['peak']:.0f}% of a core, wall {m['wall']:.1f} s; "
+              f"the machine's {os.cpu_count()} cores {m['machine']:.0f}% busy (the client, the lab's servers, the rest)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 
 #include "fixture_run.h"
 #include "report/report.h"
+#include "report/report_util.h"
 
 #define DATA_OPEN "<script type=\"application/json\" id=\"tlspath-data\">"
 
@@ -114,6 +115,37 @@ static void test_self_contained(void **state)
     assert_non_null(doc);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), 12);
     cJSON_Delete(doc);
+    free(data);
+    free(rest);
+    free(html);
+    fx_free(&f);
+}
+
+/* The data block is streamed result by result (report_json.c): its text is exactly the whole
+ * document printed unformatted, with only '<', '>' and '&' written as \u escapes. */
+static void test_data_streamed_equals_document(void **state)
+{
+    (void)state;
+    fx_run f;
+    fx_build(&f);
+    char *html = render(&f.run);
+    char *data, *rest;
+    split_data(html, &data, &rest);
+    cJSON *doc = tp_report_json_build(&f.run);
+    assert_non_null(doc);
+    char *whole = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    size_t cap = strlen(whole) * 6 + 1, n = 0;
+    char *want = malloc(cap);
+    assert_non_null(want);
+    for (const char *p = whole; *p; p++)
+        n += (size_t)(*p == '<' ? snprintf(want + n, cap - n, "\\u003c")
+                      : *p == '>' ? snprintf(want + n, cap - n, "\\u003e")
+                      : *p == '&' ? snprintf(want + n, cap - n, "\\u0026")
+                                  : snprintf(want + n, cap - n, "%c", *p));
+    assert_string_equal(data, want);
+    free(want);
+    cJSON_free(whole);
     free(data);
     free(rest);
     free(html);
@@ -300,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_filters_waterfall_provenance),
         cmocka_unit_test(test_actions_and_warnings),
         cmocka_unit_test(test_self_contained),
+        cmocka_unit_test(test_data_streamed_equals_document),
         cmocka_unit_test(test_rendered_counts),
         cmocka_unit_test(test_details_and_hostile_subject),
         cmocka_unit_test(test_no_credentials),

@@ -730,6 +730,24 @@ static void test_interception_allowed_warns(void **state)
     free_results(rs, 2);
 }
 
+/* Each result is compared with its own endpoint's results on other paths only, wherever they
+ * sit in the run (the judge groups them by endpoint id, not by position). */
+static void test_interception_grouped_by_endpoint(void **state)
+{
+    (void)state;
+    tp_result rs[4];
+    completed(&rs[0], &g_ep_plain, P_CORP, MITM, 2);
+    completed(&rs[1], &g_ep_allowed, P_DIRECT, GOOD, 2);
+    completed(&rs[2], &g_ep_allowed, P_CORP, GOOD, 2);
+    completed(&rs[3], &g_ep_plain, P_DIRECT, GOOD, 2);   /* plain's reference, last in the run */
+    apply(rs, 4);
+    assert_true(rs[0].interception_detected);     /* differs from its own direct chain */
+    assert_false(rs[1].interception_detected);
+    assert_false(rs[2].interception_detected);    /* the other endpoint's MITM is not its business */
+    assert_false(rs[3].interception_detected);
+    free_results(rs, 4);
+}
+
 /* No pin set: the direct path's chain is the reference. */
 static void test_interception_cross_path(void **state)
 {
@@ -1157,6 +1175,7 @@ int main(void)
         T(test_pin_mismatch_vs_interception),
         T(test_interception_allowed_warns),
         T(test_interception_cross_path),
+        T(test_interception_grouped_by_endpoint),
         T(test_interception_propagates_on_path),
         T(test_trust_failures),
         T(test_http_status),
