@@ -297,6 +297,8 @@ void tp_verdict_crl_done(tp_judge *j, size_t i, tp_outcome oc)
     slot_info *si = &j->s.info[i];
     if (oc == TP_OC_NONE || si->state == SLOT_JUDGED)
         return;   /* a judgement that ended keeps its verdicts, even a moment late */
+    if (si->state == SLOT_PENDING && !j->s.f[i].body)
+        return;   /* nothing was fetched: finish says why */
     /* stopped midway, or never run (the caller freed the body): judged no more */
     free(j->s.f[i].body);
     j->s.f[i].body = NULL;
