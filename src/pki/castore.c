@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/error.h>
+#include <mbedtls/pk.h>
 
 #include "base/embedded.h"
 
@@ -44,6 +46,37 @@ static int load_embedded(tp_castore *s, const char *pem, size_t len, const char 
     return 0;
 }
 
+/* mbedTLS 2.28 keeps an EC key's fixed-base comb table in the key's own group (grp->T),
+ * built the first time the key verifies a signature, with no lock: two handshakes on the
+ * thread pool verifying against the same EC anchor at once can both build it, and one can
+ * free the table the other is reading (ecp.c, ecp_mul_comb). RSA keys lock themselves
+ * (MBEDTLS_THREADING_C). Building every EC anchor's table here, on one thread before any
+ * handshake runs, leaves the handshakes only reading it. About 1 ms per EC anchor. Returns
+ * how many tables were built. */
+static size_t warm_ec_anchors(tp_castore *s, mbedtls_ctr_drbg_context *rng)
+{
+    size_t n = 0;
+    mbedtls_ecp_point R;
+    mbedtls_mpi one;
+    mbedtls_ecp_point_init(&R);
+    mbedtls_mpi_init(&one);
+    if (mbedtls_mpi_lset(&one, 1) == 0)
+        for (mbedtls_x509_crt *c = &s->ca; c && c->raw.p; c = c->next) {
+            if (!mbedtls_pk_can_do(&c->pk, MBEDTLS_PK_ECKEY))
+                continue;
+            mbedtls_ecp_keypair *ec = mbedtls_pk_ec(c->pk);
+            if (!ec || ec->grp.T || mbedtls_ecp_get_type(&ec->grp) != MBEDTLS_ECP_TYPE_SHORT_WEIERSTRASS)
+                continue;
+            /* 1·G through the comb: the table is the generator's, so the group keeps it */
+            if (mbedtls_ecp_mul(&ec->grp, &R, &one, &ec->grp.G, rng ? mbedtls_ctr_drbg_random : NULL, rng) == 0 &&
+                ec->grp.T)
+                n++;
+        }
+    mbedtls_ecp_point_free(&R);
+    mbedtls_mpi_free(&one);
+    return n;
+}
+
 int tp_castore_init(tp_castore *s, const tp_strlist *ca_files, bool system_ca, const tp_path *path,
                     mbedtls_ctr_drbg_context *rng, char *err, size_t errlen)
 {
@@ -68,6 +101,7 @@ int tp_castore_init(tp_castore *s, const tp_strlist *ca_files, bool system_ca, c
         if (load_file(s, path->ca_files.v[i], err, errlen) != 0)
             goto fail;
     s->n_anchors = count_certs(&s->ca);
+    s->n_ec_warmed = warm_ec_anchors(s, rng);
 
     int ret = mbedtls_ssl_config_defaults(&s->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT);

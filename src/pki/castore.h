@@ -18,6 +18,7 @@ typedef struct tp_castore {
     mbedtls_x509_crt ca;
     mbedtls_ssl_config conf;
     size_t n_anchors;        /* certificates loaded */
+    size_t n_ec_warmed;      /* EC anchors whose comb table was built at load (see castore.c) */
 } tp_castore;
 
 /* Builds the store for path (NULL path = no path-specific files) and a client ssl_config with
