@@ -27,16 +27,20 @@ def measure(cmd, stdin_text=None):
     return json.loads(lines[-1])
 
 
-def probes(lab, copies, wan):
+def probes(lab, total, wan):
+    """About `total` probes: copies of the lab's healthy endpoints on every path of the
+    lab-wan config (direct, the plain proxy and the Basic-auth proxy, both behind the delay
+    relay) — or, for the scale run (wan False), direct and the plain proxy without the delay."""
     cfg = json.load(open(f"{lab}/configs/lab-wan.json"))
     cat = json.load(open(cfg["catalogs"][0]))
-    eps = [dict(e, id=f"{e['id']}-{i}") for i in range(copies) for e in cat["endpoints"]]
-    cat["endpoints"] = eps
-    if not wan:  # the scale run: the plain proxy, no delay relay
+    if not wan:
         env = dict(l.split("=", 1) for l in open(f"{lab}/lab.env").read().split("\n") if "=" in l and not l.startswith("#"))
-        for p in cfg["paths"]:
-            if p["type"] == "http":
-                p["id"], p["proxy"] = "proxy", env["PROXY_PLAIN"]
+        cfg = dict(cfg, paths=[{"id": "direct", "type": "direct"},
+                               {"id": "proxy", "type": "http", "proxy": env["PROXY_PLAIN"]}])
+    n_eps = max(1, total // len(cfg["paths"]))
+    base = cat["endpoints"]
+    cat["endpoints"] = [dict(base[i % len(base)], id=f"{base[i % len(base)]['id']}-{i // len(base)}")
+                        for i in range(n_eps)]
     return cfg, cat
 
 
@@ -47,13 +51,17 @@ def write_config(work, name, cfg, cat):
     return f"{work}/{name}.json"
 
 
-def curl_lines(cfg, cat, ca):
+def curl_lines(cfg, cat, ca, curlrc):
+    """One curl command per probe. The Basic proxy's credentials come from a curl config file
+    (-K), not the command line."""
     out = []
     for e in cat["endpoints"]:
         for p in cfg["paths"]:
             args = ["curl", "-sS", "-o", "/dev/null", "--max-time", "20", "--cacert", ca]
             if p["type"] == "http":
                 args += ["--proxy", "http://" + p["proxy"]]
+                if p.get("auth"):
+                    args += ["-K", curlrc]
             out.append(" ".join(args + [e["url"]]))
     return out
 
@@ -153,7 +161,7 @@ def row(label, m, n, ref=None):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lab"), ap.add_argument("--work"), ap.add_argument("--bin"), ap.add_argument("--base")
-    ap.add_argument("--copies", type=int, default=50)
+    ap.add_argument("--probes", type=int, default=600)
     ap.add_argument("--no-seq", action="store_true")
     ap.add_argument("--scale", type=int, default=0)
     ap.add_argument("--scale-conc", default="512,100000")
@@ -165,11 +173,19 @@ def main():
           f"load average {' '.join(load)}, relay delay {env.get('WAN_DELAY_MS')} ms per chunk")
     bins = [("tlspath", a.bin)] + ([("tlspath (base)", a.base)] if a.base else [])
 
-    cfg, cat = probes(a.lab, a.copies, True)
+    cfg, cat = probes(a.lab, a.probes, True)
     n = len(cat["endpoints"]) * len(cfg["paths"])
     config = write_config(a.work, "wan", cfg, cat)
-    lines = curl_lines(cfg, cat, ca)
-    print(f"{n} probes ({len(cat['endpoints'])} endpoints x {len(cfg['paths'])} paths: direct, proxy behind the delay relay)")
+    # the Basic proxy's password: tlspath reads it from the environment (password_env), curl
+    # from a config file of its own; neither puts it on a command line
+    password = open(env["PROXY_PASS_FILE"]).read().strip()
+    os.environ["LAB_PROXY_PASS"] = password
+    curlrc = f"{a.work}/auth.curlrc"
+    with open(os.open(curlrc, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(f'proxy-user = "{env["PROXY_USER"]}:{password}"\n')
+    lines = curl_lines(cfg, cat, ca, curlrc)
+    print(f"{n} probes ({len(cat['endpoints'])} endpoints x {len(cfg['paths'])} paths: "
+          f"{', '.join(p['id'] for p in cfg['paths'])}; the proxies behind the delay relay)")
     xargs = measure(["ip", "netns", "exec", ns, "xargs", "-P", "64", "-d", "\n", "-n", "1", "sh", "-c"],
                     "\n".join(lines) + "\n")
     if not a.no_seq:
@@ -191,7 +207,7 @@ def main():
                   f"inconclusive {incon} slowest {worst:.0f} ms")
 
     if a.scale:
-        cfg, cat = probes(a.lab, max(1, a.scale // 12), False)
+        cfg, cat = probes(a.lab, a.scale, False)
         n = len(cat["endpoints"]) * len(cfg["paths"])
         config = write_config(a.work, "scale", cfg, cat)
         total = cfg["limits"]["timeout_ms"]["total"]

@@ -46,6 +46,7 @@ PORT_DENY=3131              # squid: deny list (403)
 PORT_LOOP=3132              # squid: denies and bumps everything but what an included `tlspath rules` file allows
 PORT_DEAD=3199              # nothing listens here (the sensor path's dead proxy)
 PORT_WAN=3228               # delay-relay.py in front of the plain squid (WAN latency for benches)
+PORT_WAN_AUTH=3229          # delay-relay.py in front of the Basic-auth squid (the same, benches)
 LAB_DELAY_MS=${TLSPATH_LAB_DELAY_MS:-40}
 
 LAB_PROXY_USER=labuser
