@@ -147,6 +147,14 @@ static void index_build(const guarded *g, gindex *x)
     }
 }
 
+/* Whether the byte can start a droppable character: C0 controls and DEL, C1 controls
+ * (0xC2 0x80-0x9F), U+FFFE/U+FFFF (0xEF 0xBF 0xBE/0xBF). Every other byte skips the UTF-8
+ * decode: mark_runs asks this at each mismatch, for every byte of every report string. */
+static bool may_drop(unsigned char c)
+{
+    return c < 0x20 || c == 0x7F || c == 0xC2 || c == 0xEF;
+}
+
 /* Marks in mark[] every byte of h that belongs to a run of g (droppable bytes inside a
  * run included). Returns whether anything was marked. */
 static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, const gindex *x, unsigned char *mark)
@@ -160,7 +168,7 @@ static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, const 
     for (size_t i = 0; i < n; i++) {
         /* an earlier redaction marker is ours, not the secret's (a password that
          * shares letters with "[redacted]" must not eat its own marker) */
-        if (n - i >= rl && memcmp(h + i, TP_REDACTED, rl) == 0) {
+        if (h[i] == (unsigned char)TP_REDACTED[0] && n - i >= rl && memcmp(h + i, TP_REDACTED, rl) == 0) {
             i += rl - 1;
             continue;
         }
@@ -174,7 +182,7 @@ static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, const 
                     jj++;
                     got++;
                     end = k;
-                } else if ((skip = droppable(h + k, n - k)) > 0) {
+                } else if (may_drop(h[k]) && (skip = droppable(h + k, n - k)) > 0) {
                     k += skip;
                 } else {
                     break;
@@ -196,6 +204,7 @@ static bool mark_runs(const unsigned char *h, size_t n, const guarded *g, const 
  * do not fit is handled on the heap, per call. */
 #define CACHE_SLOTS 8
 #define CACHE_ARENA 8192
+#define GRAM_SLOTS 8192   /* power of two, at least twice the 4-grams an arena can hold */
 typedef struct cached {
     bool used;
     size_t ulen, len;
@@ -203,7 +212,78 @@ typedef struct cached {
     guarded g[MAX_GUARDED];
     size_t ng;
     gindex idx[MAX_GUARDED];
+    /* every 4-byte window of every guarded string (0 = empty slot): a text none of whose
+     * windows is here holds no run of TP_SECRET_RUN_MIN (>= 4) — the common case, decided
+     * in one pass instead of mark_runs per guarded string; grams_ok false: no shortcut */
+    uint32_t grams[GRAM_SLOTS];
+    bool grams_ok;
 } cached;
+
+static uint32_t gram_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static size_t gram_slot(uint32_t gram)
+{
+    return (size_t)((gram * 2654435761u) >> 19) & (GRAM_SLOTS - 1);
+}
+
+static bool gram_has(const cached *c, uint32_t gram)
+{
+    for (size_t h = gram_slot(gram);; h = (h + 1) & (GRAM_SLOTS - 1)) {
+        if (c->grams[h] == gram)
+            return true;
+        if (c->grams[h] == 0)
+            return false;
+    }
+}
+
+static void grams_build(cached *c)
+{
+    memset(c->grams, 0, sizeof c->grams);
+    c->grams_ok = TP_SECRET_RUN_MIN >= 4;
+    size_t n = 0;
+    for (size_t i = 0; i < c->ng && c->grams_ok; i++) {
+        const unsigned char *g = (const unsigned char *)c->g[i].s;
+        size_t m = strlen(c->g[i].s);
+        if (m < 4 || m < c->g[i].min) {   /* a run shorter than a window: no shortcut */
+            c->grams_ok = false;
+            break;
+        }
+        for (size_t j = 0; j + 4 <= m; j++) {
+            uint32_t gram = gram_at(g + j);
+            if (gram_has(c, gram))
+                continue;
+            if (++n > GRAM_SLOTS / 2) {
+                c->grams_ok = false;
+                break;
+            }
+            size_t h = gram_slot(gram);
+            while (c->grams[h])
+                h = (h + 1) & (GRAM_SLOTS - 1);
+            c->grams[h] = gram;
+        }
+    }
+    if (!c->grams_ok)
+        memset(c->grams, 0, sizeof c->grams);
+}
+
+/* Whether s may hold a run of c's secrets: false only when it certainly does not (no byte
+ * that a sink could drop between a run's characters, and no 4-byte window of a guarded
+ * string). */
+static bool may_hold(const cached *c, const unsigned char *s, size_t n)
+{
+    if (!c->grams_ok)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (may_drop(s[i]))
+            return true;
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (gram_has(c, gram_at(s + i)))
+            return true;
+    return false;
+}
 static cached g_cache[CACHE_SLOTS];
 static unsigned g_cache_next;
 
@@ -227,6 +307,7 @@ static const cached *cache_get(const tp_path *p, size_t need)
     collect_into(p, c->g, &c->ng, c->arena);
     for (size_t i = 0; i < c->ng; i++)
         index_build(&c->g[i], &c->idx[i]);
+    grams_build(c);
     c->ulen = p->username ? strlen(p->username) : 0;
     c->len = need;
     c->used = true;
@@ -237,6 +318,7 @@ static void cache_clear(void)
 {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         tp_secret_wipe(g_cache[i].arena, sizeof g_cache[i].arena);
+        tp_secret_wipe(g_cache[i].grams, sizeof g_cache[i].grams);
         g_cache[i].used = false;
     }
 }
@@ -282,6 +364,8 @@ static unsigned char *scan(const tp_path *paths, size_t n_paths, const char *s, 
             continue;
         const cached *c = need == SIZE_MAX ? NULL : cache_get(&paths[p], need);
         if (c) {
+            if (!may_hold(c, (const unsigned char *)s, n))
+                continue;
             for (size_t i = 0; i < c->ng; i++)
                 if (mark_runs((const unsigned char *)s, n, &c->g[i], &c->idx[i], mark))
                     *marked = true;
@@ -372,6 +456,23 @@ int tp_redact_fragments(const tp_path *paths, size_t n_paths, char **s)
     int rc = marked ? rewrite(s, n, mark) : 0;
     free(mark);
     return rc;
+}
+
+bool tp_redact_may_hold(const tp_path *paths, size_t n_paths, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    for (size_t p = 0; s && p < n_paths; p++) {
+        if (!paths[p].password || !*paths[p].password) {
+            if (paths[p].username)
+                return true;   /* its "user:" token is redacted whole: no shortcut */
+            continue;
+        }
+        size_t need = collect_size(&paths[p]);
+        const cached *c = need == SIZE_MAX ? NULL : cache_get(&paths[p], need);
+        if (!c || may_hold(c, (const unsigned char *)s, n))
+            return true;
+    }
+    return false;
 }
 
 bool tp_redact_would_change(const tp_path *paths, size_t n_paths, const char *s)

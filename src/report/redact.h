@@ -34,6 +34,12 @@ void tp_rpt_guard_clear(void);
 /* The registered secrets as paths (username/password only), for tp_rpt_clean. */
 const tp_path *tp_rpt_guard_paths(size_t *n);
 
+/* False only when s certainly holds no secret of the paths, whole or as a run (no 4-byte
+ * window of any guarded form, no character a sink drops): then neither the whole-secret
+ * redaction nor the fragment guard has anything to do — the common case, for every string
+ * of every report, decided in one pass. True when it may (or cannot tell). */
+bool tp_redact_may_hold(const tp_path *paths, size_t n_paths, const char *s);
+
 /* True when s holds a run of a secret of the paths that tp_redact_fragments would
  * remove: what a test asserts never happens in an output. */
 bool tp_redact_would_change(const tp_path *paths, size_t n_paths, const char *s);

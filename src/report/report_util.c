@@ -245,14 +245,17 @@ static int redact_path(char **s, const tp_path *p)
  * fragment guard (redact.h) for every run of one that a truncation left behind. */
 static int redact_all(const tp_run *run, char **s)
 {
+    /* most strings hold no trace of any secret: one pass says so (redact.c) */
+    size_t ng = tp_rpt_n_paths(run);
+    const tp_path *g = ng ? run->cfg->paths : tp_rpt_guard_paths(&ng);
+    if (!tp_redact_may_hold(g, ng, *s))
+        return 0;
     for (size_t i = 0; i < tp_rpt_n_paths(run); i++)
         if (redact_path(s, tp_rpt_path(run, i)) != 0)
             return -1;
     if (tp_rpt_n_paths(run))
         return tp_redact_fragments(run->cfg->paths, run->cfg->n_paths, s);
     /* no run at hand (serve's history pages): the process-wide list (redact.h) */
-    size_t ng;
-    const tp_path *g = tp_rpt_guard_paths(&ng);
     for (size_t i = 0; i < ng; i++)
         if (redact_path(s, &g[i]) != 0)
             return -1;

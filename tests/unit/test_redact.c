@@ -216,6 +216,60 @@ static void test_long_password(void **state)
 }
 
 /* serve's history pages and metrics have no run: the process-wide list guards them. */
+/* The one-pass shortcut (tp_redact_may_hold) never says "clean" where the guard or the
+ * whole-secret redaction would act: over thousands of strings built from pieces of every
+ * guarded form (password, pair, token, URL and hex forms), ordinary report text, control
+ * bytes and random bytes. And it does say "clean" for ordinary report text. */
+static void test_shortcut_never_misses(void **state)
+{
+    (void)state;
+    tp_path p = path();
+    static const char *const pieces[] = {
+        PASS, PAIR, TOKEN, "Zq7Hw9kX%2FJp%2Bx%403V", "5a71374877396b58", "5A71374877396B58",
+        "C=US, O=Microsoft Corporation, CN=Microsoft Azure TLS Issuing CA 01",
+        "proxy_auth_required: proxy 10.0.0.5:8080 answered 407", "\x01", "\x7f", "\xc2\x85", "[redacted]",
+        "unitedstates.cp.wd.microsoft.com", "sha256/fi88s+bGi1KDIfWzJ+6/T7WbCsDo3xCO1zbbh+VxqXg="};
+    uint32_t rnd = 12345;
+    size_t flagged = 0, clean = 0;
+    for (int round = 0; round < 4000; round++) {
+        char buf[256];
+        size_t n = 0;
+        int parts = 1 + (int)((rnd = rnd * 1103515245u + 12345u) >> 16) % 4;
+        for (int k = 0; k < parts && n < sizeof buf - 1; k++) {
+            rnd = rnd * 1103515245u + 12345u;
+            const char *pc = pieces[(rnd >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t len = strlen(pc);
+            rnd = rnd * 1103515245u + 12345u;
+            size_t from = (rnd >> 16) % len;
+            rnd = rnd * 1103515245u + 12345u;
+            size_t take = 1 + (rnd >> 16) % (len - from);
+            if (((rnd >> 8) & 7) == 0) {   /* now and then a random byte instead */
+                buf[n++] = (char)(1 + (rnd >> 20) % 255);
+                continue;
+            }
+            for (size_t i = 0; i < take && n < sizeof buf - 1; i++)
+                buf[n++] = pc[from + i];
+        }
+        buf[n] = '\0';
+        bool would = tp_redact_would_change(&p, 1, buf);
+        bool may = tp_redact_may_hold(&p, 1, buf);
+        if (would && !may)
+            fail_msg("shortcut missed a secret run in \"%s\"", buf);
+        flagged += would;
+        clean += !may;
+    }
+    assert_true(flagged > 500);   /* the pieces did carry secrets */
+    assert_true(clean > 500);     /* and the shortcut did its job */
+    assert_false(tp_redact_may_hold(&p, 1, "C=US, O=Microsoft Corporation, CN=Microsoft RSA Root Certificate Authority 2017"));
+    assert_false(tp_redact_may_hold(&p, 1, "http://crl.microsoft.com/pki/crl/products/MicRooCerAut2011_2011_03_22.crl"));
+    assert_true(tp_redact_may_hold(&p, 1, "echo: Zq7H"));
+    assert_true(tp_redact_may_hold(&p, 1, "c3ZjLXBy"));   /* the token's head: the user part... */
+    assert_true(tp_redact_may_hold(&p, 1, "a\x01b"));     /* a control byte: no shortcut */
+    /* a password shorter than a run: always the slow, whole-secret path */
+    p.password = (char *)"Zq7";
+    assert_true(tp_redact_may_hold(&p, 1, "nothing here"));
+}
+
 static void test_guard_without_run(void **state)
 {
     (void)state;
@@ -249,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_encoded_forms),           cmocka_unit_test(test_user_and_words_kept),
         cmocka_unit_test(test_short_password_whole),    cmocka_unit_test(test_sink_entry_points),
         cmocka_unit_test(test_guard_without_run),       cmocka_unit_test(test_long_password),
+        cmocka_unit_test(test_shortcut_never_misses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
