@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "../unit/testsrv.h"
+#include "../unit/fixture_endpoint.h"
 
 #include "app/pipeline.h"
 #include "input/config.h"
@@ -109,17 +110,8 @@ static int bench_one(size_t n, size_t mb, size_t budget_mb, int summary_fd)
             tsrv_tls_conf(&conf[i], &pki, &leaf[i]) != 0 || tsrv_start(&origin[i], TS_TLS_404, &conf[i]) != 0)
             return 1;
         tp_endpoint *e = &eps[i];
-        e->id = tp_asprintf("ep%zu", i);
+        tfx_endpoint(e, tp_asprintf("ep%zu", i), "https", "127.0.0.1", origin[i].port, "/probe", 404);
         e->service = tp_strdup("maps");
-        e->url = tp_asprintf("https://127.0.0.1:%d/probe", origin[i].port);
-        e->scheme = tp_strdup("https");
-        e->host = tp_strdup("127.0.0.1");
-        e->port = origin[i].port;
-        e->path = tp_strdup("/probe");
-        e->method = tp_strdup("GET");
-        e->required = true;
-        e->expect_status[0] = 404;
-        e->n_expect_status = 1;
         res[i].ep = e;
         res[i].path = res[i].used_path = &cfg.paths[0];
         res[i].route = tp_plan_route(&plan, res[i].path);

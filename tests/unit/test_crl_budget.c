@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "testsrv.h"
+#include "fixture_endpoint.h"
 
 #include <uv.h>
 
@@ -453,17 +454,8 @@ static void test_pipeline_four_crls_two_at_once(void **state)
     assert_int_equal(tp_plan_resolve(&plan, &cfg, err, sizeof err), 0);
     for (size_t i = 0; i < 4; i++) {
         tp_endpoint *e = &eps[i];
-        e->id = tp_asprintf("ep%zu", i);
+        tfx_endpoint(e, tp_asprintf("ep%zu", i), "https", "127.0.0.1", origin[i].port, "/probe", 404);
         e->service = tp_strdup("maps");
-        e->url = tp_asprintf("https://127.0.0.1:%d/probe", origin[i].port);
-        e->scheme = tp_strdup("https");
-        e->host = tp_strdup("127.0.0.1");
-        e->port = origin[i].port;
-        e->path = tp_strdup("/probe");
-        e->method = tp_strdup("GET");
-        e->required = true;
-        e->expect_status[0] = 404;
-        e->n_expect_status = 1;
         res[i].ep = e;
         res[i].path = res[i].used_path = &cfg.paths[0];
         res[i].route = tp_plan_route(&plan, res[i].path);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "testsrv.h"
+#include "fixture_endpoint.h"
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -160,21 +161,7 @@ static void cfg_add_proxy(tp_config *c, const char *id, const char *host, int po
 
 static void ep_init(tp_endpoint *e, const char *scheme, const char *host, int port, int expect)
 {
-    memset(e, 0, sizeof *e);
-    char url[256];
-    snprintf(url, sizeof url, "%s://%s:%d/probe", scheme, host, port);
-    e->id = tp_asprintf("%s-%d", host, port);
-    e->url = tp_strdup(url);
-    e->scheme = tp_strdup(scheme);
-    e->host = tp_strdup(host);
-    e->port = port;
-    e->path = tp_strdup("/probe");
-    e->method = tp_strdup("GET");
-    e->required = true;
-    if (expect) {
-        e->expect_status[0] = expect;
-        e->n_expect_status = 1;
-    }
+    tfx_endpoint(e, tp_asprintf("%s-%d", host, port), scheme, host, port, "/probe", expect);
 }
 
 /* A plan of n results, result i probing eps[i] through path id paths[i]. */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "testsrv.h"
+#include "fixture_endpoint.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -64,17 +65,7 @@ static void cfg_init(tp_config *c)
 
 static void ep_init(tp_endpoint *e, const char *scheme, const char *host, int port)
 {
-    memset(e, 0, sizeof *e);
-    e->id = tp_asprintf("%s-%d", host, port);
-    e->url = tp_asprintf("%s://%s:%d/probe", scheme, host, port);
-    e->scheme = tp_strdup(scheme);
-    e->host = tp_strdup(host);
-    e->port = port;
-    e->path = tp_strdup("/probe");
-    e->method = tp_strdup("GET");
-    e->required = true;
-    e->expect_status[0] = 404;
-    e->n_expect_status = 1;
+    tfx_endpoint(e, tp_asprintf("%s-%d", host, port), scheme, host, port, "/probe", 404);
 }
 
 /* Sends sig to the process once *accepted (a server's count) reaches want, then after delay_ms. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "testsrv.h"
+#include "fixture_endpoint.h"
 
 #include <uv.h>
 
@@ -58,17 +59,8 @@ static tp_result *world_add(world *w, const char *scheme, int port, int expect)
 {
     assert_true(w->n < 4);
     tp_endpoint *e = &w->eps[w->n];
-    e->id = tp_asprintf("ep%zu", w->n);
+    tfx_endpoint(e, tp_asprintf("ep%zu", w->n), scheme, "127.0.0.1", port, "/probe", expect);
     e->service = tp_strdup("maps");
-    e->url = tp_asprintf("%s://127.0.0.1:%d/probe", scheme, port);
-    e->scheme = tp_strdup(scheme);
-    e->host = tp_strdup("127.0.0.1");
-    e->port = port;
-    e->path = tp_strdup("/probe");
-    e->method = tp_strdup("GET");
-    e->required = true;
-    e->expect_status[0] = expect;
-    e->n_expect_status = 1;
     tp_result *r = &w->res[w->n++];
     r->ep = e;
     r->path = r->used_path = &w->cfg.paths[0];
